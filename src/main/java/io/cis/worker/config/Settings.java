@@ -1,0 +1,150 @@
+package io.cis.worker.config;
+
+import java.util.List;
+
+/**
+ * Every setting the worker reads, in one place: the single source for validation, the example config file and the
+ * README's configuration table (a test checks both against this list).
+ */
+public final class Settings {
+
+    private Settings() {
+    }
+
+    // --- Queue (SQS) ---
+    public static final SettingSpec SQS_QUEUE_URL = SettingSpec.of("SQS_QUEUE_URL", "",
+            "URL of the SQS queue that receives S3 object-created notifications (required for the daemon).")
+            .alias("QUEUE_URL");
+    public static final SettingSpec SQS_POLLERS = SettingSpec.of("SQS_POLLERS", "1",
+            "Number of concurrent long-polling receivers.");
+    public static final SettingSpec SQS_WAIT_TIME_SECONDS = SettingSpec.of("SQS_WAIT_TIME_SECONDS", "20",
+            "Long-polling wait per ReceiveMessage call (0-20).");
+    public static final SettingSpec SQS_MAX_MESSAGES = SettingSpec.of("SQS_MAX_MESSAGES", "10",
+            "Messages per ReceiveMessage call (1-10).");
+    public static final SettingSpec SQS_VISIBILITY_TIMEOUT_SECONDS = SettingSpec.of("SQS_VISIBILITY_TIMEOUT_SECONDS", "60",
+            "Visibility timeout requested on receive and on every heartbeat extension.");
+    public static final SettingSpec VISIBILITY_HEARTBEAT_ENABLED = SettingSpec.of("VISIBILITY_HEARTBEAT_ENABLED", "true",
+            "Extend the visibility of messages still in flight so slow batches are not delivered twice.");
+    public static final SettingSpec VISIBILITY_HEARTBEAT_FRACTION = SettingSpec.of("VISIBILITY_HEARTBEAT_FRACTION", "0.5",
+            "Extend a message once this fraction of its visibility timeout has passed (0.1-0.9).");
+    public static final SettingSpec VISIBILITY_MAX_TOTAL_SECONDS = SettingSpec.of("VISIBILITY_MAX_TOTAL_SECONDS", "3600",
+            "Stop extending a message after it has been in flight this long; it then returns to the queue.");
+    public static final SettingSpec MAX_IN_FLIGHT_MESSAGES = SettingSpec.of("MAX_IN_FLIGHT_MESSAGES", "64",
+            "Messages received but not yet settled; pollers wait when the pipeline holds this many.");
+    public static final SettingSpec EXIT_WHEN_IDLE_SECONDS = SettingSpec.of("EXIT_WHEN_IDLE_SECONDS", "0",
+            "Exit once the queue has been empty and nothing is in flight for this long (0 = run until SIGTERM).");
+    public static final SettingSpec SHUTDOWN_GRACE_SECONDS = SettingSpec.of("SHUTDOWN_GRACE_SECONDS", "30",
+            "On SIGTERM, time allowed to finish in-flight work before handing it back to the queue.");
+
+    // --- Objects (S3) ---
+    public static final SettingSpec S3_FORCE_PATH_STYLE = SettingSpec.of("S3_FORCE_PATH_STYLE", "false",
+            "Use path-style S3 URLs (needed by local S3 emulators).");
+    public static final SettingSpec IMAGE_EXTENSIONS = SettingSpec.of("IMAGE_EXTENSIONS", "jpg,jpeg,png,gif,bmp,tif,tiff,webp",
+            "Key extensions treated as images (case-insensitive); other keys are skipped.");
+    public static final SettingSpec KEY_PREFIXES = SettingSpec.of("KEY_PREFIXES", "",
+            "Comma-separated key prefixes to process; empty means every key.");
+    public static final SettingSpec MAX_OBJECT_BYTES = SettingSpec.of("MAX_OBJECT_BYTES", "10485760",
+            "Objects larger than this fail permanently without being downloaded (the old Lambda's 10 MB).");
+    public static final SettingSpec MAX_IMAGE_PIXELS = SettingSpec.of("MAX_IMAGE_PIXELS", "178956970",
+            "Images declaring more pixels than this are refused from their header (decompression bombs).");
+    public static final SettingSpec MAX_IMAGE_SIZE = SettingSpec.of("MAX_IMAGE_SIZE", "2048",
+            "Old Lambda setting (longest side it downscaled to). Accepted for compatibility; images are resized "
+                    + "exactly as CLIPProcessor does, so it does not change vectors.");
+
+    // --- Model ---
+    public static final SettingSpec MODEL_PATH = SettingSpec.of("MODEL_PATH", "/var/lib/cis-worker/model/model.pt",
+            "TorchScript CLIP image encoder (scripts/clip_model.py exports it).");
+    public static final SettingSpec MODEL_NAME = SettingSpec.of("MODEL_NAME", "openai/clip-vit-base-patch32",
+            "Name recorded with every vector and cache entry; must match the model file's model.json when present.");
+    public static final SettingSpec VECTOR_DIMENSION = SettingSpec.of("VECTOR_DIMENSION", "512",
+            "Embedding dimension; checked against the model's output at start-up.");
+    public static final SettingSpec MODEL_SHA256 = SettingSpec.of("MODEL_SHA256", "",
+            "If set, the model file's SHA-256 must equal it or start-up fails.");
+    public static final SettingSpec DJL_CACHE_DIR = SettingSpec.of("DJL_CACHE_DIR", "",
+            "Where libtorch is unpacked from the jar (about 450 MB); empty = DJL's default (~/.djl.ai).");
+    public static final SettingSpec INFERENCE_THREADS = SettingSpec.of("INFERENCE_THREADS", "1",
+            "Inference threads, each with its own predictor.");
+    public static final SettingSpec TORCH_NUM_THREADS = SettingSpec.of("TORCH_NUM_THREADS", "auto",
+            "libtorch intra-op threads per inference; auto = available cores.");
+    public static final SettingSpec TORCH_NUM_INTEROP_THREADS = SettingSpec.of("TORCH_NUM_INTEROP_THREADS", "1",
+            "libtorch inter-op threads.");
+    public static final SettingSpec TORCH_GRAPH_OPTIMIZER = SettingSpec.of("TORCH_GRAPH_OPTIMIZER", "true",
+            "TorchScript graph optimizer (profiling executor).");
+    public static final SettingSpec BATCH_MAX_SIZE = SettingSpec.of("BATCH_MAX_SIZE", "8",
+            "Most images per inference batch (and per OpenSearch bulk request).");
+    public static final SettingSpec BATCH_MAX_WAIT_MS = SettingSpec.of("BATCH_MAX_WAIT_MS", "50",
+            "Longest wait for a batch to fill before it runs anyway.");
+    public static final SettingSpec DECODE_THREADS = SettingSpec.of("DECODE_THREADS", "auto",
+            "Threads that download, decode and preprocess images; auto = available cores.");
+    public static final SettingSpec WORK_QUEUE_CAPACITY = SettingSpec.of("WORK_QUEUE_CAPACITY", "32",
+            "Preprocessed images waiting for inference; bounds memory (600 KB each).");
+
+    // --- OpenSearch ---
+    public static final SettingSpec OPENSEARCH_ENDPOINT = SettingSpec.of("OPENSEARCH_ENDPOINT", "",
+            "OpenSearch URL, e.g. https://search-domain.eu-west-1.es.amazonaws.com (required).");
+    public static final SettingSpec OPENSEARCH_INDEX = SettingSpec.of("OPENSEARCH_INDEX", "cis-files",
+            "Index holding the file documents.");
+    public static final SettingSpec OPENSEARCH_AUTH = SettingSpec.of("OPENSEARCH_AUTH", "none",
+            "none, basic, or sigv4 (Amazon OpenSearch Service / Serverless, credentials from the SDK's default chain).");
+    public static final SettingSpec OPENSEARCH_USERNAME = SettingSpec.of("OPENSEARCH_USERNAME", "",
+            "User for basic auth.");
+    public static final SettingSpec OPENSEARCH_PASSWORD = SettingSpec.secret("OPENSEARCH_PASSWORD",
+            "Password for basic auth (never logged).");
+    public static final SettingSpec OPENSEARCH_SIGV4_SERVICE = SettingSpec.of("OPENSEARCH_SIGV4_SERVICE", "es",
+            "SigV4 service name: es (managed domains) or aoss (Serverless).");
+    public static final SettingSpec OPENSEARCH_TLS_VERIFY = SettingSpec.of("OPENSEARCH_TLS_VERIFY", "true",
+            "Verify the server's TLS certificate.");
+    public static final SettingSpec OPENSEARCH_KNN_ENGINE = SettingSpec.of("OPENSEARCH_KNN_ENGINE", "lucene",
+            "k-NN engine used when the worker creates the index (lucene, faiss).");
+    public static final SettingSpec OPENSEARCH_KNN_SPACE_TYPE = SettingSpec.of("OPENSEARCH_KNN_SPACE_TYPE", "cosinesimil",
+            "k-NN space type used when the worker creates the index.");
+    public static final SettingSpec DOCUMENT_ID_MODE = SettingSpec.of("DOCUMENT_ID_MODE", "key",
+            "How a notification maps to a document id: key (the S3 key), url_hash (SHA-256 of s3://bucket/key), "
+                    + "lookup (term query on DOCUMENT_LOOKUP_FIELD).");
+    public static final SettingSpec DOCUMENT_LOOKUP_FIELD = SettingSpec.of("DOCUMENT_LOOKUP_FIELD", "s3_key",
+            "Field matched against the S3 key in lookup mode.");
+    public static final SettingSpec MISSING_DOCUMENT = SettingSpec.of("MISSING_DOCUMENT", "upsert",
+            "When the document does not exist: upsert (create it with the S3 fields) or fail.");
+
+    // --- Embedding cache (DynamoDB) ---
+    public static final SettingSpec EMBEDDING_CACHE_ENABLED = SettingSpec.of("EMBEDDING_CACHE_ENABLED", "true",
+            "Look embeddings up by image MD5 before decoding, and store new ones.");
+    public static final SettingSpec EMBEDDING_CACHE_TABLE = SettingSpec.of("EMBEDDING_CACHE_TABLE", "cis-image-embedding-cache",
+            "DynamoDB table shared with the old Lambda (partition key image_hash).");
+    public static final SettingSpec EMBEDDING_CACHE_TTL_DAYS = SettingSpec.of("EMBEDDING_CACHE_TTL_DAYS", "30",
+            "Days before a cache entry expires (DynamoDB TTL on ttl).");
+    public static final SettingSpec EMBEDDING_CACHE_OVERWRITE_OTHER_MODEL = SettingSpec.of("EMBEDDING_CACHE_OVERWRITE_OTHER_MODEL", "false",
+            "Replace cache entries written for another model name or dimension.");
+    public static final SettingSpec LOCAL_CACHE_ENTRIES = SettingSpec.of("LOCAL_CACHE_ENTRIES", "10000",
+            "In-process LRU entries in front of DynamoDB (0 disables).");
+
+    // --- Retries ---
+    public static final SettingSpec RETRY_MAX_ATTEMPTS = SettingSpec.of("RETRY_MAX_ATTEMPTS", "5",
+            "Attempts for S3, OpenSearch and DynamoDB calls before an item is a transient failure.");
+    public static final SettingSpec RETRY_INITIAL_BACKOFF_MS = SettingSpec.of("RETRY_INITIAL_BACKOFF_MS", "200",
+            "First retry delay; doubles each attempt, with jitter.");
+    public static final SettingSpec RETRY_MAX_BACKOFF_MS = SettingSpec.of("RETRY_MAX_BACKOFF_MS", "10000",
+            "Longest retry delay.");
+
+    // --- Operations ---
+    public static final SettingSpec METRICS_HOST = SettingSpec.of("METRICS_HOST", "127.0.0.1",
+            "Address of the /metrics and /health endpoints.");
+    public static final SettingSpec METRICS_PORT = SettingSpec.of("METRICS_PORT", "9464",
+            "Port of the /metrics and /health endpoints (0 disables them).");
+
+    public static final List<SettingSpec> ALL = List.of(
+            SQS_QUEUE_URL, SQS_POLLERS, SQS_WAIT_TIME_SECONDS, SQS_MAX_MESSAGES, SQS_VISIBILITY_TIMEOUT_SECONDS,
+            VISIBILITY_HEARTBEAT_ENABLED, VISIBILITY_HEARTBEAT_FRACTION, VISIBILITY_MAX_TOTAL_SECONDS,
+            MAX_IN_FLIGHT_MESSAGES, EXIT_WHEN_IDLE_SECONDS, SHUTDOWN_GRACE_SECONDS,
+            S3_FORCE_PATH_STYLE, IMAGE_EXTENSIONS, KEY_PREFIXES, MAX_OBJECT_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIZE,
+            MODEL_PATH, MODEL_NAME, VECTOR_DIMENSION, MODEL_SHA256, DJL_CACHE_DIR, INFERENCE_THREADS,
+            TORCH_NUM_THREADS, TORCH_NUM_INTEROP_THREADS, TORCH_GRAPH_OPTIMIZER, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
+            DECODE_THREADS, WORK_QUEUE_CAPACITY,
+            OPENSEARCH_ENDPOINT, OPENSEARCH_INDEX, OPENSEARCH_AUTH, OPENSEARCH_USERNAME, OPENSEARCH_PASSWORD,
+            OPENSEARCH_SIGV4_SERVICE, OPENSEARCH_TLS_VERIFY, OPENSEARCH_KNN_ENGINE, OPENSEARCH_KNN_SPACE_TYPE,
+            DOCUMENT_ID_MODE, DOCUMENT_LOOKUP_FIELD, MISSING_DOCUMENT,
+            EMBEDDING_CACHE_ENABLED, EMBEDDING_CACHE_TABLE, EMBEDDING_CACHE_TTL_DAYS,
+            EMBEDDING_CACHE_OVERWRITE_OTHER_MODEL, LOCAL_CACHE_ENTRIES,
+            RETRY_MAX_ATTEMPTS, RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS,
+            METRICS_HOST, METRICS_PORT);
+}

@@ -1,0 +1,141 @@
+package io.cis.worker.embed;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A TorchScript CLIP image encoder loaded from a local file. Shared by all inference threads; each thread embeds
+ * through its own {@link ImageEmbedder} because DJL predictors are not thread-safe.
+ */
+public final class ClipModel implements AutoCloseable {
+
+    private final ZooModel<NDList, NDList> model;
+    private final String name;
+    private final int dimension;
+    private final Duration loadTime;
+
+    private ClipModel(ZooModel<NDList, NDList> model, String name, int dimension, Duration loadTime) {
+        this.model = model;
+        this.name = name;
+        this.dimension = dimension;
+        this.loadTime = loadTime;
+    }
+
+    /**
+     * Loads the model, then proves it is the one configured: the SHA-256 when one is given, the name recorded in
+     * the exporter's model.json beside it when present, and the dimension of a real forward pass.
+     */
+    public static ClipModel load(Path modelFile, String expectedName, int expectedDimension, Optional<String> expectedSha256) {
+        long start = System.nanoTime();
+        if (!Files.isRegularFile(modelFile)) {
+            throw new ModelLoadException("model file not found: " + modelFile + " (set MODEL_PATH; scripts/clip_model.py exports one)");
+        }
+        expectedSha256.ifPresent(expected -> {
+            String actual = sha256(modelFile);
+            if (!actual.equalsIgnoreCase(expected)) {
+                throw new ModelLoadException("model file " + modelFile + " has SHA-256 " + actual + " but MODEL_SHA256 is " + expected);
+            }
+        });
+        checkRecordedName(modelFile, expectedName);
+
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(modelFile)
+                .optEngine("PyTorch")
+                .build();
+        ZooModel<NDList, NDList> zooModel;
+        try {
+            zooModel = criteria.loadModel();
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            throw new ModelLoadException("cannot load TorchScript model " + modelFile + ": " + e.getMessage(), e);
+        }
+        ClipModel loaded = new ClipModel(zooModel, expectedName, expectedDimension, Duration.ofNanos(System.nanoTime() - start));
+        try {
+            loaded.checkOutputDimension();
+        } catch (RuntimeException e) {
+            zooModel.close();
+            throw e;
+        }
+        return loaded;
+    }
+
+    private void checkOutputDimension() {
+        try (ImageEmbedder embedder = newEmbedder(1)) {
+            int actual = embedder.rawOutputDimension(new float[ImageEmbedder.PIXELS_PER_IMAGE]);
+            if (actual != dimension) {
+                throw new ModelLoadException("model outputs " + actual + "-dimensional vectors but VECTOR_DIMENSION is " + dimension);
+            }
+        }
+    }
+
+    private static void checkRecordedName(Path modelFile, String expectedName) {
+        Path sidecar = modelFile.resolveSibling("model.json");
+        if (!Files.isRegularFile(sidecar)) {
+            return;
+        }
+        try {
+            JsonNode recorded = new ObjectMapper().readTree(sidecar.toFile()).path("model_name");
+            if (recorded.isTextual() && !recorded.asText().equals(expectedName)) {
+                throw new ModelLoadException("model file " + modelFile + " was exported as '" + recorded.asText()
+                        + "' (" + sidecar + ") but MODEL_NAME is '" + expectedName + "'");
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + sidecar + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new ModelLoadException("cannot hash model file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A new embedder for one inference thread; close it when the thread ends. */
+    public ImageEmbedder newEmbedder(int maxBatchSize) {
+        return new ImageEmbedder(model, dimension, maxBatchSize);
+    }
+
+    /** Embeds with a temporary embedder; for one-off commands, not the pipeline. */
+    public float[][] embedOnce(List<float[]> pixels) {
+        try (ImageEmbedder embedder = newEmbedder(pixels.size())) {
+            return embedder.embed(pixels);
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    public Duration loadTime() {
+        return loadTime;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
