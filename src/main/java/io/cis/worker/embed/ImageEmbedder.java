@@ -16,7 +16,7 @@ import java.util.List;
  * Runs batches of preprocessed images through the model. Owns one predictor and one reusable input buffer, so it
  * belongs to exactly one thread.
  */
-public final class ImageEmbedder implements AutoCloseable {
+public final class ImageEmbedder implements BatchEmbedder {
 
     public static final int IMAGE_SIZE = 224;
     public static final int PIXELS_PER_IMAGE = 3 * IMAGE_SIZE * IMAGE_SIZE;
@@ -44,6 +44,7 @@ public final class ImageEmbedder implements AutoCloseable {
      * Embeds up to maxBatchSize images, each a CHW float[3*224*224] normalised tensor; returns L2-normalised
      * vectors in the same order.
      */
+    @Override
     public float[][] embed(List<float[]> pixels) {
         float[] flat = forward(pixels);
         int n = pixels.size();

@@ -1,0 +1,85 @@
+package io.cis.worker.fetch;
+
+import io.cis.worker.event.S3ObjectRef;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * S3 GetObject with a hard size limit: the declared length is checked before the body is read, and the read
+ * itself stops at the limit in case the length was missing or wrong.
+ */
+public final class S3ObjectFetcher implements ObjectFetcher {
+
+    private final S3Client s3;
+    private final long maxObjectBytes;
+
+    public S3ObjectFetcher(S3Client s3, long maxObjectBytes) {
+        this.s3 = s3;
+        this.maxObjectBytes = maxObjectBytes;
+    }
+
+    @Override
+    public FetchedObject fetch(S3ObjectRef object) throws FetchException {
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(object.bucket()).key(object.key());
+        if (object.versionId() != null && !object.versionId().isEmpty()) {
+            request.versionId(object.versionId()); // the version the notification was about, not whatever is newest
+        }
+        try (ResponseInputStream<GetObjectResponse> body = s3.getObject(request.build())) {
+            Long declared = body.response().contentLength();
+            if (declared != null && declared > maxObjectBytes) {
+                body.abort();
+                throw FetchException.permanent(tooLarge(declared), null);
+            }
+            return readLimited(body);
+        } catch (S3Exception e) {
+            throw classify(e);
+        } catch (SdkClientException e) {
+            throw FetchException.transientFailure("S3 unreachable: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw FetchException.transientFailure("S3 read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private FetchedObject readLimited(InputStream in) throws IOException, FetchException {
+        MessageDigest md5 = md5();
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxObjectBytes + 1));
+        if (bytes.length > maxObjectBytes) {
+            throw FetchException.permanent(tooLarge(bytes.length), null);
+        }
+        return new FetchedObject(bytes, HexFormat.of().formatHex(md5.digest(bytes)));
+    }
+
+    private String tooLarge(long size) {
+        return "object_too_large: " + size + " bytes exceeds MAX_OBJECT_BYTES " + maxObjectBytes;
+    }
+
+    /**
+     * A missing object or bucket will not appear by retrying; everything else (throttling, 5xx, and also 403,
+     * which is usually a policy being fixed) is worth another try and ends in the dead-letter queue if not.
+     */
+    static FetchException classify(S3Exception e) {
+        int status = e.statusCode();
+        String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+        if (status == 404 || "NoSuchKey".equals(code) || "NoSuchBucket".equals(code) || "NoSuchVersion".equals(code)) {
+            return FetchException.permanent("object_not_found: " + (code == null || code.isEmpty() ? "404" : code), e);
+        }
+        return FetchException.transientFailure("s3_error: HTTP " + status + " " + code, e);
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always provides MD5", e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.cis.worker.pipeline;
+
+import io.cis.worker.event.FilterDecision;
+import io.cis.worker.event.ObjectFilter;
+import io.cis.worker.event.S3ObjectRef;
+import java.util.Locale;
+
+/** The front door shared by the queue and the backfill: filters an object, then processes, skips or fails it. */
+public final class Intake {
+
+    private final ObjectFilter filter;
+    private final Pipeline pipeline;
+
+    public Intake(ObjectFilter filter, Pipeline pipeline) {
+        this.filter = filter;
+        this.pipeline = pipeline;
+    }
+
+    /** Blocks while the pipeline is full. */
+    public void offer(S3ObjectRef object, String explicitDocumentId, Settlement settlement, long enqueuedAtMillis)
+            throws InterruptedException {
+        WorkItem item = new WorkItem(object, explicitDocumentId, settlement, enqueuedAtMillis);
+        FilterDecision decision = filter.classify(object);
+        switch (decision) {
+            case ACCEPT -> pipeline.submit(item);
+            case TOO_LARGE -> pipeline.submitFailure(item, "object_too_large: " + object.size()
+                    + " bytes exceeds MAX_OBJECT_BYTES " + filter.maxObjectBytes());
+            default -> pipeline.settleDirectly(item, Outcome.skipped(
+                    decision.skipReason().map(r -> r.name().toLowerCase(Locale.ROOT)).orElse("filtered")));
+        }
+    }
+}

@@ -1,0 +1,354 @@
+package io.cis.worker.pipeline;
+
+import io.cis.worker.cache.EmbeddingCache;
+import io.cis.worker.embed.BatchEmbedder;
+import io.cis.worker.fetch.FetchException;
+import io.cis.worker.fetch.FetchedObject;
+import io.cis.worker.fetch.ObjectFetcher;
+import io.cis.worker.ops.MetricNames;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+/**
+ * The stages wired together: fetch -> cache lookup -> decode + preprocess -> batched inference -> bulk index ->
+ * settle. One admission semaphore bounds how many items are inside at once, so memory is bounded by configuration,
+ * never by the backlog; {@link #submit} blocks when the pipeline is full, which stops the source.
+ */
+public final class Pipeline implements AutoCloseable {
+
+    /** Sizes of the pools and batches. */
+    public record Limits(int capacity, int fetchThreads, int decodeThreads, int inferenceThreads, int batchMaxSize,
+                         Duration batchMaxWait, int cacheLookupBatchSize) {
+        public Limits {
+            if (capacity < 1 || fetchThreads < 1 || decodeThreads < 1 || inferenceThreads < 1 || batchMaxSize < 1
+                    || cacheLookupBatchSize < 1) {
+                throw new IllegalArgumentException("pipeline limits must be positive: " + this);
+            }
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    private static final long POLL_MILLIS = 200;
+
+    private final ObjectFetcher fetcher;
+    private final EmbeddingCache cache;
+    private final ImagePreprocessing preprocessing;
+    private final Supplier<BatchEmbedder> embedders;
+    private final DocumentIndexer indexer;
+    private final OutcomeLog outcomes;
+    private final Limits limits;
+    private final MeterRegistry metrics;
+
+    private final Semaphore admission;
+    private final ExecutorService fetchPool;
+    private final ExecutorService decodePool;
+    private final BlockingQueue<WorkItem> lookupQueue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<WorkItem> inferenceQueue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<WorkItem> indexQueue = new LinkedBlockingQueue<>();
+    private final List<Thread> stageThreads = new ArrayList<>();
+    private final AtomicInteger inside = new AtomicInteger();
+    private volatile boolean running;
+
+    private final Timer fetchTime;
+    private final Timer cacheTime;
+    private final Timer decodeTime;
+    private final Timer inferenceTime;
+    private final Timer indexTime;
+    private final DistributionSummary batchSizes;
+
+    public Pipeline(ObjectFetcher fetcher, EmbeddingCache cache, ImagePreprocessing preprocessing,
+                    Supplier<BatchEmbedder> embedders, DocumentIndexer indexer, OutcomeLog outcomes, Limits limits,
+                    MeterRegistry metrics) {
+        this.fetcher = fetcher;
+        this.cache = cache;
+        this.preprocessing = preprocessing;
+        this.embedders = embedders;
+        this.indexer = indexer;
+        this.outcomes = outcomes;
+        this.limits = limits;
+        this.metrics = metrics;
+        this.admission = new Semaphore(limits.capacity());
+        this.fetchPool = Executors.newFixedThreadPool(limits.fetchThreads(), named("fetch"));
+        this.decodePool = Executors.newFixedThreadPool(limits.decodeThreads(), named("decode"));
+        this.fetchTime = stageTimer("fetch");
+        this.cacheTime = stageTimer("cache");
+        this.decodeTime = stageTimer("decode");
+        this.inferenceTime = stageTimer("inference");
+        this.indexTime = stageTimer("index");
+        this.batchSizes = DistributionSummary.builder(MetricNames.BATCH_SIZE)
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32).register(metrics);
+        metrics.gauge("cis.pipeline.items.inside", inside);
+    }
+
+    private Timer stageTimer(String stage) {
+        return Timer.builder(MetricNames.STAGE_TIME).tag(MetricNames.TAG_STAGE, stage).register(metrics);
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> new Thread(r, prefix + "-" + n.getAndIncrement());
+    }
+
+    public void start() {
+        running = true;
+        startStage("cache-lookup", this::lookupLoop);
+        for (int i = 0; i < limits.inferenceThreads(); i++) {
+            startStage("inference-" + i, this::inferenceLoop);
+        }
+        startStage("index", this::indexLoop);
+    }
+
+    private void startStage(String name, Runnable loop) {
+        Thread thread = new Thread(() -> {
+            try {
+                loop.run();
+            } catch (RuntimeException | Error e) {
+                log.error("pipeline stage died", kv("stage", name), kv("reason", e.toString()), e);
+                throw e;
+            }
+        }, name);
+        stageThreads.add(thread);
+        thread.start();
+    }
+
+    /** Hands an item to the pipeline, waiting while it is full. */
+    public void submit(WorkItem item) throws InterruptedException {
+        admission.acquire();
+        inside.incrementAndGet();
+        try {
+            fetchPool.execute(() -> fetchStage(item));
+        } catch (RuntimeException e) {
+            finish(item, Outcome.transientFailure("pipeline_stopped"));
+            throw e;
+        }
+    }
+
+    /**
+     * Hands in an item already known to have failed permanently (e.g. over the size limit), so the reason is still
+     * recorded on its document by the index stage.
+     */
+    public void submitFailure(WorkItem item, String reason) throws InterruptedException {
+        admission.acquire();
+        inside.incrementAndGet();
+        item.failedPermanently(reason);
+        indexQueue.add(item);
+    }
+
+    /** Settles an item that never entered the stages (a skip or a failure decided from the notification alone). */
+    public void settleDirectly(WorkItem item, Outcome outcome) {
+        outcomes.record(item, outcome);
+        item.settle(outcome);
+    }
+
+    /** Items submitted and not yet settled. */
+    public int inside() {
+        return inside.get();
+    }
+
+    /** Waits until every submitted item has settled, or the timeout passes; true if empty. */
+    public boolean awaitEmpty(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (inside.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return inside.get() == 0;
+    }
+
+    private void fetchStage(WorkItem item) {
+        long start = System.nanoTime();
+        try {
+            FetchedObject object = fetcher.fetch(item.object());
+            item.fetched(object.bytes(), object.md5Hex());
+            lookupQueue.add(item);
+        } catch (FetchException e) {
+            if (e.isPermanent()) {
+                item.failedPermanently(e.getMessage());
+                indexQueue.add(item);
+            } else {
+                finish(item, Outcome.transientFailure(e.getMessage()));
+            }
+        } catch (RuntimeException e) {
+            finish(item, Outcome.transientFailure("fetch_error: " + e));
+        } finally {
+            fetchTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void lookupLoop() {
+        BatchCollector<WorkItem> batches = new BatchCollector<>(lookupQueue, limits.cacheLookupBatchSize(), Duration.ofMillis(2));
+        while (running) {
+            List<WorkItem> batch = nextBatch(batches);
+            if (batch.isEmpty()) {
+                continue;
+            }
+            Map<String, float[]> hits = lookup(batch);
+            for (WorkItem item : batch) {
+                float[] cached = hits.get(item.imageHash());
+                if (cached != null) {
+                    item.embedded(cached.clone(), true);
+                    metrics.counter(MetricNames.CACHE_HITS).increment();
+                    indexQueue.add(item);
+                } else {
+                    metrics.counter(MetricNames.CACHE_MISSES).increment();
+                    decodePool.execute(() -> decodeStage(item));
+                }
+            }
+        }
+    }
+
+    private Map<String, float[]> lookup(List<WorkItem> batch) {
+        long start = System.nanoTime();
+        try {
+            LinkedHashSet<String> hashes = new LinkedHashSet<>();
+            batch.forEach(item -> hashes.add(item.imageHash()));
+            return cache.lookup(hashes);
+        } catch (RuntimeException e) {
+            // The cache only saves work; when it fails, embed everything.
+            log.warn("cache lookup failed, embedding instead", kv("reason", e.toString()));
+            return Map.of();
+        } finally {
+            cacheTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void decodeStage(WorkItem item) {
+        long start = System.nanoTime();
+        try {
+            item.preprocessed(preprocessing.preprocess(item.bytes()));
+            inferenceQueue.add(item);
+        } catch (Exception e) {
+            item.failedPermanently(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            indexQueue.add(item);
+        } finally {
+            decodeTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void inferenceLoop() {
+        BatchCollector<WorkItem> batches = new BatchCollector<>(inferenceQueue, limits.batchMaxSize(), limits.batchMaxWait());
+        try (BatchEmbedder embedder = embedders.get()) {
+            while (running) {
+                List<WorkItem> batch = nextBatch(batches);
+                if (!batch.isEmpty()) {
+                    embedBatch(embedder, batch);
+                }
+            }
+        }
+    }
+
+    private void embedBatch(BatchEmbedder embedder, List<WorkItem> batch) {
+        long start = System.nanoTime();
+        try {
+            List<float[]> pixels = batch.stream().map(WorkItem::pixels).toList();
+            float[][] vectors = embedder.embed(pixels);
+            batchSizes.record(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).embedded(vectors[i], false);
+                indexQueue.add(batch.get(i));
+            }
+        } catch (RuntimeException e) {
+            log.error("inference failed", kv("batch_size", batch.size()), kv("reason", e.toString()));
+            batch.forEach(item -> finish(item, Outcome.transientFailure("inference_failed: " + e.getMessage())));
+        } finally {
+            inferenceTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void indexLoop() {
+        BatchCollector<WorkItem> batches = new BatchCollector<>(indexQueue, Math.max(limits.batchMaxSize(), 16),
+                limits.batchMaxWait());
+        while (running) {
+            List<WorkItem> batch = nextBatch(batches);
+            if (batch.isEmpty()) {
+                continue;
+            }
+            storeNewEmbeddings(batch);
+            long start = System.nanoTime();
+            List<Outcome> results;
+            try {
+                results = indexer.index(batch);
+            } catch (RuntimeException e) {
+                log.warn("bulk index failed", kv("batch_size", batch.size()), kv("reason", e.toString()));
+                results = batch.stream().map(i -> Outcome.transientFailure("index_error: " + e.getMessage())).toList();
+            } finally {
+                indexTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            }
+            for (int i = 0; i < batch.size(); i++) {
+                finish(batch.get(i), results.get(i));
+            }
+        }
+    }
+
+    private void storeNewEmbeddings(List<WorkItem> batch) {
+        Map<String, float[]> fresh = new HashMap<>();
+        for (WorkItem item : batch) {
+            if (item.embedding() != null && !item.cacheHit()) {
+                fresh.put(item.imageHash(), item.embedding());
+            }
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            cache.store(fresh);
+        } catch (RuntimeException e) {
+            log.warn("cache store failed", kv("entries", fresh.size()), kv("reason", e.toString()));
+        } finally {
+            cacheTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private List<WorkItem> nextBatch(BatchCollector<WorkItem> batches) {
+        try {
+            return batches.next(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return List.of();
+        }
+    }
+
+    private void finish(WorkItem item, Outcome outcome) {
+        outcomes.record(item, outcome);
+        item.settle(outcome);
+        inside.decrementAndGet();
+        admission.release();
+    }
+
+    /** Stops every stage at once; items still inside stay unsettled (their messages are handed back by the source). */
+    @Override
+    public void close() {
+        running = false;
+        fetchPool.shutdownNow();
+        decodePool.shutdownNow();
+        stageThreads.forEach(Thread::interrupt);
+        for (Thread thread : stageThreads) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.cis.worker.pipeline;
+
+import io.cis.worker.event.S3ObjectRef;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One image on its way through the pipeline. Each stage fills in what it learned; the item is owned by one stage
+ * at a time, handed over through the stages' blocking queues, so its fields need no locking.
+ */
+public final class WorkItem {
+
+    private final S3ObjectRef object;
+    private final String explicitDocumentId;
+    private final Settlement settlement;
+    private final long enqueuedAtMillis;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    private byte[] bytes;
+    private String imageHash;
+    private float[] pixels;
+    private float[] embedding;
+    private boolean cacheHit;
+    private String permanentFailure;
+    private String documentId;
+
+    public WorkItem(S3ObjectRef object, String explicitDocumentId, Settlement settlement, long enqueuedAtMillis) {
+        this.object = object;
+        this.explicitDocumentId = explicitDocumentId;
+        this.settlement = settlement;
+        this.enqueuedAtMillis = enqueuedAtMillis;
+    }
+
+    public S3ObjectRef object() {
+        return object;
+    }
+
+    public String s3Url() {
+        return object.s3Url();
+    }
+
+    /** The document id the message named itself (the old worker's {"id", "s3_url"} form), or null. */
+    public String explicitDocumentId() {
+        return explicitDocumentId;
+    }
+
+    /** When the notification was sent (or the backfill selected the item), for enqueue-to-indexed latency. */
+    public long enqueuedAtMillis() {
+        return enqueuedAtMillis;
+    }
+
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    public String imageHash() {
+        return imageHash;
+    }
+
+    void fetched(byte[] bytes, String imageHash) {
+        this.bytes = bytes;
+        this.imageHash = imageHash;
+    }
+
+    public float[] pixels() {
+        return pixels;
+    }
+
+    void preprocessed(float[] pixels) {
+        this.pixels = pixels;
+        this.bytes = null; // the encoded image is no longer needed: let it go before inference
+    }
+
+    public float[] embedding() {
+        return embedding;
+    }
+
+    public boolean cacheHit() {
+        return cacheHit;
+    }
+
+    void embedded(float[] embedding, boolean fromCache) {
+        this.embedding = embedding;
+        this.cacheHit = fromCache;
+        this.pixels = null;
+        this.bytes = null;
+    }
+
+    /** The reason this item failed permanently before indexing (to be recorded on its document), or null. */
+    public String permanentFailure() {
+        return permanentFailure;
+    }
+
+    void failedPermanently(String reason) {
+        this.permanentFailure = reason;
+        this.bytes = null;
+        this.pixels = null;
+    }
+
+    /** The document this item updated, once the indexer resolved it (null before, or if none was found). */
+    public String documentId() {
+        return documentId;
+    }
+
+    void resolvedDocumentId(String documentId) {
+        this.documentId = documentId;
+    }
+
+    /** Reports the outcome once; later calls are ignored so a stage error can never settle an item twice. */
+    boolean settle(Outcome outcome) {
+        if (!settled.compareAndSet(false, true)) {
+            return false;
+        }
+        settlement.settle(this, outcome);
+        return true;
+    }
+
+    public boolean isSettled() {
+        return settled.get();
+    }
+}

@@ -1,0 +1,105 @@
+package io.cis.worker.source;
+
+import io.cis.worker.event.MessageParseException;
+import io.cis.worker.event.NotificationParser;
+import io.cis.worker.event.NotificationRecord;
+import io.cis.worker.event.ParsedMessage;
+import io.cis.worker.ops.MetricNames;
+import io.cis.worker.pipeline.Intake;
+import io.cis.worker.pipeline.Outcome;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+/**
+ * Parses a message and feeds each record to the pipeline; the message completes when its last record settles.
+ *
+ * <p>An unparseable body is logged with its message id and an excerpt, then deleted: no retry can parse it,
+ * and leaving it for the dead-letter queue would only redeliver it maxReceiveCount times first.
+ */
+public final class QueueMessageHandler implements ReceivedMessageHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(QueueMessageHandler.class);
+    private static final int BODY_EXCERPT_CHARS = 500;
+
+    private final NotificationParser parser;
+    private final Intake intake;
+    private final MessageSettler settler;
+    private final MeterRegistry metrics;
+
+    public QueueMessageHandler(NotificationParser parser, Intake intake, MessageSettler settler, MeterRegistry metrics) {
+        this.parser = parser;
+        this.intake = intake;
+        this.settler = settler;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void handle(InFlightMessage message, String body, long sentAtMillis) {
+        metrics.counter(MetricNames.MESSAGES_RECEIVED).increment();
+        if (message.receiveCount() > 1) {
+            metrics.counter(MetricNames.MESSAGES_REDELIVERED).increment();
+        }
+        ParsedMessage parsed;
+        try {
+            parsed = parser.parse(body);
+        } catch (MessageParseException e) {
+            metrics.counter(MetricNames.MESSAGES_UNPARSEABLE).increment();
+            log.warn("unparseable message deleted", kv("message_id", message.messageId()), kv("outcome", "failed_permanent"),
+                    kv("reason", "unparseable_message: " + e.getMessage()), kv("body_excerpt", excerpt(body)));
+            settleWithoutItem(message, Outcome.permanent("unparseable_message"));
+            return;
+        }
+        try {
+            for (NotificationRecord record : parsed.records()) {
+                message.expectItem();
+                if (record instanceof NotificationRecord.Skipped skipped) {
+                    skip(message, skipped);
+                } else if (record instanceof NotificationRecord.ObjectCreated created) {
+                    intake.offer(created.object(), created.explicitDocumentId(),
+                            (item, outcome) -> onItemSettled(message, outcome), sentAtMillis);
+                }
+            }
+        } catch (InterruptedException e) {
+            // Shutting down: the message stays unsettled and is handed back to the queue.
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (message.allItemsRegistered()) {
+            settler.complete(message);
+        }
+    }
+
+    private void skip(InFlightMessage message, NotificationRecord.Skipped skipped) {
+        String reason = skipped.reason().name().toLowerCase(Locale.ROOT);
+        metrics.counter(MetricNames.ITEMS, MetricNames.TAG_OUTCOME, "skipped", MetricNames.TAG_REASON, reason).increment();
+        log.info("item skipped", kv("message_id", message.messageId()),
+                kv("s3_url", skipped.object() == null ? null : skipped.object().s3Url()), kv("outcome", "skipped"),
+                kv("reason", reason), kv("detail", skipped.detail()));
+        onItemSettled(message, Outcome.skipped(reason));
+    }
+
+    private void settleWithoutItem(InFlightMessage message, Outcome outcome) {
+        message.expectItem();
+        message.itemSettled(outcome);
+        if (message.allItemsRegistered()) {
+            settler.complete(message);
+        }
+    }
+
+    private void onItemSettled(InFlightMessage message, Outcome outcome) {
+        if (message.itemSettled(outcome)) {
+            settler.complete(message);
+        }
+    }
+
+    private static String excerpt(String body) {
+        if (body == null) {
+            return "";
+        }
+        return body.length() <= BODY_EXCERPT_CHARS ? body : body.substring(0, BODY_EXCERPT_CHARS) + "...";
+    }
+}

@@ -1,0 +1,126 @@
+package io.cis.worker.source;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+/**
+ * One long-polling receiver. It asks for no more messages than the pipeline has room for, so a full pipeline
+ * stops it receiving rather than piling messages up in memory.
+ */
+public final class SqsPoller implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(SqsPoller.class);
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final int maxMessages;
+    private final int waitTimeSeconds;
+    private final int visibilityTimeoutSeconds;
+    private final InFlightRegistry registry;
+    private final ReceivedMessageHandler handler;
+    private final Clock clock;
+    private final IdleTracker idle;
+    private volatile boolean running = true;
+
+    public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
+                     InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.maxMessages = maxMessages;
+        this.waitTimeSeconds = waitTimeSeconds;
+        this.visibilityTimeoutSeconds = visibilityTimeoutSeconds;
+        this.registry = registry;
+        this.handler = handler;
+        this.clock = clock;
+        this.idle = idle;
+    }
+
+    public void stop() {
+        running = false;
+    }
+
+    @Override
+    public void run() {
+        long backoffMillis = 0;
+        while (running && !Thread.currentThread().isInterrupted()) {
+            int permits = 0;
+            try {
+                permits = registry.acquireUpTo(maxMessages, 1, TimeUnit.SECONDS);
+                if (permits == 0 || !running) {
+                    continue;
+                }
+                List<Message> messages = receive(permits);
+                registry.release(permits - messages.size());
+                permits = 0;
+                idle.received(messages.size());
+                for (Message message : messages) {
+                    accept(message);
+                }
+                backoffMillis = 0;
+            } catch (InterruptedException | AbortedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                backoffMillis = Math.min(20_000, Math.max(500, backoffMillis * 2));
+                log.warn("receive failed, retrying", kv("queue_url", queueUrl), kv("reason", e.toString()),
+                        kv("retry_in_ms", backoffMillis));
+                sleepQuietly(backoffMillis);
+            } finally {
+                registry.release(permits);
+            }
+        }
+    }
+
+    private List<Message> receive(int count) {
+        return sqs.receiveMessage(b -> b.queueUrl(queueUrl)
+                .maxNumberOfMessages(count)
+                .waitTimeSeconds(waitTimeSeconds)
+                .visibilityTimeout(visibilityTimeoutSeconds)
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                        MessageSystemAttributeName.SENT_TIMESTAMP))
+                .messages();
+    }
+
+    private void accept(Message message) {
+        Map<MessageSystemAttributeName, String> attributes = message.attributes();
+        int receiveCount = parseOr(attributes.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
+        long now = clock.millis();
+        long sentAt = parseOr(attributes.get(MessageSystemAttributeName.SENT_TIMESTAMP), now);
+        InFlightMessage inFlight = new InFlightMessage(message.messageId(), message.receiptHandle(), receiveCount, now,
+                now + visibilityTimeoutSeconds * 1000L);
+        registry.add(inFlight);
+        if (receiveCount > 1) {
+            log.info("message redelivered", kv("message_id", message.messageId()), kv("receive_count", receiveCount));
+        }
+        handler.handle(inFlight, message.body(), sentAt);
+    }
+
+    private static long parseOr(String value, long fallback) {
+        try {
+            return value == null ? fallback : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static int parseOr(String value, int fallback) {
+        return (int) parseOr(value, (long) fallback);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
