@@ -1,0 +1,15 @@
+package io.cis.worker.event;
+
+/** Why a notification record needs no work. A skipped record is settled at once (its message may be deleted). */
+public enum SkipReason {
+    /** The {@code s3:TestEvent} S3 sends when a notification configuration is saved. */
+    TEST_EVENT,
+    /** {@code ObjectRemoved:*} or EventBridge "Object Deleted". */
+    OBJECT_REMOVED,
+    /** Any other event (restore, tagging, lifecycle, replication, SNS subscription handshakes, ...). */
+    OTHER_EVENT_TYPE,
+    /** The key does not end in an accepted image extension. */
+    NOT_AN_IMAGE,
+    /** The key is outside every configured prefix. */
+    PREFIX_FILTERED
+}
