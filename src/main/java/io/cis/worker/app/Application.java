@@ -1,0 +1,318 @@
+package io.cis.worker.app;
+
+import io.cis.worker.cache.DynamoDbEmbeddingCache;
+import io.cis.worker.cache.EmbeddingCache;
+import io.cis.worker.cache.LruEmbeddingCache;
+import io.cis.worker.cache.NoOpEmbeddingCache;
+import io.cis.worker.cache.ResilientEmbeddingCache;
+import io.cis.worker.config.WorkerConfig;
+import io.cis.worker.embed.ClipModel;
+import io.cis.worker.embed.DjlRuntime;
+import io.cis.worker.event.NotificationParser;
+import io.cis.worker.event.ObjectFilter;
+import io.cis.worker.fetch.S3ObjectFetcher;
+import io.cis.worker.image.ImagePreprocessor;
+import io.cis.worker.index.BulkIndexer;
+import io.cis.worker.index.DocumentIdResolver;
+import io.cis.worker.index.IndexSetup;
+import io.cis.worker.index.IndexSetupResult;
+import io.cis.worker.index.MissingDocumentPolicy;
+import io.cis.worker.index.OpenSearchAuth;
+import io.cis.worker.index.OpenSearchClientFactory;
+import io.cis.worker.ops.HealthState;
+import io.cis.worker.ops.MetricsServer;
+import io.cis.worker.pipeline.BulkDocumentIndexer;
+import io.cis.worker.pipeline.Intake;
+import io.cis.worker.pipeline.OutcomeLog;
+import io.cis.worker.pipeline.Pipeline;
+import io.cis.worker.source.IdleTracker;
+import io.cis.worker.source.InFlightRegistry;
+import io.cis.worker.source.MessageSettler;
+import io.cis.worker.source.QueueMessageHandler;
+import io.cis.worker.source.SqsBatchOperations;
+import io.cis.worker.source.SqsPoller;
+import io.cis.worker.source.SqsQueueSource;
+import io.cis.worker.source.VisibilityHeartbeat;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+/**
+ * The composition root: the one place that turns configuration into clients and stages, checks every service
+ * before work starts, and closes everything in reverse order.
+ */
+public final class Application implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Application.class);
+    /** Fetching is I/O-bound; more concurrent GETs than decode threads hide S3 latency. */
+    private static final int FETCH_THREADS_PER_DECODE_THREAD = 4;
+
+    private final WorkerConfig config;
+    private final Clock clock;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HealthState health = new HealthState();
+    private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+
+    private ClipModel model;
+    private OpenSearchClient openSearch;
+    private SqsClient sqs;
+    private S3Client s3;
+    private DynamoDbClient dynamoDb;
+    private Pipeline pipeline;
+    private Intake intake;
+    private SqsQueueSource queueSource;
+    private MetricsServer metricsServer;
+
+    private Application(WorkerConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** What a command needs besides the pipeline. */
+    public enum Mode { DAEMON, BACKFILL }
+
+    /** Builds and checks everything; on any failed check closes what it opened and lists every problem. */
+    public static Application start(WorkerConfig config, Mode mode, Clock clock) {
+        Application app = new Application(config, clock);
+        try {
+            app.connect(mode);
+            app.buildPipeline();
+            if (mode == Mode.DAEMON) {
+                app.buildQueueSource();
+            }
+            app.startMetricsServer();
+            return app;
+        } catch (RuntimeException e) {
+            app.close();
+            throw e;
+        }
+    }
+
+    private void connect(Mode mode) {
+        List<String> problems = new ArrayList<>();
+        WorkerConfig.ModelConfig m = config.model();
+        DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
+        try {
+            model = closeLater(ClipModel.load(m.modelPath(), m.modelName(), m.dimension(), m.sha256()));
+            log.info("model loaded", kv("model_path", m.modelPath().toString()), kv("model", m.modelName()),
+                    kv("dimension", m.dimension()), kv("load_ms", model.loadTime().toMillis()));
+        } catch (RuntimeException e) {
+            problems.add("model: " + e.getMessage());
+        }
+
+        openSearch = openSearchClient(config.index());
+        closeLater(() -> openSearch._transport().close());
+        try {
+            IndexSetupResult result = indexSetup().ensureIndex();
+            log.info("index ready", kv("index", result.index()), kv("created", result.created()),
+                    kv("added_fields", result.addedFields()), kv("warnings", result.warnings()));
+        } catch (IOException | RuntimeException e) {
+            problems.add("opensearch " + config.index().endpoint() + " index " + config.index().indexName() + ": " + e.getMessage());
+        }
+
+        s3 = closeLater(S3Client.builder().httpClientBuilder(ApacheHttpClient.builder().maxConnections(64))
+                .forcePathStyle(config.objects().s3ForcePathStyle()).build());
+
+        if (mode == Mode.DAEMON) {
+            sqs = closeLater(SqsClient.builder().httpClientBuilder(ApacheHttpClient.builder().maxConnections(32)).build());
+            checkQueue(problems);
+        }
+        if (config.cache().enabled()) {
+            dynamoDb = closeLater(DynamoDbClient.builder().httpClientBuilder(ApacheHttpClient.builder()).build());
+            checkCacheTable(problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new StartupException(problems);
+        }
+    }
+
+    /** The OpenSearch client for the configured endpoint and auth; also used by the one-off index command. */
+    public static OpenSearchClient openSearchClient(WorkerConfig.IndexConfig index) {
+        OpenSearchAuth auth = switch (index.auth()) {
+            case NONE -> OpenSearchAuth.none();
+            case BASIC -> OpenSearchAuth.basic(index.username(), index.password());
+            case SIGV4 -> throw new StartupException(List.of("OPENSEARCH_AUTH=sigv4 is not implemented yet"));
+        };
+        return new OpenSearchClientFactory(index.endpoint(), auth, index.tlsVerify(),
+                OpenSearchClientFactory.DEFAULT_CONNECT_TIMEOUT, OpenSearchClientFactory.DEFAULT_RESPONSE_TIMEOUT).create();
+    }
+
+    public static IndexSetup indexSetup(OpenSearchClient client, WorkerConfig config) {
+        return new IndexSetup(client, config.index().indexName(), config.model().dimension(),
+                config.index().knnEngine(), config.index().knnSpaceType());
+    }
+
+    private IndexSetup indexSetup() {
+        return indexSetup(openSearch, config);
+    }
+
+    private void checkQueue(List<String> problems) {
+        String queueUrl = config.queue().queueUrl();
+        try {
+            Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                    .attributeNames(QueueAttributeName.REDRIVE_POLICY, QueueAttributeName.VISIBILITY_TIMEOUT)).attributes();
+            if (!attributes.containsKey(QueueAttributeName.REDRIVE_POLICY)) {
+                log.warn("queue has no dead-letter queue: a message that keeps failing will be retried until it expires",
+                        kv("queue_url", queueUrl));
+            }
+        } catch (RuntimeException e) {
+            problems.add("sqs queue " + queueUrl + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * A missing table is a configuration mistake and stops start-up; an unreachable DynamoDB does not, since the
+     * cache only saves work (the worker then embeds everything and warns once per interval).
+     */
+    private void checkCacheTable(List<String> problems) {
+        String table = config.cache().table();
+        try {
+            dynamoDb.describeTable(b -> b.tableName(table));
+        } catch (ResourceNotFoundException e) {
+            problems.add("dynamodb cache table " + table + " does not exist (create it, or set EMBEDDING_CACHE_ENABLED=false)");
+        } catch (RuntimeException e) {
+            log.warn("embedding cache unreachable at start-up, carrying on without it until it answers",
+                    kv("table", table), kv("reason", e.toString()));
+        }
+    }
+
+    private void buildPipeline() {
+        WorkerConfig.ModelConfig m = config.model();
+        EmbeddingCache cache = buildCache();
+        DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
+            case KEY -> DocumentIdResolver.byKey();
+            case URL_HASH -> DocumentIdResolver.byUrlHash();
+            case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
+                    DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY);
+        };
+        MissingDocumentPolicy missing = config.index().missingDocument() == WorkerConfig.MissingDocument.UPSERT
+                ? MissingDocumentPolicy.UPSERT : MissingDocumentPolicy.FAIL;
+        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
+        ImagePreprocessor preprocessor = new ImagePreprocessor(config.objects().maxImagePixels());
+        pipeline = new Pipeline(
+                new S3ObjectFetcher(s3, config.objects().maxObjectBytes()),
+                cache,
+                preprocessor::preprocess,
+                () -> model.newEmbedder(m.batchMaxSize()),
+                new BulkDocumentIndexer(resolver, bulk, m.modelName(), clock),
+                new OutcomeLog(metrics, clock),
+                new Pipeline.Limits(m.workQueueCapacity(), m.decodeThreads() * FETCH_THREADS_PER_DECODE_THREAD,
+                        m.decodeThreads(), m.inferenceThreads(), m.batchMaxSize(), m.batchMaxWait(), 100),
+                metrics);
+        closeables.push(pipeline);
+        pipeline.start();
+        intake = new Intake(new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
+                config.objects().maxObjectBytes()), pipeline);
+    }
+
+    private EmbeddingCache buildCache() {
+        WorkerConfig.CacheConfig c = config.cache();
+        if (!c.enabled()) {
+            return new NoOpEmbeddingCache();
+        }
+        EmbeddingCache cache = new ResilientEmbeddingCache(
+                new DynamoDbEmbeddingCache(dynamoDb, c.table(), config.model().modelName(), config.model().dimension(),
+                        c.ttlDays(), c.overwriteOtherModel(), clock),
+                clock, ResilientEmbeddingCache.DEFAULT_WARN_INTERVAL);
+        return c.localEntries() > 0 ? new LruEmbeddingCache(cache, c.localEntries()) : cache;
+    }
+
+    private void buildQueueSource() {
+        WorkerConfig.QueueConfig q = config.queue();
+        InFlightRegistry registry = new InFlightRegistry(q.maxInFlightMessages());
+        SqsBatchOperations operations = new SqsBatchOperations(sqs, q.queueUrl());
+        MessageSettler settler = new MessageSettler(registry, operations);
+        QueueMessageHandler handler = new QueueMessageHandler(new NotificationParser(), intake, settler, metrics);
+        IdleTracker idle = new IdleTracker(clock);
+        List<SqsPoller> pollers = new ArrayList<>();
+        for (int i = 0; i < q.pollers(); i++) {
+            pollers.add(new SqsPoller(sqs, q.queueUrl(), q.maxMessagesPerReceive(), q.waitTimeSeconds(),
+                    q.visibilityTimeoutSeconds(), registry, handler, clock, idle));
+        }
+        VisibilityHeartbeat heartbeat = q.heartbeatEnabled()
+                ? new VisibilityHeartbeat(registry, operations, clock, q.visibilityTimeoutSeconds(), q.heartbeatFraction(),
+                q.maxVisibilityTotal())
+                : null;
+        metrics.gauge(io.cis.worker.ops.MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
+        queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle);
+        closeables.push(queueSource);
+    }
+
+    private void startMetricsServer() {
+        if (config.ops().metricsPort() == 0) {
+            return;
+        }
+        try {
+            metricsServer = closeLater(new MetricsServer(config.ops().metricsHost(), config.ops().metricsPort(), metrics, health));
+        } catch (IOException e) {
+            throw new StartupException(List.of("metrics endpoint " + config.ops().metricsHost() + ":"
+                    + config.ops().metricsPort() + ": " + e.getMessage()));
+        }
+    }
+
+    private <T extends AutoCloseable> T closeLater(T closeable) {
+        closeables.push(closeable);
+        return closeable;
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public Intake intake() {
+        return intake;
+    }
+
+    public SqsQueueSource queueSource() {
+        return queueSource;
+    }
+
+    public HealthState health() {
+        return health;
+    }
+
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
+    }
+
+    public OpenSearchClient openSearch() {
+        return openSearch;
+    }
+
+    public S3Client s3() {
+        return s3;
+    }
+
+    public SqsClient sqs() {
+        return sqs;
+    }
+
+    @Override
+    public void close() {
+        while (!closeables.isEmpty()) {
+            AutoCloseable closeable = closeables.pop();
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                log.warn("close failed", kv("component", closeable.getClass().getSimpleName()), kv("reason", e.toString()));
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.cis.worker.pipeline;
+
+import io.cis.worker.index.BulkIndexer;
+import io.cis.worker.index.BulkItem;
+import io.cis.worker.index.BulkItemResult;
+import io.cis.worker.index.DocumentIdResolution;
+import io.cis.worker.index.DocumentIdResolver;
+import io.cis.worker.index.DocumentRef;
+import io.cis.worker.index.EmbeddingUpdate;
+import io.cis.worker.index.ErrorRecord;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Maps pipeline items to bulk actions: resolves each item's document(s), sends one bulk request for the batch,
+ * and folds the per-document results back into one outcome per item.
+ *
+ * <p>In lookup mode a key with no document yet is a transient failure: the indexer that creates documents may
+ * simply not have got there, and the queue retries it later (then dead-letters it if it never appears).
+ */
+public final class BulkDocumentIndexer implements DocumentIndexer {
+
+    private final DocumentIdResolver resolver;
+    private final BulkIndexer bulk;
+    private final String modelName;
+    private final Clock clock;
+
+    public BulkDocumentIndexer(DocumentIdResolver resolver, BulkIndexer bulk, String modelName, Clock clock) {
+        this.resolver = resolver;
+        this.bulk = bulk;
+        this.modelName = modelName;
+        this.clock = clock;
+    }
+
+    @Override
+    public List<Outcome> index(List<WorkItem> batch) {
+        List<DocumentRef> refs = batch.stream()
+                .map(item -> new DocumentRef(item.object().bucket(), item.object().key(), item.explicitDocumentId()))
+                .toList();
+        Map<DocumentRef, DocumentIdResolution> resolutions;
+        try {
+            resolutions = resolver.resolve(refs);
+        } catch (IOException | RuntimeException e) {
+            return batch.stream().map(item -> Outcome.transientFailure("document_lookup_failed: " + e.getMessage())).toList();
+        }
+
+        Outcome[] outcomes = new Outcome[batch.size()];
+        List<BulkItem> actions = new ArrayList<>();
+        List<Integer> owners = new ArrayList<>();
+        java.time.Instant now = clock.instant();
+        for (int i = 0; i < batch.size(); i++) {
+            WorkItem item = batch.get(i);
+            DocumentIdResolution resolution = resolutions.get(refs.get(i));
+            if (resolution == null || !resolution.isResolved()) {
+                outcomes[i] = unresolved(item, resolution);
+                continue;
+            }
+            item.resolvedDocumentId(String.join(",", resolution.ids()));
+            for (String id : resolution.ids()) {
+                actions.add(item.permanentFailure() != null
+                        ? new ErrorRecord(id, item.permanentFailure())
+                        : new EmbeddingUpdate(id, item.object().bucket(), item.object().key(), item.embedding(),
+                        modelName, item.imageHash(), now));
+                owners.add(i);
+            }
+        }
+        if (!actions.isEmpty()) {
+            List<BulkItemResult> results = bulk.index(actions);
+            for (int a = 0; a < results.size(); a++) {
+                int owner = owners.get(a);
+                outcomes[owner] = worst(outcomes[owner], toOutcome(batch.get(owner), results.get(a)));
+            }
+        }
+        return List.of(outcomes);
+    }
+
+    private static Outcome unresolved(WorkItem item, DocumentIdResolution resolution) {
+        String reason = resolution == null ? "document_not_resolved" : resolution.reason();
+        if (item.permanentFailure() != null) {
+            return Outcome.permanent(item.permanentFailure()); // nothing to record it on; the log line keeps it
+        }
+        if (resolution != null && resolution.kind() == DocumentIdResolution.Kind.NOT_FOUND) {
+            return Outcome.transientFailure("document_not_found: " + reason);
+        }
+        return Outcome.permanent("document_id_invalid: " + reason);
+    }
+
+    /** The outcome of one document write, seen from the item. */
+    private static Outcome toOutcome(WorkItem item, BulkItemResult result) {
+        if (item.permanentFailure() != null) {
+            // Recording the failure is best effort, except that a transient error must keep the message for a retry.
+            return result.status() == BulkItemResult.Status.FAILED_TRANSIENT
+                    ? Outcome.transientFailure(result.reason())
+                    : Outcome.permanent(item.permanentFailure());
+        }
+        return switch (result.status()) {
+            case INDEXED -> Outcome.indexed();
+            case FAILED_PERMANENT -> Outcome.permanent("document_rejected: " + result.reason());
+            case FAILED_TRANSIENT -> Outcome.transientFailure(result.reason());
+        };
+    }
+
+    /** With several documents per key, the item is only as good as its worst write. */
+    private static Outcome worst(Outcome current, Outcome next) {
+        if (current == null) {
+            return next;
+        }
+        return rank(next) > rank(current) ? next : current;
+    }
+
+    private static int rank(Outcome outcome) {
+        return switch (outcome.kind()) {
+            case INDEXED, SKIPPED -> 0;
+            case FAILED_PERMANENT -> 1;
+            case FAILED_TRANSIENT -> 2;
+        };
+    }
+}
