@@ -641,17 +641,16 @@ cmd_down() {
 
 cmd_status() {
   validate_settings
-  local svc pid state all_healthy=true
+  local svc pid state note all_healthy=true
   for svc in "${SERVICES[@]}"; do
-    pid=$(service_pid "$svc")
+    pid=$(service_pid "$svc") note=
     if [[ -n $pid ]]; then
       if is_healthy "$svc"; then state=healthy; else state=unhealthy; all_healthy=false; fi
     else
-      all_healthy=false
-      pid=-
-      if port_in_use "$(port_of "$svc")"; then state="stopped (port used by another process)"; else state=stopped; fi
+      all_healthy=false pid=- state=stopped
+      port_in_use "$(port_of "$svc")" && note=" (port in use by a process this stack did not start)"
     fi
-    printf '%-10s %-9s pid %-7s %s\n' "$svc" "$state" "$pid" "$(url_of "$svc")"
+    printf '%-10s %-9s pid %-7s %s%s\n' "$svc" "$state" "$pid" "$(url_of "$svc")" "$note"
   done
   $all_healthy
 }
