@@ -69,10 +69,11 @@ CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/local-stack
 readonly STATE_DIR CACHE_DIR
 readonly PID_DIR=$STATE_DIR/pids LOG_DIR=$STATE_DIR/logs CONF_DIR=$STATE_DIR/conf
 
-# Every process we start carries this marker on its command line. Before signalling a PID from a pid file we
-# check the marker, so a recycled PID never gets killed, and two stacks (other state dirs) never touch each other.
+# Every process we start carries this variable in its environment (inherited through exec, runuser and the
+# OpenSearch start script, unlike a command-line flag). Before signalling a PID from a pid file we check it, so a
+# recycled PID never gets killed, and two stacks (other state dirs) never touch each other.
 STACK_ID=$(printf '%s' "$STATE_DIR" | sha1sum | cut -c1-12)
-readonly STACK_ID MARKER="-Dcis.local.stack=$STACK_ID"
+readonly STACK_ID MARKER="CIS_LOCAL_STACK=$STACK_ID"
 
 # Start order: OpenSearch first, it takes longest.
 readonly SERVICES=(opensearch sqs s3 dynamodb)
@@ -132,14 +133,14 @@ port_in_use() {
   fi
 }
 
-# True if PID is alive and was started by this stack (it carries our marker).
+# True if PID is alive and was started by this stack (it carries our marker). Another user's processes are not
+# readable, and are not ours either.
 is_ours() {
-  local pid=$1 args
-  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
-  mapfile -d '' args </proc/"$pid"/cmdline 2>/dev/null || return 1
-  local arg
-  for arg in "${args[@]}"; do
-    [[ $arg == *"$MARKER"* ]] && return 0
+  local pid=$1 vars var
+  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/environ ]] || return 1
+  mapfile -d '' vars 2>/dev/null </proc/"$pid"/environ || return 1
+  for var in "${vars[@]}"; do
+    [[ $var == "$MARKER" ]] && return 0
   done
   return 1
 }
@@ -375,7 +376,7 @@ launch() {
   shift 2
   # In this subshell setsid does not need to fork, so $! is the PID of the server (or of its launcher).
   # 9>&-: the server must not inherit the state dir lock, or it would hold it for as long as it runs.
-  (cd "$dir" && exec setsid "$@" >"$LOG_DIR/$svc.log" 2>&1 </dev/null 9>&-) &
+  (cd "$dir" && export CIS_LOCAL_STACK="$STACK_ID" && exec setsid "$@" >"$LOG_DIR/$svc.log" 2>&1 </dev/null 9>&-) &
   echo $! >"$(pid_file "$svc")"
 }
 
@@ -388,7 +389,7 @@ rest-sqs { enabled = true, bind-hostname = "$HOST", bind-port = $port, sqs-limit
 generate-node-address = false
 aws { region = "$REGION", accountId = "$ACCOUNT_ID" }
 EOF
-  launch sqs "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" "$MARKER" -Djava.io.tmpdir="$STATE_DIR/tmp" \
+  launch sqs "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" -Djava.io.tmpdir="$STATE_DIR/tmp" \
     -Dconfig.file="$conf" -Dlogback.configurationFile="$SUPPORT_DIR/elasticmq-logback.xml" \
     -cp "$(download_dir_of elasticmq)/*" org.elasticmq.server.Main
 }
@@ -403,14 +404,14 @@ jclouds.provider=transient-nio2
 jclouds.identity=local
 jclouds.credential=local
 EOF
-  launch s3 "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" "$MARKER" -Djava.io.tmpdir="$STATE_DIR/tmp" \
+  launch s3 "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" -Djava.io.tmpdir="$STATE_DIR/tmp" \
     -jar "$(download_dir_of s3proxy)/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar" --properties "$conf"
 }
 
 start_dynamodb() {
   # Its own process: DynamoDB Local drags AWS SDK v1 and an old SDK v2 onto its classpath.
   # -sharedDb: one database whatever the access key and region (otherwise tables are per key and region).
-  launch dynamodb "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" "$MARKER" -Djava.io.tmpdir="$STATE_DIR/tmp" \
+  launch dynamodb "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" -Djava.io.tmpdir="$STATE_DIR/tmp" \
     -cp "$(dynamodb_launcher_dir):$(download_dir_of dynamodb-local)/*" DynamoDbLocalLauncher \
     "$HOST" -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT"
 }
@@ -436,7 +437,6 @@ start_opensearch() {
 
   local command=(env -u OPENSEARCH_HOME -u JAVA_HOME
     OPENSEARCH_JAVA_HOME="$java_home" OPENSEARCH_PATH_CONF="$node/config" OPENSEARCH_TMPDIR="$node/tmp"
-    OPENSEARCH_JAVA_OPTS="$MARKER"
     "$OPENSEARCH_HOME/bin/opensearch" -p "$node/opensearch.pid"
     -E cluster.name=cis-local -E node.name=cis-local
     -E discovery.type=single-node -E network.host="$HOST" -E http.port="$OPENSEARCH_PORT"
