@@ -142,8 +142,8 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
         }
         if (unwritten > 0 || writable.uncheckable() > 0) {
             throw new EmbeddingCacheException(unwritten + " item(s) still unprocessed by BatchWriteItem and "
-                    + writable.uncheckable() + " not written because their existing entry could not be checked, on table "
-                    + tableName + " after " + retrier.maxAttempts() + " attempts", null);
+                    + writable.uncheckable() + " not written because their existing entry could not be checked, "
+                    + "on table " + tableName + " after " + retrier.maxAttempts() + " attempts", null);
         }
     }
 
