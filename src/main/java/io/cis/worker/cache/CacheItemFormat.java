@@ -1,0 +1,117 @@
+package io.cis.worker.cache;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * The cache table's item, exactly as the old Python Lambda writes it, so that either side reads the other's entries:
+ *
+ * <pre>
+ * image_hash  S  MD5 hex of the image bytes (partition key)
+ * embedding   L  list of N, one per dimension
+ * dimension   N  length of the embedding
+ * model       S  model name, e.g. openai/clip-vit-base-patch32
+ * created_at  N  epoch seconds
+ * ttl         N  created_at + ttlDays * 86400 (the table's TTL attribute)
+ * </pre>
+ */
+final class CacheItemFormat {
+
+    static final String IMAGE_HASH = "image_hash";
+    static final String EMBEDDING = "embedding";
+    static final String DIMENSION = "dimension";
+    static final String MODEL = "model";
+    static final String CREATED_AT = "created_at";
+    static final String TTL = "ttl";
+
+    private static final long SECONDS_PER_DAY = 86_400L;
+
+    private final String modelName;
+    private final int dimension;
+    private final int ttlDays;
+
+    CacheItemFormat(String modelName, int dimension, int ttlDays) {
+        this.modelName = modelName;
+        this.dimension = dimension;
+        this.ttlDays = ttlDays;
+    }
+
+    Map<String, AttributeValue> toItem(String imageHash, float[] embedding, Instant createdAt) {
+        List<AttributeValue> numbers = new ArrayList<>(embedding.length);
+        for (float value : embedding) {
+            // Float.toString is the shortest text that reads back as the same float, in Java and in Python alike.
+            numbers.add(AttributeValue.fromN(Float.toString(value)));
+        }
+        long createdAtSeconds = createdAt.getEpochSecond();
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(IMAGE_HASH, AttributeValue.fromS(imageHash));
+        item.put(EMBEDDING, AttributeValue.fromL(numbers));
+        item.put(DIMENSION, AttributeValue.fromN(Integer.toString(dimension)));
+        item.put(MODEL, AttributeValue.fromS(modelName));
+        item.put(CREATED_AT, AttributeValue.fromN(Long.toString(createdAtSeconds)));
+        item.put(TTL, AttributeValue.fromN(Long.toString(createdAtSeconds + ttlDays * SECONDS_PER_DAY)));
+        return item;
+    }
+
+    static String imageHash(Map<String, AttributeValue> item) {
+        AttributeValue hash = item.get(IMAGE_HASH);
+        return hash == null ? null : hash.s();
+    }
+
+    /** True when the item was written for another model name or dimension (or does not say which). */
+    boolean holdsOtherModel(Map<String, AttributeValue> item) {
+        return !modelName.equals(stringOf(item.get(MODEL))) || !hasOurDimension(item.get(DIMENSION));
+    }
+
+    /**
+     * The item's embedding, if it is usable by us: same model name, same dimension, and an embedding list of exactly
+     * that many finite numbers. Anything else is a miss, never an error: the table is shared and may hold anything.
+     */
+    Optional<float[]> compatibleEmbedding(Map<String, AttributeValue> item) {
+        if (holdsOtherModel(item)) {
+            return Optional.empty();
+        }
+        AttributeValue list = item.get(EMBEDDING);
+        if (list == null || !list.hasL() || list.l().size() != dimension) {
+            return Optional.empty();
+        }
+        float[] embedding = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            String number = list.l().get(i).n();
+            if (number == null) {
+                return Optional.empty();
+            }
+            try {
+                embedding[i] = Float.parseFloat(number);
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+            if (!Float.isFinite(embedding[i])) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(embedding);
+    }
+
+    private static String stringOf(AttributeValue value) {
+        return value == null ? null : value.s();
+    }
+
+    private boolean hasOurDimension(AttributeValue value) {
+        if (value == null || value.n() == null) {
+            return false;
+        }
+        try {
+            // compareTo, not equals: the Lambda may write 512 as "512" or "512.0".
+            return new BigDecimal(value.n()).compareTo(BigDecimal.valueOf(dimension)) == 0;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.cis.worker.cache;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.PutRequest;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+
+/**
+ * The embedding cache in the DynamoDB table shared with the old Lambda (see {@link CacheItemFormat} for the item).
+ *
+ * <p>Lookups use BatchGetItem, at most {@value #MAX_KEYS_PER_GET} keys per call; stores use BatchWriteItem, at most
+ * {@value #MAX_ITEMS_PER_WRITE} items per call. What a call leaves unprocessed is re-sent with backoff a bounded number
+ * of times ({@link UnprocessedRetrier}); whatever is still unprocessed then makes the operation throw an
+ * {@link EmbeddingCacheException} after all chunks were tried (a lookup's exception carries the hits it found).
+ *
+ * <p><b>Other models' entries.</b> BatchWriteItem cannot be conditional, so with {@code overwriteOtherModel == false}
+ * a store first reads the {@code model} and {@code dimension} of the keys it is about to write and leaves out every key
+ * whose entry belongs to another model name or dimension (keys it could not check are left out too, and reported).
+ * This check lives in the store itself, not in state remembered from an earlier lookup, so it holds whatever the
+ * caller did before, at the price of one extra read per stored key; stores only follow inference, which costs far
+ * more. What it cannot prevent: an entry the Lambda writes for another model between our read and our write (a
+ * window of milliseconds for the same image) is overwritten.
+ */
+public final class DynamoDbEmbeddingCache implements EmbeddingCache {
+
+    public static final int DEFAULT_TTL_DAYS = 30;
+    static final int MAX_KEYS_PER_GET = 100;
+    static final int MAX_ITEMS_PER_WRITE = 25;
+
+    /** Which attributes a read returns; placeholders because attribute names may be DynamoDB reserved words. */
+    private record Projection(String expression, Map<String, String> names) {
+    }
+
+    private static final Projection WHOLE_ENTRY = new Projection("#h, #m, #d, #e", Map.of(
+            "#h", CacheItemFormat.IMAGE_HASH, "#m", CacheItemFormat.MODEL,
+            "#d", CacheItemFormat.DIMENSION, "#e", CacheItemFormat.EMBEDDING));
+    private static final Projection OWNER_ONLY = new Projection("#h, #m, #d", Map.of(
+            "#h", CacheItemFormat.IMAGE_HASH, "#m", CacheItemFormat.MODEL, "#d", CacheItemFormat.DIMENSION));
+
+    private final DynamoDbClient client;
+    private final String tableName;
+    private final int dimension;
+    private final boolean overwriteOtherModel;
+    private final Clock clock;
+    private final UnprocessedRetrier retrier;
+    private final CacheItemFormat format;
+
+    /**
+     * @param overwriteOtherModel whether a store may replace an entry written for another model name or dimension
+     */
+    public DynamoDbEmbeddingCache(DynamoDbClient client, String tableName, String modelName, int dimension,
+                                  int ttlDays, boolean overwriteOtherModel, Clock clock, UnprocessedRetrier retrier) {
+        if (tableName == null || tableName.isBlank()) {
+            throw new IllegalArgumentException("tableName must not be blank");
+        }
+        if (modelName == null || modelName.isBlank()) {
+            throw new IllegalArgumentException("modelName must not be blank");
+        }
+        if (dimension < 1) {
+            throw new IllegalArgumentException("dimension must be >= 1, was " + dimension);
+        }
+        if (ttlDays < 1) {
+            throw new IllegalArgumentException("ttlDays must be >= 1, was " + ttlDays);
+        }
+        this.client = client;
+        this.tableName = tableName;
+        this.dimension = dimension;
+        this.overwriteOtherModel = overwriteOtherModel;
+        this.clock = clock;
+        this.retrier = retrier;
+        this.format = new CacheItemFormat(modelName, dimension, ttlDays);
+    }
+
+    /** With the default backoff for unprocessed keys and items. */
+    public DynamoDbEmbeddingCache(DynamoDbClient client, String tableName, String modelName, int dimension,
+                                  int ttlDays, boolean overwriteOtherModel, Clock clock) {
+        this(client, tableName, modelName, dimension, ttlDays, overwriteOtherModel, clock,
+                UnprocessedRetrier.withDefaults());
+    }
+
+    @Override
+    public Map<String, float[]> lookup(Collection<String> imageHashes) {
+        List<String> keys = distinctValidHashes(imageHashes);
+        Map<String, float[]> hits = new HashMap<>();
+        int unresolved = 0;
+        for (List<String> chunk : chunks(keys, MAX_KEYS_PER_GET)) {
+            Reads reads;
+            try {
+                reads = read(chunk, WHOLE_ENTRY);
+            } catch (RuntimeException e) {
+                throw new EmbeddingCacheException("BatchGetItem on table " + tableName + " failed", e, hits);
+            }
+            for (Map<String, AttributeValue> item : reads.items()) {
+                format.compatibleEmbedding(item).ifPresent(embedding ->
+                        hits.put(CacheItemFormat.imageHash(item), embedding));
+            }
+            unresolved += reads.unresolvedHashes().size();
+        }
+        if (unresolved > 0) {
+            throw new EmbeddingCacheException(unresolved + " of " + keys.size() + " keys still unprocessed by "
+                    + "BatchGetItem on table " + tableName + " after " + retrier.maxAttempts() + " attempts", null,
+                    hits);
+        }
+        return hits;
+    }
+
+    @Override
+    public void store(Map<String, float[]> embeddings) {
+        embeddings.forEach(this::requireStorable);
+        if (embeddings.isEmpty()) {
+            return;
+        }
+        WritableHashes writable = overwriteOtherModel
+                ? new WritableHashes(embeddings.keySet(), 0)
+                : withoutOtherModelsEntries(embeddings.keySet());
+
+        var now = clock.instant();
+        List<WriteRequest> requests = new ArrayList<>(writable.hashes().size());
+        for (String hash : writable.hashes()) {
+            Map<String, AttributeValue> item = format.toItem(hash, embeddings.get(hash), now);
+            requests.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+        }
+        int unwritten = 0;
+        for (List<WriteRequest> chunk : chunks(requests, MAX_ITEMS_PER_WRITE)) {
+            Map<String, List<WriteRequest>> leftover;
+            try {
+                leftover = retrier.retryWhileUnprocessed(Map.of(tableName, chunk),
+                        pending -> client.batchWriteItem(b -> b.requestItems(pending)).unprocessedItems());
+            } catch (RuntimeException e) {
+                throw new EmbeddingCacheException("BatchWriteItem on table " + tableName + " failed", e);
+            }
+            unwritten += leftover.getOrDefault(tableName, List.of()).size();
+        }
+        if (unwritten > 0 || writable.uncheckable() > 0) {
+            throw new EmbeddingCacheException(unwritten + " item(s) still unprocessed by BatchWriteItem and "
+                    + writable.uncheckable() + " not written because their existing entry could not be checked, "
+                    + "on table " + tableName + " after " + retrier.maxAttempts() + " attempts", null);
+        }
+    }
+
+    /** Hashes a store may write, and how many were left out because their entry could not be read. */
+    private record WritableHashes(Set<String> hashes, int uncheckable) {
+    }
+
+    /** Leaves out hashes whose entry belongs to another model or dimension, and those that could not be checked. */
+    private WritableHashes withoutOtherModelsEntries(Set<String> hashes) {
+        Set<String> free = new LinkedHashSet<>(hashes);
+        int uncheckable = 0;
+        for (List<String> chunk : chunks(new ArrayList<>(hashes), MAX_KEYS_PER_GET)) {
+            Reads reads;
+            try {
+                reads = read(chunk, OWNER_ONLY);
+            } catch (RuntimeException e) {
+                throw new EmbeddingCacheException("BatchGetItem on table " + tableName
+                        + " failed while checking for other models' entries", e);
+            }
+            for (Map<String, AttributeValue> item : reads.items()) {
+                if (format.holdsOtherModel(item)) {
+                    free.remove(CacheItemFormat.imageHash(item));
+                }
+            }
+            reads.unresolvedHashes().forEach(free::remove);
+            uncheckable += reads.unresolvedHashes().size();
+        }
+        return new WritableHashes(free, uncheckable);
+    }
+
+    private record Reads(List<Map<String, AttributeValue>> items, List<String> unresolvedHashes) {
+    }
+
+    /** One BatchGetItem chunk, re-sending unprocessed keys with backoff. */
+    private Reads read(List<String> hashes, Projection projection) {
+        List<Map<String, AttributeValue>> keys = new ArrayList<>(hashes.size());
+        for (String hash : hashes) {
+            keys.add(Map.of(CacheItemFormat.IMAGE_HASH, AttributeValue.fromS(hash)));
+        }
+        KeysAndAttributes request = KeysAndAttributes.builder()
+                .keys(keys)
+                .projectionExpression(projection.expression())
+                .expressionAttributeNames(projection.names())
+                .build();
+        List<Map<String, AttributeValue>> items = new ArrayList<>();
+        Map<String, KeysAndAttributes> leftover = retrier.retryWhileUnprocessed(Map.of(tableName, request),
+                pending -> {
+                    var response = client.batchGetItem(b -> b.requestItems(pending));
+                    items.addAll(response.responses().getOrDefault(tableName, List.of()));
+                    return response.unprocessedKeys();
+                });
+        List<String> unresolved = new ArrayList<>();
+        KeysAndAttributes left = leftover.get(tableName);
+        if (left != null) {
+            for (Map<String, AttributeValue> key : left.keys()) {
+                unresolved.add(CacheItemFormat.imageHash(key));
+            }
+        }
+        return new Reads(items, unresolved);
+    }
+
+    private void requireStorable(String hash, float[] embedding) {
+        ImageHashes.requireValid(hash);
+        if (embedding == null || embedding.length != dimension) {
+            throw new IllegalArgumentException("Embedding for " + hash + " has " + (embedding == null ? "no"
+                    : embedding.length) + " values, expected " + dimension);
+        }
+        for (float value : embedding) {
+            if (!Float.isFinite(value)) {
+                throw new IllegalArgumentException("Embedding for " + hash + " holds a non-finite value: " + value);
+            }
+        }
+    }
+
+    private static List<String> distinctValidHashes(Collection<String> hashes) {
+        Set<String> distinct = new LinkedHashSet<>();
+        for (String hash : hashes) {
+            distinct.add(ImageHashes.requireValid(hash));
+        }
+        return new ArrayList<>(distinct);
+    }
+
+    private static <T> List<List<T>> chunks(List<T> values, int size) {
+        List<List<T>> chunks = new ArrayList<>();
+        for (int from = 0; from < values.size(); from += size) {
+            chunks.add(values.subList(from, Math.min(values.size(), from + size)));
+        }
+        return chunks;
+    }
+}

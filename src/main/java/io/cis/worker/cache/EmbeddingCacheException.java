@@ -1,0 +1,26 @@
+package io.cis.worker.cache;
+
+import java.util.Map;
+
+/**
+ * A cache operation that did not complete. A lookup that failed part way carries the hits it had already found,
+ * so a caller that tolerates cache errors can still use them.
+ */
+public final class EmbeddingCacheException extends RuntimeException {
+
+    private final transient Map<String, float[]> hitsBeforeFailure;
+
+    public EmbeddingCacheException(String message, Throwable cause) {
+        this(message, cause, Map.of());
+    }
+
+    public EmbeddingCacheException(String message, Throwable cause, Map<String, float[]> hitsBeforeFailure) {
+        super(message, cause);
+        this.hitsBeforeFailure = Map.copyOf(hitsBeforeFailure);
+    }
+
+    /** Hits found before the failure; empty for stores and for lookups that found nothing. */
+    public Map<String, float[]> hitsBeforeFailure() {
+        return hitsBeforeFailure;
+    }
+}

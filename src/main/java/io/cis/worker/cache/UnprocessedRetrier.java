@@ -1,0 +1,61 @@
+package io.cis.worker.cache;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * Re-sends what a DynamoDB batch call left unprocessed ({@code UnprocessedKeys} of BatchGetItem,
+ * {@code UnprocessedItems} of BatchWriteItem) with backoff, until nothing is left or the attempts run out.
+ *
+ * <p>The SDK's own retries cover failed calls (throttling errors, 5xx); a batch call that succeeds but processes only
+ * part of its request is ours to retry.
+ */
+public final class UnprocessedRetrier {
+
+    private final BackoffPolicy policy;
+    private final DoubleSupplier jitter;
+    private final Sleeper sleeper;
+
+    public UnprocessedRetrier(BackoffPolicy policy, DoubleSupplier jitter, Sleeper sleeper) {
+        this.policy = policy;
+        this.jitter = jitter;
+        this.sleeper = sleeper;
+    }
+
+    public static UnprocessedRetrier withDefaults() {
+        return new UnprocessedRetrier(BackoffPolicy.defaults(), () -> ThreadLocalRandom.current().nextDouble(),
+                Sleeper.THREAD_SLEEP);
+    }
+
+    public int maxAttempts() {
+        return policy.maxAttempts();
+    }
+
+    /**
+     * Calls {@code call} with {@code request}, then with whatever it reports unprocessed, backing off between calls.
+     *
+     * @param request the batch request items (table name to keys or write requests)
+     * @param call    sends one batch call and returns its unprocessed part (empty when everything was processed)
+     * @return what is still unprocessed after the last allowed attempt; empty when everything was processed
+     * @throws EmbeddingCacheException if the thread is interrupted while waiting (the interrupt flag is kept)
+     */
+    public <M extends Map<String, ?>> M retryWhileUnprocessed(M request, UnaryOperator<M> call) {
+        M pending = call.apply(request);
+        int attempts = 1;
+        while (!pending.isEmpty() && policy.allowsRetryAfter(attempts)) {
+            Duration delay = policy.delayBeforeRetry(attempts, jitter.getAsDouble());
+            try {
+                sleeper.sleep(delay);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EmbeddingCacheException("Interrupted while backing off a DynamoDB batch retry", e);
+            }
+            pending = call.apply(pending);
+            attempts++;
+        }
+        return pending;
+    }
+}

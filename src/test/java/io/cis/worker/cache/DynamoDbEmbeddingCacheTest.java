@@ -1,0 +1,226 @@
+package io.cis.worker.cache;
+
+import static io.cis.worker.cache.TestEmbeddings.embeddings;
+import static io.cis.worker.cache.TestEmbeddings.hash;
+import static io.cis.worker.cache.TestEmbeddings.hashes;
+import static io.cis.worker.cache.TestEmbeddings.vector;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+
+class DynamoDbEmbeddingCacheTest {
+
+    private static final String TABLE = "cache-table";
+    private static final String MODEL = "openai/clip-vit-base-patch32";
+    private static final int DIMENSION = 8;
+
+    private final FakeDynamoDb dynamo = new FakeDynamoDb(TABLE);
+    private final MutableClock clock = new MutableClock(Instant.ofEpochSecond(1_700_000_000L));
+    private final List<Duration> waits = new ArrayList<>();
+    private final UnprocessedRetrier retrier = new UnprocessedRetrier(
+            new BackoffPolicy(4, Duration.ofMillis(50), Duration.ofSeconds(1)), () -> 0.5, waits::add);
+
+    private DynamoDbEmbeddingCache cache(boolean overwriteOtherModel) {
+        return new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION, 30, overwriteOtherModel, clock, retrier);
+    }
+
+    @Test
+    void storedEmbeddingsComeBackAsHitsAndUnknownHashesAsMisses() {
+        DynamoDbEmbeddingCache cache = cache(false);
+        cache.store(embeddings(0, 3, DIMENSION));
+
+        Map<String, float[]> hits = cache.lookup(List.of(hash(0), hash(2), hash(99)));
+
+        assertEquals(Set.of(hash(0), hash(2)), hits.keySet());
+        assertArrayEquals(vector(0, DIMENSION), hits.get(hash(0)));
+        assertArrayEquals(vector(2, DIMENSION), hits.get(hash(2)));
+    }
+
+    @Test
+    void storeStampsCreatedAtAndTtlFromTheClock() {
+        cache(true).store(embeddings(0, 1, DIMENSION));
+        Map<String, AttributeValue> item = dynamo.items.get(hash(0));
+        assertEquals("1700000000", item.get("created_at").n());
+        assertEquals(Long.toString(1_700_000_000L + 30 * 86_400L), item.get("ttl").n());
+    }
+
+    @Test
+    void lookupAsksAtMostOneHundredKeysPerCallAndEachKeyOnce() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        cache.store(embeddings(0, 250, DIMENSION));
+        List<String> asked = new ArrayList<>(hashes(0, 250));
+        asked.addAll(hashes(0, 10));
+
+        Map<String, float[]> hits = cache.lookup(asked);
+
+        assertEquals(250, hits.size());
+        assertEquals(List.of(100, 100, 50), dynamo.getCallSizes);
+    }
+
+    @Test
+    void storeWritesAtMostTwentyFiveItemsPerCall() {
+        cache(true).store(embeddings(0, 60, DIMENSION));
+        assertEquals(List.of(25, 25, 10), dynamo.writeCallSizes);
+        assertEquals(60, dynamo.items.size());
+        assertTrue(dynamo.getCallSizes.isEmpty(), "overwriting allowed: no need to read owners first");
+    }
+
+    @Test
+    void unprocessedKeysAreResentWithBackoffUntilAllAreAnswered() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        cache.store(embeddings(0, 100, DIMENSION));
+        dynamo.processedPerCall = 40;
+
+        Map<String, float[]> hits = cache.lookup(hashes(0, 100));
+
+        assertEquals(100, hits.size());
+        assertEquals(List.of(100, 60, 20), dynamo.getCallSizes);
+        assertEquals(List.of(Duration.ofMillis(37), Duration.ofMillis(75)), waits);
+    }
+
+    @Test
+    void keysStillUnprocessedAfterTheLastAttemptFailTheLookupButKeepItsHits() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        cache.store(embeddings(0, 150, DIMENSION));
+        dynamo.alwaysUnprocessed.add(hash(120));
+
+        EmbeddingCacheException error = assertThrows(EmbeddingCacheException.class,
+                () -> cache.lookup(hashes(0, 150)));
+
+        assertTrue(error.getMessage().contains("1 of 150 keys"), error.getMessage());
+        assertEquals(149, error.hitsBeforeFailure().size());
+        // One full chunk, then the second chunk's first call and three retries of the stuck key.
+        assertEquals(List.of(100, 50, 1, 1, 1), dynamo.getCallSizes);
+    }
+
+    @Test
+    void unprocessedItemsAreResentUntilWritten() {
+        dynamo.processedPerCall = 10;
+        cache(true).store(embeddings(0, 25, DIMENSION));
+        assertEquals(25, dynamo.items.size());
+        assertEquals(List.of(25, 15, 5), dynamo.writeCallSizes);
+    }
+
+    @Test
+    void itemsStillUnprocessedAfterTheLastAttemptFailTheStoreAfterTheOtherChunks() {
+        dynamo.alwaysUnprocessed.add(hash(3));
+        EmbeddingCacheException error = assertThrows(EmbeddingCacheException.class,
+                () -> cache(true).store(embeddings(0, 30, DIMENSION)));
+        assertTrue(error.getMessage().startsWith("1 item(s) still unprocessed"), error.getMessage());
+        assertEquals(29, dynamo.items.size());
+    }
+
+    @Test
+    void entriesOfAnotherModelOrDimensionAreMisses() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        cache.store(embeddings(0, 3, DIMENSION));
+        new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, clock, retrier)
+                .store(embeddings(1, 2, DIMENSION));
+        new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION * 2, 30, true, clock, retrier)
+                .store(embeddings(2, 3, DIMENSION * 2));
+
+        assertEquals(Set.of(hash(0)), cache.lookup(hashes(0, 3)).keySet());
+    }
+
+    @Test
+    void withoutOverwriteAnotherModelsEntryIsLeftAloneAndTheRestIsWritten() {
+        DynamoDbEmbeddingCache otherModel =
+                new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, clock, retrier);
+        otherModel.store(Map.of(hash(1), vector(100, DIMENSION)));
+
+        cache(false).store(embeddings(0, 3, DIMENSION));
+
+        assertEquals("other/model", dynamo.items.get(hash(1)).get("model").s());
+        assertArrayEquals(vector(100, DIMENSION), otherModel.lookup(List.of(hash(1))).get(hash(1)));
+        assertEquals(Set.of(hash(0), hash(2)), cache(false).lookup(hashes(0, 3)).keySet());
+    }
+
+    @Test
+    void withOverwriteAnotherModelsEntryIsReplaced() {
+        new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, clock, retrier)
+                .store(Map.of(hash(1), vector(100, DIMENSION)));
+
+        cache(true).store(embeddings(1, 2, DIMENSION));
+
+        assertArrayEquals(vector(1, DIMENSION), cache(false).lookup(List.of(hash(1))).get(hash(1)));
+    }
+
+    @Test
+    void withoutOverwriteOurOwnEntriesAreStillRefreshed() {
+        cache(false).store(Map.of(hash(1), vector(1, DIMENSION)));
+        clock.advance(Duration.ofDays(1));
+        cache(false).store(Map.of(hash(1), vector(2, DIMENSION)));
+        assertArrayEquals(vector(2, DIMENSION), cache(false).lookup(List.of(hash(1))).get(hash(1)));
+        assertEquals(Long.toString(1_700_000_000L + 86_400L), dynamo.items.get(hash(1)).get("created_at").n());
+    }
+
+    @Test
+    void withoutOverwriteEntriesThatCouldNotBeCheckedAreNotWrittenAndTheStoreReportsThem() {
+        dynamo.alwaysUnprocessed.add(hash(1));
+        EmbeddingCacheException error = assertThrows(EmbeddingCacheException.class,
+                () -> cache(false).store(embeddings(0, 3, DIMENSION)));
+        assertTrue(error.getMessage().contains("1 not written because their existing entry could not be checked"),
+                error.getMessage());
+        assertEquals(Set.of(hash(0), hash(2)), dynamo.items.keySet());
+    }
+
+    @Test
+    void invalidInputIsRejectedBeforeAnythingIsWritten() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0), new float[DIMENSION - 1])));
+        float[] withNaN = vector(0, DIMENSION);
+        withNaN[3] = Float.NaN;
+        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0), withNaN)));
+        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of("NOT-A-HASH", vector(0, DIMENSION))));
+        assertThrows(IllegalArgumentException.class, () -> cache.lookup(List.of(hash(0), "NOT-A-HASH")));
+        assertTrue(dynamo.writeCallSizes.isEmpty());
+        assertTrue(dynamo.getCallSizes.isEmpty());
+    }
+
+    @Test
+    void emptyRequestsMakeNoCalls() {
+        DynamoDbEmbeddingCache cache = cache(false);
+        assertTrue(cache.lookup(List.of()).isEmpty());
+        cache.store(Map.of());
+        assertTrue(dynamo.writeCallSizes.isEmpty());
+        assertTrue(dynamo.getCallSizes.isEmpty());
+    }
+
+    @Test
+    void rejectsInvalidSettings() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new DynamoDbEmbeddingCache(dynamo, " ", MODEL, DIMENSION, 30, false, clock, retrier));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, "", DIMENSION, 30, false, clock, retrier));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, 0, 30, false, clock, retrier));
+        assertThrows(IllegalArgumentException.class,
+                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION, 0, false, clock, retrier));
+    }
+
+    @Test
+    void aFailingCallFailsTheLookupWithTheHitsOfEarlierChunks() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        cache.store(embeddings(0, 150, DIMENSION));
+        dynamo.failingGetCallsFrom = 2;
+
+        EmbeddingCacheException error = assertThrows(EmbeddingCacheException.class,
+                () -> cache.lookup(hashes(0, 150)));
+
+        assertEquals(100, error.hitsBeforeFailure().size());
+        assertEquals(new HashSet<>(hashes(0, 100)), error.hitsBeforeFailure().keySet());
+        assertTrue(error.getCause() instanceof DynamoDbException, String.valueOf(error.getCause()));
+    }
+}

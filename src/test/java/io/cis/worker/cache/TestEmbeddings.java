@@ -1,0 +1,43 @@
+package io.cis.worker.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Distinct, recognisable hashes and vectors for tests. */
+final class TestEmbeddings {
+
+    private TestEmbeddings() {
+    }
+
+    static String hash(int i) {
+        return ImageHashes.md5Hex(("image-" + i).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static List<String> hashes(int from, int toExclusive) {
+        List<String> hashes = new ArrayList<>();
+        for (int i = from; i < toExclusive; i++) {
+            hashes.add(hash(i));
+        }
+        return hashes;
+    }
+
+    /** A vector that differs per image and per component, including values that are awkward as decimal text. */
+    static float[] vector(int i, int dimension) {
+        float[] vector = new float[dimension];
+        for (int d = 0; d < dimension; d++) {
+            vector[d] = (float) Math.sin(i * 31.0 + d) / (d + 1);
+        }
+        return vector;
+    }
+
+    static Map<String, float[]> embeddings(int from, int toExclusive, int dimension) {
+        Map<String, float[]> embeddings = new LinkedHashMap<>();
+        for (int i = from; i < toExclusive; i++) {
+            embeddings.put(hash(i), vector(i, dimension));
+        }
+        return embeddings;
+    }
+}
