@@ -62,6 +62,12 @@ public final class ImageDecoder {
         ImageFormat format = detected.get();
         checkContainerLength(format, bytes);
         Orientation orientation = OrientationReader.read(format, bytes);
+        if (format == ImageFormat.WEBP) {
+            int[] vp8 = WebpLossy.findVp8Chunk(bytes);
+            if (vp8 != null) {
+                return RgbConverter.orient(WebpLossy.decode(bytes, vp8, limits), orientation);
+            }
+        }
         return decodeWithImageIo(format, bytes, orientation);
     }
 

@@ -75,6 +75,17 @@ final class RgbConverter {
         return write(w, raster.getHeight(), source, orientation);
     }
 
+    /** The picture turned by {@code orientation} (the same picture when there is nothing to turn). */
+    static RgbImage orient(RgbImage image, Orientation orientation) {
+        if (orientation == Orientation.NORMAL) {
+            return image;
+        }
+        int w = image.width();
+        byte[] rgb = image.rgb();
+        RowSource rows = (y, out) -> System.arraycopy(rgb, y * w * 3, out, 0, w * 3);
+        return write(w, image.height(), rows, orientation);
+    }
+
     /** One row of the stored picture as R, G, B bytes. */
     private interface RowSource {
         void read(int y, byte[] rgbRow);
