@@ -1,0 +1,205 @@
+package io.cis.worker.image;
+
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Image bytes to the picture a person sees, as 8-bit RGB with PIL's semantics (see {@link RgbConverter}).
+ *
+ * <p>The format comes from the content, never from a name. The size is read from the header and checked
+ * against {@link DecodeLimits} before any pixel is allocated, so a decompression bomb costs a header read.
+ * The EXIF orientation is applied as {@code PIL.ImageOps.exif_transpose} does. Every failure is an
+ * {@link ImageDecodeException} with a reason. Thread-safe: each call uses its own reader.
+ */
+public final class ImageDecoder {
+
+    static {
+        // Once per JVM: make sure plugins on the class path (TwelveMonkeys) are registered even when a
+        // context class loader hid them, and never let ImageIO spill streams into temporary files.
+        ImageIO.scanForPlugins();
+        ImageIO.setUseCache(false);
+    }
+
+    private final DecodeLimits limits;
+
+    public ImageDecoder(DecodeLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+    }
+
+    public ImageDecoder() {
+        this(DecodeLimits.DEFAULT);
+    }
+
+    public DecodeLimits limits() {
+        return limits;
+    }
+
+    public RgbImage decode(byte[] bytes) throws ImageDecodeException {
+        if (bytes == null || bytes.length == 0) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.EMPTY, "no image data (0 bytes)");
+        }
+        Optional<ImageFormat> detected = ImageFormat.detect(bytes);
+        if (detected.isEmpty()) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
+                    "not a JPEG, PNG, GIF, BMP, TIFF or WebP image (first bytes: " + firstBytes(bytes) + ")");
+        }
+        ImageFormat format = detected.get();
+        checkContainerLength(format, bytes);
+        Orientation orientation = OrientationReader.read(format, bytes);
+        if (format == ImageFormat.WEBP) {
+            int[] vp8 = WebpLossy.findVp8Chunk(bytes);
+            if (vp8 != null) {
+                return RgbConverter.orient(WebpLossy.decode(bytes, vp8, limits), orientation);
+            }
+        }
+        return decodeWithImageIo(format, bytes, orientation);
+    }
+
+    private RgbImage decodeWithImageIo(ImageFormat format, byte[] bytes, Orientation orientation)
+            throws ImageDecodeException {
+        ImageInputStream stream = new ByteArrayImageInputStream(bytes);
+        ImageReader reader = readerFor(format, stream);
+        TruncationWarnings warnings = new TruncationWarnings();
+        reader.addIIOReadWarningListener(warnings);
+        try {
+            reader.setInput(stream, true, true);
+            limits.check(reader.getWidth(0), reader.getHeight(0));
+            RgbImage picture;
+            JpegHeader jpeg = format == ImageFormat.JPEG ? JpegHeader.read(bytes) : null;
+            if (jpeg != null && jpeg.components() == 4) {
+                // The raster is what libjpeg hands PIL: CMYK, or YCCK that PIL has libjpeg turn into CMYK.
+                Raster raster = reader.readRaster(0, null);
+                picture = RgbConverter.convertJpegFourChannel(raster, jpeg.isYcck(), orientation);
+            } else {
+                BufferedImage image = reader.read(0, rawTypeParam(reader));
+                picture = RgbConverter.convert(image, orientation);
+            }
+            if (warnings.truncated != null) {
+                throw new ImageDecodeException(ImageDecodeException.Reason.TRUNCATED,
+                        format + " data ends early: " + warnings.truncated);
+            }
+            return picture;
+        } catch (IOException | RuntimeException e) {
+            throw failure(format, bytes, stream, warnings, e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /**
+     * Decode into the stored samples, not into sRGB: PIL ignores embedded ICC profiles, and TwelveMonkeys
+     * would otherwise convert e.g. an Adobe RGB JPEG (rocket.jpg) to sRGB and shift its colours.
+     */
+    private static ImageReadParam rawTypeParam(ImageReader reader) throws IOException {
+        ImageReadParam param = reader.getDefaultReadParam();
+        ImageTypeSpecifier raw = reader.getRawImageType(0);
+        if (raw != null) {
+            int csType = raw.getColorModel().getColorSpace().getType();
+            boolean convertible = raw.getColorModel() instanceof IndexColorModel
+                    || csType == ColorSpace.TYPE_RGB || csType == ColorSpace.TYPE_GRAY
+                    || csType == ColorSpace.TYPE_CMYK;
+            if (convertible) {
+                param.setDestinationType(raw);
+            }
+        }
+        return param;
+    }
+
+    private static ImageReader readerFor(ImageFormat format, ImageInputStream stream)
+            throws ImageDecodeException {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(stream);
+        if (!readers.hasNext()) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
+                    "starts like " + format + " but no decoder accepts its header");
+        }
+        return readers.next();
+    }
+
+    /** A RIFF container declares its length; shorter data is a truncated file whatever the decoder says. */
+    private static void checkContainerLength(ImageFormat format, byte[] bytes) throws ImageDecodeException {
+        if (format == ImageFormat.WEBP && bytes.length >= 8) {
+            long declared = OrientationReader.u32le(bytes, 4) + 8;
+            if (declared > bytes.length) {
+                throw new ImageDecodeException(ImageDecodeException.Reason.TRUNCATED,
+                        "WebP declares " + declared + " bytes but has " + bytes.length);
+            }
+        }
+    }
+
+    private static ImageDecodeException failure(ImageFormat format, byte[] bytes, ImageInputStream stream,
+                                                TruncationWarnings warnings, Exception e) {
+        String detail = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        boolean truncated = hasCause(e, EOFException.class) || readToEnd(stream, bytes.length)
+                || warnings.truncated != null || (format == ImageFormat.TIFF && tiffDirectoryMissing(bytes));
+        if (truncated) {
+            return new ImageDecodeException(ImageDecodeException.Reason.TRUNCATED,
+                    format + " data ends early (" + detail + ")", e);
+        }
+        return new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
+                "corrupt " + format + " data (" + detail + ")", e);
+    }
+
+    private static boolean readToEnd(ImageInputStream stream, long length) {
+        try {
+            return stream.getStreamPosition() >= length;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A TIFF whose first directory lies beyond the data (directories often sit at the end of the file). */
+    private static boolean tiffDirectoryMissing(byte[] b) {
+        if (b.length < 8 || b[2] != 42 && b[3] != 42) {
+            return false;
+        }
+        long offset = b[0] == 'I' ? OrientationReader.u32le(b, 4) : OrientationReader.u32be(b, 4);
+        return offset + 2 > b.length;
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String firstBytes(byte[] b) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < Math.min(8, b.length); i++) {
+            s.append(String.format(Locale.ROOT, "%02x", b[i] & 0xFF));
+        }
+        return s.toString();
+    }
+
+    /** libjpeg and TwelveMonkeys report a short JPEG as a warning and fill the rest with grey; PIL refuses it. */
+    private static final class TruncationWarnings implements IIOReadWarningListener {
+        String truncated;
+
+        @Override
+        public void warningOccurred(ImageReader source, String warning) {
+            String w = warning.toLowerCase(Locale.ROOT);
+            if (truncated == null && (w.contains("premature end of jpeg file") || w.contains("truncated file")
+                    || w.contains("missing eoi"))) {
+                truncated = warning;
+            }
+        }
+    }
+}

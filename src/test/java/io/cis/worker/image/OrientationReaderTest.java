@@ -1,0 +1,105 @@
+package io.cis.worker.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Metadata parsing edge cases; that each orientation turns the picture as PIL does is covered by
+ * ImageDecoderPilCasesTest (orientation-2..8.jpg and the PNG, WebP and TIFF variants).
+ */
+class OrientationReaderTest {
+
+    @Test
+    void readsBigEndianExifInAJpeg() {
+        byte[] jpeg = jpegWithApp1(exif(false, 3, 6));
+
+        assertEquals(Orientation.ROTATE_CLOCKWISE, OrientationReader.read(ImageFormat.JPEG, jpeg));
+    }
+
+    @Test
+    void readsLittleEndianLongValue() {
+        byte[] jpeg = jpegWithApp1(exif(true, 4, 8));
+
+        assertEquals(Orientation.ROTATE_COUNTER_CLOCKWISE, OrientationReader.read(ImageFormat.JPEG, jpeg));
+    }
+
+    @Test
+    void unknownValuesAndBrokenExifMeanAsStored() {
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(exif(false, 3, 9))));
+        byte[] cut = exif(false, 3, 6);
+        byte[] truncatedExif = java.util.Arrays.copyOf(cut, cut.length - 6);
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(truncatedExif)));
+        byte[] garbage = "Exif\0\0IIgarbage-garbage".getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(garbage)));
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, new byte[] {(byte) 0xFF, (byte) 0xD8}));
+    }
+
+    @Test
+    void sharedPhotosCarryTheOrientationsPilFinds() {
+        assertEquals(Orientation.ROTATE_CLOCKWISE, OrientationReader.read(ImageFormat.JPEG,
+                TestImages.sharedImage("formats/chelsea-exif-rotated.jpg")));
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.TIFF,
+                TestImages.sharedImage("formats/coffee-lzw.tif")));
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.PNG,
+                TestImages.sharedImage("chelsea.png")));
+    }
+
+    @Test
+    void turningMapsEveryStoredPixelToADistinctPlace() {
+        int w = 5;
+        int h = 3;
+        for (Orientation o : Orientation.values()) {
+            boolean[] hit = new boolean[w * h];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int at = o.rowStart(y, w, h) + x * o.step(w, h);
+                    assertEquals(false, hit[at], o + " maps two pixels to " + at);
+                    hit[at] = true;
+                }
+            }
+        }
+    }
+
+    /** "Exif\0\0" + a TIFF structure whose first IFD holds one Orientation entry of the given type. */
+    private static byte[] exif(boolean littleEndian, int type, int value) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1));
+        out.writeBytes(littleEndian ? new byte[] {'I', 'I'} : new byte[] {'M', 'M'});
+        write(out, 42, 2, littleEndian);
+        write(out, 8, 4, littleEndian);
+        write(out, 1, 2, littleEndian);
+        write(out, 0x0112, 2, littleEndian);
+        write(out, type, 2, littleEndian);
+        write(out, 1, 4, littleEndian);
+        if (type == 3) {
+            write(out, value, 2, littleEndian);
+            write(out, 0, 2, littleEndian);
+        } else {
+            write(out, value, 4, littleEndian);
+        }
+        write(out, 0, 4, littleEndian);
+        return out.toByteArray();
+    }
+
+    private static void write(ByteArrayOutputStream out, int value, int bytes, boolean littleEndian) {
+        for (int i = 0; i < bytes; i++) {
+            int shift = littleEndian ? 8 * i : 8 * (bytes - 1 - i);
+            out.write(value >>> shift);
+        }
+    }
+
+    private static byte[] jpegWithApp1(byte[] payload) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1});
+        int length = payload.length + 2;
+        out.write(length >> 8);
+        out.write(length);
+        out.writeBytes(payload);
+        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD9});
+        return out.toByteArray();
+    }
+}
