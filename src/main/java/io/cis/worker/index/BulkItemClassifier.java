@@ -1,0 +1,77 @@
+package io.cis.worker.index;
+
+import java.util.Objects;
+import org.opensearch.client.opensearch._types.ErrorCause;
+
+/**
+ * Decides whether a failed bulk item is worth sending again. Pure: no I/O, so every rule is unit-tested.
+ *
+ * <ul>
+ *   <li>2xx: indexed ("updated", "created" and "noop" alike).</li>
+ *   <li>Transient: 408, 409 (a version conflict left after {@code retry_on_conflict}), 429 (rejected execution,
+ *       circuit breakers), every 5xx, any 404 other than a missing document, such as {@code index_not_found_exception}
+ *       (the index was deleted or is being recreated: an operator fixes that, the item is fine), and 401/403 (credentials, permissions and index blocks
+ *       such as the read-only block after the disk flood stage: also fixed by an operator).</li>
+ *   <li>404 {@code document_missing_exception}: per {@link MissingDocumentPolicy} for embedding updates; always
+ *       permanent for {@link ErrorRecord}s, which never create documents.</li>
+ *   <li>Every other 4xx is permanent: 400 {@code mapper_parsing_exception}, {@code illegal_argument_exception}
+ *       (e.g. a vector of the wrong dimension), {@code document_parsing_exception}, 413 and so on. The same
+ *       bytes would be rejected again.</li>
+ * </ul>
+ * A failure of the whole request (connection refused, timeout, 5xx/429 for the request, even an unexpected 4xx)
+ * says nothing against any single item, so every item is transient: the message stays in the queue and, if it
+ * keeps failing, reaches the dead-letter queue instead of being deleted.
+ */
+public final class BulkItemClassifier {
+
+    static final String DOCUMENT_MISSING = "document_missing_exception";
+    static final String INDEX_NOT_FOUND = "index_not_found_exception";
+
+    private final MissingDocumentPolicy missingDocumentPolicy;
+
+    public BulkItemClassifier(MissingDocumentPolicy missingDocumentPolicy) {
+        this.missingDocumentPolicy = Objects.requireNonNull(missingDocumentPolicy, "missingDocumentPolicy");
+    }
+
+    /**
+     * @param item   the item the response line belongs to
+     * @param status the item's HTTP status
+     * @param error  the item's error, null when it succeeded
+     */
+    public BulkItemResult classify(BulkItem item, int status, ErrorCause error) {
+        if (error == null && status >= 200 && status < 300) {
+            return BulkItemResult.indexed(item);
+        }
+        String type = error == null ? null : error.type();
+        String reason = status + " " + OpenSearchErrors.describe(error);
+        if (status == 404 && DOCUMENT_MISSING.equals(type)) {
+            return missingDocument(item, reason);
+        }
+        if (isTransient(status)) {
+            return BulkItemResult.transientFailure(item, reason);
+        }
+        return BulkItemResult.permanent(item, reason);
+    }
+
+    /** Every item of a request that failed as a whole gets this result. */
+    public BulkItemResult requestFailed(BulkItem item, Exception failure) {
+        return BulkItemResult.transientFailure(item, "bulk request failed: " + OpenSearchErrors.describe(failure));
+    }
+
+    private BulkItemResult missingDocument(BulkItem item, String reason) {
+        if (item instanceof ErrorRecord) {
+            return BulkItemResult.permanent(item, reason + "; the failure could not be recorded on the document");
+        }
+        return switch (missingDocumentPolicy) {
+            case FAIL -> BulkItemResult.permanent(item, reason + " (missing-document policy FAIL)");
+            // UPSERT creates missing documents, so a 404 here is unexpected: keep the item rather than drop it.
+            case RETRY, UPSERT -> BulkItemResult.transientFailure(item,
+                    reason + " (missing-document policy " + missingDocumentPolicy + ")");
+        };
+    }
+
+    private static boolean isTransient(int status) {
+        return status == 401 || status == 403 || status == 404 || status == 408 || status == 409 || status == 429
+                || status >= 500 || status < 400;
+    }
+}

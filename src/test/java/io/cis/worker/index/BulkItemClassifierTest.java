@@ -1,0 +1,123 @@
+package io.cis.worker.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.cis.worker.index.BulkItemResult.Status;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.opensearch.client.opensearch._types.ErrorCause;
+import org.opensearch.client.opensearch._types.ErrorResponse;
+import org.opensearch.client.opensearch._types.OpenSearchException;
+
+class BulkItemClassifierTest {
+
+    private static final EmbeddingUpdate UPDATE = new EmbeddingUpdate("doc-1", "bucket", "a/b.jpg",
+            new float[] {0.6f, 0.8f}, "openai/clip-vit-base-patch32", "0123456789abcdef0123456789abcdef",
+            Instant.parse("2025-01-02T03:04:05Z"));
+    private static final ErrorRecord ERROR_RECORD = new ErrorRecord("doc-1", "corrupt image");
+
+    private final BulkItemClassifier failPolicy = new BulkItemClassifier(MissingDocumentPolicy.FAIL);
+
+    @Test
+    void successfulStatusesAreIndexed() {
+        for (int status : new int[] {200, 201}) {
+            BulkItemResult result = failPolicy.classify(UPDATE, status, null);
+            assertEquals(Status.INDEXED, result.status(), "status " + status);
+            assertNull(result.reason());
+            assertEquals(UPDATE, result.item());
+        }
+    }
+
+    @Test
+    void mappingRejectionIsPermanentWithTheServersReason() {
+        ErrorCause error = error("mapper_parsing_exception", "failed to parse field [image_embedding]",
+                error("illegal_argument_exception", "Vector dimension mismatch. Expected: 4, Given: 3", null));
+
+        BulkItemResult result = failPolicy.classify(UPDATE, 400, error);
+
+        assertEquals(Status.FAILED_PERMANENT, result.status());
+        assertEquals("400 mapper_parsing_exception: failed to parse field [image_embedding] (caused by "
+                + "illegal_argument_exception: Vector dimension mismatch. Expected: 4, Given: 3)", result.reason());
+    }
+
+    @Test
+    void otherClientErrorsArePermanent() {
+        assertEquals(Status.FAILED_PERMANENT,
+                failPolicy.classify(UPDATE, 400, error("illegal_argument_exception", "bad", null)).status());
+        assertEquals(Status.FAILED_PERMANENT,
+                failPolicy.classify(UPDATE, 413, error("too_long_frame_exception", "too big", null)).status());
+    }
+
+    @Test
+    void throttlingConflictsAndServerErrorsAreTransient() {
+        assertTransient(429, "es_rejected_execution_exception");
+        assertTransient(429, "circuit_breaking_exception");
+        assertTransient(409, "version_conflict_engine_exception");
+        assertTransient(408, "timeout_exception");
+        assertTransient(500, "exception");
+        assertTransient(503, "unavailable_shards_exception");
+        assertTransient(404, "index_not_found_exception");
+        assertTransient(403, "cluster_block_exception");
+        assertTransient(401, "security_exception");
+    }
+
+    @Test
+    void missingDocumentFollowsThePolicy() {
+        ErrorCause missing = error("document_missing_exception", "[doc-1]: document missing", null);
+
+        BulkItemResult failed = failPolicy.classify(UPDATE, 404, missing);
+        assertEquals(Status.FAILED_PERMANENT, failed.status());
+        assertTrue(failed.reason().contains("document_missing_exception"), failed.reason());
+        assertTrue(failed.reason().contains("FAIL"), failed.reason());
+
+        BulkItemResult retried = new BulkItemClassifier(MissingDocumentPolicy.RETRY).classify(UPDATE, 404, missing);
+        assertEquals(Status.FAILED_TRANSIENT, retried.status());
+    }
+
+    @Test
+    void missingDocumentForAnErrorRecordIsPermanentWhateverThePolicy() {
+        ErrorCause missing = error("document_missing_exception", "[doc-1]: document missing", null);
+        for (MissingDocumentPolicy policy : MissingDocumentPolicy.values()) {
+            BulkItemResult result = new BulkItemClassifier(policy).classify(ERROR_RECORD, 404, missing);
+            assertEquals(Status.FAILED_PERMANENT, result.status(), policy.name());
+            assertTrue(result.reason().contains("could not be recorded"), result.reason());
+        }
+    }
+
+    @Test
+    void aFailedRequestMakesEveryItemTransient() {
+        BulkItemResult refused = failPolicy.requestFailed(UPDATE, new ConnectException("Connection refused"));
+        assertEquals(Status.FAILED_TRANSIENT, refused.status());
+        assertEquals("bulk request failed: ConnectException: Connection refused", refused.reason());
+
+        BulkItemResult timedOut = failPolicy.requestFailed(ERROR_RECORD, new SocketTimeoutException("Read timed out"));
+        assertEquals(Status.FAILED_TRANSIENT, timedOut.status());
+
+        OpenSearchException throttled = new OpenSearchException(ErrorResponse.of(r -> r.status(429)
+                .error(error("es_rejected_execution_exception", "rejected execution of bulk", null))));
+        BulkItemResult rejected = failPolicy.requestFailed(UPDATE, throttled);
+        assertEquals(Status.FAILED_TRANSIENT, rejected.status());
+        assertEquals("bulk request failed: status 429, es_rejected_execution_exception: rejected execution of bulk",
+                rejected.reason());
+    }
+
+    private void assertTransient(int status, String type) {
+        BulkItemResult result = failPolicy.classify(UPDATE, status, error(type, "reason", null));
+        assertEquals(Status.FAILED_TRANSIENT, result.status(), status + " " + type);
+        assertEquals(status + " " + type + ": reason", result.reason());
+    }
+
+    private static ErrorCause error(String type, String reason, ErrorCause causedBy) {
+        return ErrorCause.of(e -> {
+            e.type(type).reason(reason);
+            if (causedBy != null) {
+                e.causedBy(causedBy);
+            }
+            return e;
+        });
+    }
+}
