@@ -11,6 +11,9 @@ import io.cis.worker.embed.DjlRuntime;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.fetch.S3ObjectFetcher;
+import io.cis.worker.image.ClipPreprocessor;
+import io.cis.worker.image.DecodeLimits;
+import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
 import io.cis.worker.index.DocumentIdResolver;
@@ -205,7 +208,7 @@ public final class Application implements AutoCloseable {
         MissingDocumentPolicy missing = config.index().missingDocument() == WorkerConfig.MissingDocument.UPSERT
                 ? MissingDocumentPolicy.UPSERT : MissingDocumentPolicy.FAIL;
         BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
-        ImagePreprocessor preprocessor = new ImagePreprocessor(config.objects().maxImagePixels());
+        ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE)), new ClipPreprocessor());
         pipeline = new Pipeline(
                 new S3ObjectFetcher(s3, config.objects().maxObjectBytes()),
                 cache,

@@ -7,6 +7,9 @@ import io.cis.worker.config.ConfigException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
+import io.cis.worker.image.ClipPreprocessor;
+import io.cis.worker.image.DecodeLimits;
+import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +51,7 @@ public final class EmbedCommand implements Callable<Integer> {
         String name = modelName != null ? modelName : m.modelName();
         DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
         ObjectMapper json = new ObjectMapper();
-        ImagePreprocessor preprocessor = new ImagePreprocessor(workerConfig.objects().maxImagePixels());
+        ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(workerConfig.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE)), new ClipPreprocessor());
         int failures = 0;
         try (ClipModel model = ClipModel.load(path, name, m.dimension(), modelPath != null ? java.util.Optional.empty() : m.sha256())) {
             for (Path file : files) {
