@@ -630,6 +630,7 @@ cmd_down() {
     stop_pids "${strays[@]}"
   fi
   rm -f "$PID_DIR"/*.pid
+  rm -rf "${STATE_DIR:?}/tmp" # e.g. DynamoDB Local unpacks its sqlite library there on every start
 
   local busy=()
   for svc in "${SERVICES[@]}"; do
