@@ -205,8 +205,7 @@ public final class Application implements AutoCloseable {
             case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
                     DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY);
         };
-        MissingDocumentPolicy missing = config.index().missingDocument() == WorkerConfig.MissingDocument.UPSERT
-                ? MissingDocumentPolicy.UPSERT : MissingDocumentPolicy.FAIL;
+        MissingDocumentPolicy missing = MissingDocumentPolicy.valueOf(config.index().missingDocument().name());
         BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE)), new ClipPreprocessor());
         pipeline = new Pipeline(

@@ -104,7 +104,9 @@ public final class Settings {
     public static final SettingSpec DOCUMENT_LOOKUP_FIELD = SettingSpec.of("DOCUMENT_LOOKUP_FIELD", "s3_key",
             "Field matched against the S3 key in lookup mode.");
     public static final SettingSpec MISSING_DOCUMENT = SettingSpec.of("MISSING_DOCUMENT", "upsert",
-            "When the document does not exist: upsert (create it with the S3 fields) or fail.");
+            "When the document does not exist: upsert (create it with s3_bucket, s3_key, s3_url), fail (permanent), "
+                    + "or retry (transient: wait for the indexer that creates documents; dead-lettered if it never does). "
+                    + "upsert is safe only if that indexer updates documents rather than overwriting them.");
 
     // --- Embedding cache (DynamoDB) ---
     public static final SettingSpec EMBEDDING_CACHE_ENABLED = SettingSpec.of("EMBEDDING_CACHE_ENABLED", "true",

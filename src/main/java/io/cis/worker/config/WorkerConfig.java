@@ -22,7 +22,7 @@ public record WorkerConfig(
 
     public enum DocumentIdMode { KEY, URL_HASH, LOOKUP }
 
-    public enum MissingDocument { UPSERT, FAIL }
+    public enum MissingDocument { UPSERT, FAIL, RETRY }
 
     public record QueueConfig(String queueUrl, int pollers, int waitTimeSeconds, int maxMessagesPerReceive,
                               int visibilityTimeoutSeconds, boolean heartbeatEnabled, double heartbeatFraction,
