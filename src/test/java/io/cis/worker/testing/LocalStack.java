@@ -38,6 +38,10 @@ public final class LocalStack {
         return DynamoDbClient.create();
     }
 
+    public static org.opensearch.client.opensearch.OpenSearchClient openSearchClient() {
+        return new io.cis.worker.index.OpenSearchClientFactory(openSearch(), io.cis.worker.index.OpenSearchAuth.none()).create();
+    }
+
     public static URI openSearch() {
         return URI.create(require("OPENSEARCH_ENDPOINT"));
     }
