@@ -79,7 +79,14 @@ public final class ImageDecoder {
         reader.addIIOReadWarningListener(warnings);
         try {
             reader.setInput(stream, true, true);
-            limits.check(reader.getWidth(0), reader.getHeight(0));
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            limits.check(width, height);
+            GifCanvas gif = format == ImageFormat.GIF ? GifCanvas.read(bytes) : null;
+            boolean gifFramePasted = gif != null && !gif.framesTheWholeCanvas(width, height);
+            if (gifFramePasted) {
+                limits.check(gif.width, gif.height);
+            }
             RgbImage picture;
             JpegHeader jpeg = format == ImageFormat.JPEG ? JpegHeader.read(bytes) : null;
             if (jpeg != null && jpeg.components() == 4) {
@@ -89,6 +96,9 @@ public final class ImageDecoder {
             } else {
                 BufferedImage image = reader.read(0, rawTypeParam(reader));
                 picture = RgbConverter.convert(image, orientation);
+                if (gifFramePasted && image.getColorModel() instanceof IndexColorModel) {
+                    picture = gif.paste(picture, (IndexColorModel) image.getColorModel());
+                }
             }
             if (warnings.truncated != null) {
                 throw new ImageDecodeException(ImageDecodeException.Reason.TRUNCATED,

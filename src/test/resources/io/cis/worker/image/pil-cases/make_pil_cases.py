@@ -84,6 +84,33 @@ small.save('orientation-5-xmp.png', pnginfo=info); cases.append('orientation-5-x
 small.save('orientation-3-lossless.webp', lossless=True, exif=exif_bytes(3)); cases.append('orientation-3-lossless.webp')
 small.save('orientation-8.tif', tiffinfo={0x0112: 8}); cases.append('orientation-8.tif')
 
+# GIF: PIL shows the first frame on the logical screen (grown if the frame overhangs it), the rest filled
+# with palette index 0 or the frame's transparent index (never the background colour index).
+def gif_with_frame_at(name, screen, offset, transparency=None):
+    frame = Image.fromarray(np.arange(1, 13, dtype=np.uint8).reshape(3, 4), 'P')
+    frame.putpalette([v for i in range(256) for v in (i * 20 % 256, 255 - i * 10 % 256, i * 5 % 256)])
+    buffer = io.BytesIO()
+    frame.save(buffer, 'GIF', **({} if transparency is None else {'transparency': transparency}))
+    b = bytearray(buffer.getvalue())
+    flags = b[10]
+    pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    while b[pos] != 0x2C:  # skip extensions up to the first image descriptor
+        pos += 2
+        while b[pos]:
+            pos += b[pos] + 1
+        pos += 1
+    b[6:10] = screen[0].to_bytes(2, 'little') + screen[1].to_bytes(2, 'little')
+    b[pos + 1:pos + 5] = offset[0].to_bytes(2, 'little') + offset[1].to_bytes(2, 'little')
+    b[11] = 5  # a background colour index PIL does not use for frame 0
+    with open(name, 'wb') as f:
+        f.write(bytes(b))
+    cases.append(name)
+
+
+gif_with_frame_at('gif-first-frame-offset.gif', (9, 7), (2, 3))
+gif_with_frame_at('gif-first-frame-offset-transparent.gif', (9, 7), (2, 3), transparency=12)
+gif_with_frame_at('gif-first-frame-overhangs-screen.gif', (4, 2), (1, 0))
+
 # Lossy WebP with the VP8 features Pillow's save() cannot choose.
 lib = ctypes.CDLL('libwebp.so.7')
 ABI = 0x020f
