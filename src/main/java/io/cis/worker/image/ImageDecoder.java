@@ -63,9 +63,9 @@ public final class ImageDecoder {
         checkContainerLength(format, bytes);
         Orientation orientation = OrientationReader.read(format, bytes);
         if (format == ImageFormat.WEBP) {
-            int[] vp8 = WebpLossy.findVp8Chunk(bytes);
-            if (vp8 != null) {
-                return RgbConverter.orient(WebpLossy.decode(bytes, vp8, limits), orientation);
+            WebpLossy lossy = WebpLossy.find(bytes);
+            if (lossy != null) {
+                return RgbConverter.orient(lossy.decode(bytes, limits), orientation);
             }
         }
         return decodeWithImageIo(format, bytes, orientation);

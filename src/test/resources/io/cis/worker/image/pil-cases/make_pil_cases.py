@@ -111,6 +111,30 @@ gif_with_frame_at('gif-first-frame-offset.gif', (9, 7), (2, 3))
 gif_with_frame_at('gif-first-frame-offset-transparent.gif', (9, 7), (2, 3), transparency=12)
 gif_with_frame_at('gif-first-frame-overhangs-screen.gif', (4, 2), (1, 0))
 
+# Animated WebP: PIL shows the first frame composed by libwebp's WebPAnimDecoder on a zero-filled canvas.
+def animated_webp(name, canvas=None, offset=(0, 0), **options):
+    first = coffee.crop((100, 100, 180, 150))
+    buffer = io.BytesIO()
+    first.save(buffer, 'WEBP', save_all=True, append_images=[first.transpose(Image.Transpose.FLIP_LEFT_RIGHT)],
+               duration=100, **options)
+    b = bytearray(buffer.getvalue())
+    if canvas is not None:  # move the first frame onto a bigger canvas (offsets are stored halved)
+        b[24:27] = (canvas[0] - 1).to_bytes(3, 'little')
+        b[27:30] = (canvas[1] - 1).to_bytes(3, 'little')
+        pos = 12
+        while b[pos:pos + 4] != b'ANMF':
+            pos += 8 + int.from_bytes(b[pos + 4:pos + 8], 'little')
+        b[pos + 8:pos + 11] = (offset[0] // 2).to_bytes(3, 'little')
+        b[pos + 11:pos + 14] = (offset[1] // 2).to_bytes(3, 'little')
+    with open(name, 'wb') as f:
+        f.write(bytes(b))
+    cases.append(name)
+
+
+animated_webp('webp-animated-lossy.webp', quality=70)
+animated_webp('webp-animated-lossy-first-frame-offset.webp', canvas=(100, 70), offset=(10, 6), quality=70)
+animated_webp('webp-animated-lossless.webp', lossless=True)
+
 # Lossy WebP with the VP8 features Pillow's save() cannot choose.
 lib = ctypes.CDLL('libwebp.so.7')
 ABI = 0x020f
