@@ -63,9 +63,9 @@ public final class ImageDecoder {
         checkContainerLength(format, bytes);
         Orientation orientation = OrientationReader.read(format, bytes);
         if (format == ImageFormat.WEBP) {
-            int[] vp8 = WebpLossy.findVp8Chunk(bytes);
-            if (vp8 != null) {
-                return RgbConverter.orient(WebpLossy.decode(bytes, vp8, limits), orientation);
+            WebpLossy lossy = WebpLossy.find(bytes);
+            if (lossy != null) {
+                return RgbConverter.orient(lossy.decode(bytes, limits), orientation);
             }
         }
         return decodeWithImageIo(format, bytes, orientation);
@@ -79,17 +79,7 @@ public final class ImageDecoder {
         reader.addIIOReadWarningListener(warnings);
         try {
             reader.setInput(stream, true, true);
-            limits.check(reader.getWidth(0), reader.getHeight(0));
-            RgbImage picture;
-            JpegHeader jpeg = format == ImageFormat.JPEG ? JpegHeader.read(bytes) : null;
-            if (jpeg != null && jpeg.components() == 4) {
-                // The raster is what libjpeg hands PIL: CMYK, or YCCK that PIL has libjpeg turn into CMYK.
-                Raster raster = reader.readRaster(0, null);
-                picture = RgbConverter.convertJpegFourChannel(raster, jpeg.isYcck(), orientation);
-            } else {
-                BufferedImage image = reader.read(0, rawTypeParam(reader));
-                picture = RgbConverter.convert(image, orientation);
-            }
+            RgbImage picture = read(format, bytes, reader, orientation);
             if (warnings.truncated != null) {
                 throw new ImageDecodeException(ImageDecodeException.Reason.TRUNCATED,
                         format + " data ends early: " + warnings.truncated);
@@ -100,6 +90,33 @@ public final class ImageDecoder {
         } finally {
             reader.dispose();
         }
+    }
+
+    /** Checks the declared size, then reads the first image the way PIL would see it. */
+    private RgbImage read(ImageFormat format, byte[] bytes, ImageReader reader, Orientation orientation)
+            throws IOException, ImageDecodeException {
+        int width = reader.getWidth(0);
+        int height = reader.getHeight(0);
+        limits.check(width, height);
+        if (format == ImageFormat.JPEG) {
+            JpegHeader jpeg = JpegHeader.read(bytes);
+            if (jpeg.components() == 4) {
+                // The raster is what libjpeg hands PIL: CMYK, or YCCK that PIL has libjpeg turn into CMYK.
+                Raster raster = reader.readRaster(0, null);
+                return RgbConverter.convertJpegFourChannel(raster, jpeg.isYcck(), orientation);
+            }
+        }
+        GifCanvas gif = format == ImageFormat.GIF ? GifCanvas.read(bytes) : null;
+        boolean pasteOnGifCanvas = gif != null && !gif.framesTheWholeCanvas(width, height);
+        if (pasteOnGifCanvas) {
+            limits.check(gif.width, gif.height);
+        }
+        BufferedImage image = reader.read(0, rawTypeParam(reader));
+        RgbImage picture = RgbConverter.convert(image, orientation);
+        if (pasteOnGifCanvas && image.getColorModel() instanceof IndexColorModel) {
+            picture = gif.paste(picture, (IndexColorModel) image.getColorModel());
+        }
+        return picture;
     }
 
     /**

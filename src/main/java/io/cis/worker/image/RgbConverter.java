@@ -34,11 +34,53 @@ final class RgbConverter {
     private RgbConverter() {
     }
 
-    /** Converts a picture decoded with its raw (unconverted) image type. */
+    /**
+     * Converts a picture decoded with its raw (unconverted) image type. The picture must be the caller's
+     * own: when it already holds packed 8-bit RGB or BGR, its pixel array is reused (reordered in place)
+     * rather than copied, which saves a second full-size array (36 MB for a 12-megapixel photo).
+     */
     static RgbImage convert(BufferedImage image, Orientation orientation) throws ImageDecodeException {
         Raster raster = image.getRaster();
         ColorModel cm = image.getColorModel();
+        if (orientation == Orientation.NORMAL) {
+            RgbImage reused = reusePackedBytes(raster, cm);
+            if (reused != null) {
+                return reused;
+            }
+        }
         return write(raster.getWidth(), raster.getHeight(), rowSource(raster, cm), orientation);
+    }
+
+    /** The raster's own array as an RgbImage when it is exactly w x h x 3 bytes of RGB or BGR, else null. */
+    private static RgbImage reusePackedBytes(Raster raster, ColorModel cm) {
+        if (cm.getColorSpace().getType() != ColorSpace.TYPE_RGB || cm instanceof IndexColorModel
+                || raster.getNumBands() != 3 || !(raster.getDataBuffer() instanceof DataBufferByte)
+                || !(raster.getSampleModel() instanceof ComponentSampleModel)
+                || raster.getMinX() != 0 || raster.getMinY() != 0 || raster.getParent() != null) {
+            return null;
+        }
+        ComponentSampleModel sm = (ComponentSampleModel) raster.getSampleModel();
+        DataBufferByte buffer = (DataBufferByte) raster.getDataBuffer();
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        byte[] data = buffer.getData();
+        int[] offsets = sm.getBandOffsets();
+        boolean packed = buffer.getNumBanks() == 1 && buffer.getOffset() == 0 && sm.getPixelStride() == 3
+                && sm.getScanlineStride() == 3 * w && data.length == 3 * w * h
+                && sm.getSampleSize(0) == 8 && sm.getSampleSize(1) == 8 && sm.getSampleSize(2) == 8;
+        boolean rgb = offsets[0] == 0 && offsets[1] == 1 && offsets[2] == 2;
+        boolean bgr = offsets[0] == 2 && offsets[1] == 1 && offsets[2] == 0;
+        if (!packed || !(rgb || bgr)) {
+            return null;
+        }
+        if (bgr) {
+            for (int i = 0; i < data.length; i += 3) {
+                byte blue = data[i];
+                data[i] = data[i + 2];
+                data[i + 2] = blue;
+            }
+        }
+        return new RgbImage(w, h, data);
     }
 
     /**

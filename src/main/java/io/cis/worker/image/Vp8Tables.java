@@ -7,7 +7,8 @@ import java.lang.reflect.Method;
  * The probability and quantiser tables of the VP8 format (RFC 6386), about 3,000 fixed numbers.
  * Rather than keep a second copy, we read them from the copy inside TwelveMonkeys' WebP plugin, a
  * dependency we ship anyway. They are package-private there, so a TwelveMonkeys upgrade could move them:
- * the class then fails to load with a message naming the cause, and WebpFidelity tests fail loudly.
+ * the class then fails to load with a message naming the cause, and the WebP cases of
+ * ImageDecoderPilCasesTest and ClipReferenceFidelityTest fail loudly.
  * A few spec values are checked so that a changed table cannot go unnoticed either.
  */
 final class Vp8Tables {

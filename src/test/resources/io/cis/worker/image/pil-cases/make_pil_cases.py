@@ -84,6 +84,57 @@ small.save('orientation-5-xmp.png', pnginfo=info); cases.append('orientation-5-x
 small.save('orientation-3-lossless.webp', lossless=True, exif=exif_bytes(3)); cases.append('orientation-3-lossless.webp')
 small.save('orientation-8.tif', tiffinfo={0x0112: 8}); cases.append('orientation-8.tif')
 
+# GIF: PIL shows the first frame on the logical screen (grown if the frame overhangs it), the rest filled
+# with palette index 0 or the frame's transparent index (never the background colour index).
+def gif_with_frame_at(name, screen, offset, transparency=None):
+    frame = Image.fromarray(np.arange(1, 13, dtype=np.uint8).reshape(3, 4), 'P')
+    frame.putpalette([v for i in range(256) for v in (i * 20 % 256, 255 - i * 10 % 256, i * 5 % 256)])
+    buffer = io.BytesIO()
+    frame.save(buffer, 'GIF', **({} if transparency is None else {'transparency': transparency}))
+    b = bytearray(buffer.getvalue())
+    flags = b[10]
+    pos = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    while b[pos] != 0x2C:  # skip extensions up to the first image descriptor
+        pos += 2
+        while b[pos]:
+            pos += b[pos] + 1
+        pos += 1
+    b[6:10] = screen[0].to_bytes(2, 'little') + screen[1].to_bytes(2, 'little')
+    b[pos + 1:pos + 5] = offset[0].to_bytes(2, 'little') + offset[1].to_bytes(2, 'little')
+    b[11] = 5  # a background colour index PIL does not use for frame 0
+    with open(name, 'wb') as f:
+        f.write(bytes(b))
+    cases.append(name)
+
+
+gif_with_frame_at('gif-first-frame-offset.gif', (9, 7), (2, 3))
+gif_with_frame_at('gif-first-frame-offset-transparent.gif', (9, 7), (2, 3), transparency=12)
+gif_with_frame_at('gif-first-frame-overhangs-screen.gif', (4, 2), (1, 0))
+
+# Animated WebP: PIL shows the first frame composed by libwebp's WebPAnimDecoder on a zero-filled canvas.
+def animated_webp(name, canvas=None, offset=(0, 0), **options):
+    first = coffee.crop((100, 100, 180, 150))
+    buffer = io.BytesIO()
+    first.save(buffer, 'WEBP', save_all=True, append_images=[first.transpose(Image.Transpose.FLIP_LEFT_RIGHT)],
+               duration=100, **options)
+    b = bytearray(buffer.getvalue())
+    if canvas is not None:  # move the first frame onto a bigger canvas (offsets are stored halved)
+        b[24:27] = (canvas[0] - 1).to_bytes(3, 'little')
+        b[27:30] = (canvas[1] - 1).to_bytes(3, 'little')
+        pos = 12
+        while b[pos:pos + 4] != b'ANMF':
+            pos += 8 + int.from_bytes(b[pos + 4:pos + 8], 'little')
+        b[pos + 8:pos + 11] = (offset[0] // 2).to_bytes(3, 'little')
+        b[pos + 11:pos + 14] = (offset[1] // 2).to_bytes(3, 'little')
+    with open(name, 'wb') as f:
+        f.write(bytes(b))
+    cases.append(name)
+
+
+animated_webp('webp-animated-lossy.webp', quality=70)
+animated_webp('webp-animated-lossy-first-frame-offset.webp', canvas=(100, 70), offset=(10, 6), quality=70)
+animated_webp('webp-animated-lossless.webp', lossless=True)
+
 # Lossy WebP with the VP8 features Pillow's save() cannot choose.
 lib = ctypes.CDLL('libwebp.so.7')
 ABI = 0x020f
