@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.testing.ClipReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +46,29 @@ class ClipModelTest {
             }
         }
         System.out.printf("DJL vs reference over %d images: min cosine %.9f%n", images.size(), worst);
+    }
+
+    /** The whole Java path, file bytes to vector, without servers: what `embed` and the worker compute. */
+    @Test
+    void javaPreprocessingPlusDjlGivesTheReferenceVectors() throws Exception {
+        ImagePreprocessor preprocessor = new ImagePreprocessor();
+        double worst = 1;
+        String worstFile = "";
+        try (ImageEmbedder embedder = model.newEmbedder(1)) {
+            for (ClipReference.Image image : ClipReference.images()) {
+                if (!image.decodable()) {
+                    continue;
+                }
+                float[] pixels = preprocessor.preprocess(Files.readAllBytes(image.path()));
+                double cosine = VectorMath.cosine(embedder.embed(List.of(pixels))[0], image.embedding());
+                if (cosine < worst) {
+                    worst = cosine;
+                    worstFile = image.file();
+                }
+                assertTrue(cosine >= 0.9999, image.file() + " cosine " + cosine);
+            }
+        }
+        System.out.printf("Java preprocessing + DJL vs reference: min cosine %.9f (%s)%n", worst, worstFile);
     }
 
     @Test
