@@ -23,6 +23,8 @@ Settings (environment):
   CIS_MAX_RECEIVE_COUNT    redrive maxReceiveCount of the queue   (default 5)
   CIS_STACK_START_TIMEOUT  seconds to wait for health             (default 180)
   CIS_OPENSEARCH_HEAP      OpenSearch heap                         (default 512m)
+  CIS_OPENSEARCH_JAVA_OPTS extra JVM options for OpenSearch; e.g. -XX:TieredStopAtLevel=1 halves its start-up
+                           CPU (quicker 'up' on a busy 2-core machine, slower steady state: not for benchmarks)
   CIS_OPENSEARCH_JAVA_HOME JDK for OpenSearch (11..23)            (default: the default java, JDK 17 here)
   CIS_OPENSEARCH_USER      user OpenSearch runs as when run as root (default cis-opensearch)
 EOF
@@ -62,6 +64,7 @@ MAX_RECEIVE_COUNT=${CIS_MAX_RECEIVE_COUNT:-5}
 START_TIMEOUT=${CIS_STACK_START_TIMEOUT:-180}
 STOP_TIMEOUT=30
 OPENSEARCH_HEAP=${CIS_OPENSEARCH_HEAP:-512m}
+OPENSEARCH_EXTRA_JAVA_OPTS=${CIS_OPENSEARCH_JAVA_OPTS:-}
 OPENSEARCH_USER=${CIS_OPENSEARCH_USER:-cis-opensearch}
 SMALL_JVM_OPTS=(-Xms64m -Xmx256m -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true)
 
@@ -468,6 +471,7 @@ start_opensearch() {
 
   local command=(env -u OPENSEARCH_HOME -u JAVA_HOME
     OPENSEARCH_JAVA_HOME="$OPENSEARCH_JAVA_HOME_FOUND" OPENSEARCH_PATH_CONF="$node/config" OPENSEARCH_TMPDIR="$node/tmp"
+    OPENSEARCH_JAVA_OPTS="$OPENSEARCH_EXTRA_JAVA_OPTS"
     "$OPENSEARCH_HOME/bin/opensearch" -p "$node/opensearch.pid"
     -E cluster.name=cis-local -E node.name=cis-local
     -E discovery.type=single-node -E network.host="$HOST" -E http.port="$OPENSEARCH_PORT"
