@@ -64,8 +64,14 @@ public final class QueueMessageHandler implements ReceivedMessageHandler {
                 }
             }
         } catch (InterruptedException e) {
-            // Shutting down: the message stays unsettled and is handed back to the queue.
+            // Shutting down mid-message: a transient outcome keeps it from being deleted, and lets it complete (and
+            // leave the in-flight set) as soon as the records already submitted have settled.
+            // The record whose offer was interrupted never entered the pipeline: it takes that outcome itself.
             Thread.currentThread().interrupt();
+            message.itemSettled(Outcome.transientFailure("shutting_down"));
+            if (message.allItemsRegistered()) {
+                settler.complete(message);
+            }
             return;
         }
         if (message.allItemsRegistered()) {
