@@ -1,7 +1,6 @@
 package io.cis.worker.cli;
 
 import io.cis.worker.app.Application;
-import io.cis.worker.config.ConfigException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.index.IndexSetupResult;
 import java.util.concurrent.Callable;
@@ -19,13 +18,7 @@ public final class CreateIndexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        WorkerConfig workerConfig;
-        try {
-            workerConfig = config.load(WorkerConfig.Scope.INDEX_ONLY);
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            return 2;
-        }
+        WorkerConfig workerConfig = config.load(WorkerConfig.Scope.INDEX_ONLY);
         OpenSearchClient client = Application.openSearchClient(workerConfig.index());
         try {
             IndexSetupResult result = Application.indexSetup(client, workerConfig).ensureIndex();

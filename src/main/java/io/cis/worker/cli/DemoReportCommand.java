@@ -3,7 +3,6 @@ package io.cis.worker.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cis.worker.config.ConfigException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.app.Application;
 import io.cis.worker.index.DocumentFields;
@@ -58,13 +57,7 @@ public final class DemoReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        WorkerConfig workerConfig;
-        try {
-            workerConfig = config.load(WorkerConfig.Scope.INDEX_ONLY);
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            return 2;
-        }
+        WorkerConfig workerConfig = config.load(WorkerConfig.Scope.INDEX_ONLY);
         Map<String, JsonNode> outcomes = readOutcomes();
         printOutcomeTable(outcomes);
         OpenSearchClient client = Application.openSearchClient(workerConfig.index());

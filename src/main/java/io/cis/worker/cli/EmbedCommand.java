@@ -3,7 +3,6 @@ package io.cis.worker.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.cis.worker.config.ConfigException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
@@ -39,13 +38,7 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        WorkerConfig workerConfig;
-        try {
-            workerConfig = config.load(WorkerConfig.Scope.MODEL_ONLY);
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            return 2;
-        }
+        WorkerConfig workerConfig = config.load(WorkerConfig.Scope.MODEL_ONLY);
         WorkerConfig.ModelConfig m = workerConfig.model();
         Path path = modelPath != null ? modelPath : m.modelPath();
         String name = modelName != null ? modelName : m.modelName();

@@ -1,7 +1,6 @@
 package io.cis.worker.cli;
 
 import io.cis.worker.app.Daemon;
-import io.cis.worker.config.ConfigException;
 import io.cis.worker.config.WorkerConfig;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,13 +23,7 @@ public final class RootCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        WorkerConfig workerConfig;
-        try {
-            workerConfig = config.load(WorkerConfig.Scope.DAEMON);
-        } catch (ConfigException e) {
-            System.err.println(e.getMessage());
-            return 2;
-        }
+        WorkerConfig workerConfig = config.load(WorkerConfig.Scope.DAEMON);
         return new Daemon(workerConfig, exitWhenIdleSeconds).run();
     }
 }

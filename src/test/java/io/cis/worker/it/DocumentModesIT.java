@@ -101,7 +101,7 @@ class DocumentModesIT {
 
     @Test
     void lookupModeUpdatesTheIndexersDocumentAndRetriesAMissingOne() throws Exception {
-        Run run = newRun("lookup", 2, 2);
+        Run run = newRun("lookup", 2, 5);
         try {
             String knownKey = run.prefix() + "known.png";
             openSearch.index(i -> i.index(run.index()).id("file-123").document(Map.of("s3_key", knownKey, "title", "kept")));
@@ -109,7 +109,7 @@ class DocumentModesIT {
             uploadAndNotify(run, "known.png", "coffee.png");
             String unknownKey = uploadAndNotify(run, "no document yet.png", "horse.png");
             assertEquals(0, runWorker(run, "mode-lookup", Map.of("DOCUMENT_ID_MODE", "lookup",
-                    "SQS_VISIBILITY_TIMEOUT_SECONDS", "2", "EXIT_WHEN_IDLE_SECONDS", "8")));
+                    "SQS_VISIBILITY_TIMEOUT_SECONDS", "5", "EXIT_WHEN_IDLE_SECONDS", "12")));
             JsonNode doc = Documents.get(openSearch, run.index(), "file-123");
             assertTrue(Documents.embedded(doc), doc.toString());
             assertEquals("kept", doc.path("title").asText(), "the update must not replace the indexer's fields");
