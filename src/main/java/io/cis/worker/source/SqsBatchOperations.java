@@ -29,14 +29,16 @@ public final class SqsBatchOperations {
     public List<String> delete(List<InFlightMessage> messages) {
         List<String> failed = new ArrayList<>();
         for (List<InFlightMessage> chunk : chunks(messages)) {
-            List<DeleteMessageBatchRequestEntry> entries = chunk.stream()
-                    .map(m -> DeleteMessageBatchRequestEntry.builder().id(m.messageId()).receiptHandle(m.receiptHandle()).build())
-                    .toList();
+            List<DeleteMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                entries.add(DeleteMessageBatchRequestEntry.builder().id(entryId(i)).receiptHandle(chunk.get(i).receiptHandle()).build());
+            }
             try {
                 List<BatchResultErrorEntry> errors = sqs.deleteMessageBatch(b -> b.queueUrl(queueUrl).entries(entries)).failed();
                 errors.forEach(e -> {
-                    failed.add(e.id());
-                    log.warn("delete failed", kv("message_id", e.id()), kv("reason", e.code() + ": " + e.message()));
+                    String messageId = chunk.get(Integer.parseInt(e.id())).messageId();
+                    failed.add(messageId);
+                    log.warn("delete failed", kv("message_id", messageId), kv("reason", e.code() + ": " + e.message()));
                 });
             } catch (RuntimeException e) {
                 chunk.forEach(m -> failed.add(m.messageId()));
@@ -49,18 +51,28 @@ public final class SqsBatchOperations {
     /** Sets the visibility timeout of the messages (0 hands them back to the queue at once). */
     public void changeVisibility(List<InFlightMessage> messages, int visibilitySeconds) {
         for (List<InFlightMessage> chunk : chunks(messages)) {
-            List<ChangeMessageVisibilityBatchRequestEntry> entries = chunk.stream()
-                    .map(m -> ChangeMessageVisibilityBatchRequestEntry.builder()
-                            .id(m.messageId()).receiptHandle(m.receiptHandle()).visibilityTimeout(visibilitySeconds).build())
-                    .toList();
+            List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(entryId(i))
+                        .receiptHandle(chunk.get(i).receiptHandle()).visibilityTimeout(visibilitySeconds).build());
+            }
             try {
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries)).failed()
-                        .forEach(e -> log.warn("visibility change failed", kv("message_id", e.id()),
+                        .forEach(e -> log.warn("visibility change failed",
+                                kv("message_id", chunk.get(Integer.parseInt(e.id())).messageId()),
                                 kv("reason", e.code() + ": " + e.message())));
             } catch (RuntimeException e) {
                 log.warn("visibility change batch failed", kv("messages", chunk.size()), kv("reason", e.toString()));
             }
         }
+    }
+
+    /**
+     * Batch entry ids are positions, not message ids: after a redelivery the same message id can be in flight
+     * twice, and SQS rejects a whole batch whose entry ids repeat.
+     */
+    private static String entryId(int position) {
+        return Integer.toString(position);
     }
 
     private static List<List<InFlightMessage>> chunks(List<InFlightMessage> messages) {
