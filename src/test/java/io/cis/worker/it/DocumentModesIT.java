@@ -70,7 +70,7 @@ class DocumentModesIT {
         Map<String, String> env = new HashMap<>(settings);
         env.put("SQS_QUEUE_URL", run.queues().queueUrl());
         env.put("OPENSEARCH_INDEX", run.index());
-        env.put("EXIT_WHEN_IDLE_SECONDS", "4");
+        env.putIfAbsent("EXIT_WHEN_IDLE_SECONDS", "4");
         try (WorkerProcess worker = WorkerProcess.start(name, env)) {
             return worker.awaitExit(Duration.ofMinutes(3));
         }
