@@ -148,13 +148,17 @@ public final class Application implements AutoCloseable {
 
     /** The OpenSearch client for the configured endpoint and auth; also used by the one-off index command. */
     public static OpenSearchClient openSearchClient(WorkerConfig.IndexConfig index) {
-        OpenSearchAuth auth = switch (index.auth()) {
-            case NONE -> OpenSearchAuth.none();
-            case BASIC -> OpenSearchAuth.basic(index.username(), index.password());
-            case SIGV4 -> throw new StartupException(List.of("OPENSEARCH_AUTH=sigv4 is not implemented yet"));
-        };
-        return new OpenSearchClientFactory(index.endpoint(), auth, index.tlsVerify(),
-                OpenSearchClientFactory.DEFAULT_CONNECT_TIMEOUT, OpenSearchClientFactory.DEFAULT_RESPONSE_TIMEOUT).create();
+        try {
+            OpenSearchAuth auth = switch (index.auth()) {
+                case NONE -> OpenSearchAuth.none();
+                case BASIC -> OpenSearchAuth.basic(index.username(), index.password());
+                case SIGV4 -> OpenSearchAuth.sigV4FromDefaultChains(index.sigv4Service());
+            };
+            return new OpenSearchClientFactory(index.endpoint(), auth, index.tlsVerify(),
+                    OpenSearchClientFactory.DEFAULT_CONNECT_TIMEOUT, OpenSearchClientFactory.DEFAULT_RESPONSE_TIMEOUT).create();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new StartupException(List.of("opensearch " + index.endpoint() + ": " + e.getMessage()));
+        }
     }
 
     public static IndexSetup indexSetup(OpenSearchClient client, WorkerConfig config) {

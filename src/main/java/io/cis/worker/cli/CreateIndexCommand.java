@@ -1,6 +1,7 @@
 package io.cis.worker.cli;
 
 import io.cis.worker.app.Application;
+import io.cis.worker.app.StartupException;
 import io.cis.worker.config.ConfigException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.index.IndexSetupResult;
@@ -26,7 +27,13 @@ public final class CreateIndexCommand implements Callable<Integer> {
             System.err.println(e.getMessage());
             return 2;
         }
-        OpenSearchClient client = Application.openSearchClient(workerConfig.index());
+        OpenSearchClient client;
+        try {
+            client = Application.openSearchClient(workerConfig.index());
+        } catch (StartupException e) {
+            System.err.println("create-index failed: " + e.getMessage());
+            return 1;
+        }
         try {
             IndexSetupResult result = Application.indexSetup(client, workerConfig).ensureIndex();
             System.out.println((result.created() ? "created index " : "index exists: ") + result.index()
