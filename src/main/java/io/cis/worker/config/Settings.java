@@ -142,7 +142,7 @@ public final class Settings {
     // --- Launch (read by the systemd unit and the container entrypoint, not by the worker) ---
     public static final SettingSpec JAVA_OPTS = SettingSpec.of("JAVA_OPTS", "-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError",
             "JVM flags. The heap gets this share of the machine's (or container's) memory; the rest is for libtorch, "
-                    + "whose model weights and activations live outside the heap (about 1 GB for ViT-B/32 at batch 8).");
+                    + "whose model weights and activations live outside the heap (roughly 0.5-1 GB with ViT-B/32).");
 
     public static final List<SettingSpec> ALL = List.of(
             SQS_QUEUE_URL, SQS_POLLERS, SQS_WAIT_TIME_SECONDS, SQS_MAX_MESSAGES, SQS_VISIBILITY_TIMEOUT_SECONDS,
