@@ -25,14 +25,15 @@ import org.opensearch.client.transport.OpenSearchTransport;
 import org.opensearch.client.transport.aws.AwsSdk2Transport;
 import org.opensearch.client.transport.aws.AwsSdk2TransportOptions;
 import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
-import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpConfigurationOption;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.utils.AttributeMap;
 
 /**
  * Builds the {@link OpenSearchClient} the worker uses: over Apache HttpClient 5 for no auth and basic auth, over
- * the AWS SDK's HTTP client with every request signed ({@link AwsSdk2Transport}) for SigV4.
+ * the AWS SDK's Netty client with every request signed ({@link AwsSdk2Transport}) for SigV4.
  *
  * <p>Close a client made here with {@code client._transport().close()}: it owns a connection pool and I/O threads.
  */
@@ -117,13 +118,15 @@ public final class OpenSearchClientFactory {
 
     /**
      * The AWS SDK transport: signs each request with the credentials provider's current credentials (so rotated
-     * instance-role credentials are picked up), over the SDK's Apache client with our timeouts and TLS policy.
+     * instance-role credentials are picked up), with our timeouts and TLS policy. Over the SDK's Netty client: the
+     * transport refuses request bodies on DELETE and GET with the SDK's Apache clients (a point-in-time delete has one).
      */
     OpenSearchTransport signingTransport(OpenSearchAuth.SigV4 sigV4) {
-        SdkHttpClient http = software.amazon.awssdk.http.apache.ApacheHttpClient.builder()
+        SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
                 .connectionTimeout(connectTimeout)
-                .socketTimeout(responseTimeout)
-                .maxConnections(MAX_CONNECTIONS)
+                .readTimeout(responseTimeout)
+                .writeTimeout(responseTimeout)
+                .maxConcurrency(MAX_CONNECTIONS)
                 .buildWithDefaults(AttributeMap.builder()
                         .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, !verifyTls)
                         .build());
@@ -137,9 +140,9 @@ public final class OpenSearchClientFactory {
 
     /** {@link AwsSdk2Transport#close()} leaves the HTTP client it was given open; this one closes it. */
     static final class ClosingAwsSdk2Transport extends AwsSdk2Transport {
-        private final SdkHttpClient http;
+        private final SdkAsyncHttpClient http;
 
-        ClosingAwsSdk2Transport(SdkHttpClient http, String host, String service, Region region,
+        ClosingAwsSdk2Transport(SdkAsyncHttpClient http, String host, String service, Region region,
                                 AwsSdk2TransportOptions options) {
             super(http, host, service, region, options);
             this.http = http;

@@ -119,6 +119,8 @@ class OpenSearchSigV4Test {
         if (path.endsWith("/_bulk")) {
             response = "{\"took\":1,\"errors\":false,\"items\":[{\"update\":{\"_index\":\"cis-files\",\"_id\":\"a/b.jpg\","
                     + "\"status\":200,\"result\":\"updated\"}}]}";
+        } else if (path.equals("/_search/point_in_time")) {
+            response = "{\"pits\":[{\"pit_id\":\"pit-1\",\"successful\":true}]}";
         } else if (path.endsWith("/_search")) {
             response = "{\"took\":1,\"timed_out\":false,\"_shards\":{\"total\":1,\"successful\":1,\"skipped\":0,\"failed\":0},"
                     + "\"hits\":{\"total\":{\"value\":0,\"relation\":\"eq\"},\"max_score\":null,\"hits\":[]}}";
@@ -154,18 +156,21 @@ class OpenSearchSigV4Test {
             OpenSearchClient client = client(service, false);
             try {
                 assertInstanceOf(AwsSdk2Transport.class, client._transport());
-                // The three request shapes the worker sends: HEAD (index exists), POST _bulk, POST _search.
+                // The request shapes the worker sends: HEAD (index exists), POST _bulk, POST _search.
                 assertTrue(client.indices().exists(e -> e.index("cis-files")).value());
                 assertEquals(false, client.bulk(b -> b.index("cis-files").operations(o -> o.update(u -> u
                         .id("a/b.jpg").document(Map.of("has_image_embedding", true))))).errors());
                 SearchResponse<Map> search = client.search(s -> s.index("cis-files").size(1)
                         .query(q -> q.term(t -> t.field("s3_key").value(v -> v.stringValue("a/b.jpg")))), Map.class);
                 assertEquals(0, search.hits().hits().size());
+                // A DELETE with a body (backfill's point-in-time cleanup): the transport must send it, signed.
+                assertTrue(client.deletePit(d -> d.pitId(List.of("pit-1"))).pits().get(0).successful());
             } finally {
                 client._transport().close();
             }
 
-            assertEquals(List.of("HEAD", "POST", "POST"), received.stream().map(Received::method).toList());
+            assertEquals(List.of("HEAD", "POST", "POST", "DELETE"), received.stream().map(Received::method).toList());
+            assertTrue(new String(received.get(3).body(), StandardCharsets.UTF_8).contains("pit-1"));
             String today = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC).format(Instant.now());
             for (Received request : received) {
                 String authorization = request.headers().get("Authorization");
