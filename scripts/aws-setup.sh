@@ -29,6 +29,8 @@ Options:
   --prefix PREFIX             only keys under PREFIX notify the queue (default: the whole bucket)
   --suffixes LIST             image suffixes (default jpg,jpeg,png,gif,bmp,tif,tiff,webp); each is also added in
                               upper case, since S3 filters are case-sensitive
+  --no-bucket-notifications   leave the bucket's notifications alone (events reach the queue another way, e.g.
+                              SNS or EventBridge, whose wrapped bodies the worker also accepts)
   --max-receive-count N       deliveries before a message goes to the dead-letter queue (default 5)
   --visibility-timeout S      queue visibility timeout in seconds (default 60; the worker extends it as needed)
   --opensearch-endpoint URL   create the index there with the worker's create-index command (SigV4)
@@ -49,7 +51,7 @@ EOF
 bucket="" region="${AWS_REGION:-}" queue=cis-worker table=cis-image-embedding-cache prefix=""
 suffixes="jpg,jpeg,png,gif,bmp,tif,tiff,webp" max_receive=5 visibility=60
 os_endpoint="" os_service=es os_domain="" aoss_collection="" config="" jar="" cw_namespace="" allow_enqueue=0
-role="" account_id="" out="$REPO/build/aws-setup" dry_run=0
+role="" account_id="" out="$REPO/build/aws-setup" dry_run=0 notifications=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --bucket) bucket="$2"; shift 2 ;;
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --table) table="$2"; shift 2 ;;
     --prefix) prefix="$2"; shift 2 ;;
     --suffixes) suffixes="$2"; shift 2 ;;
+    --no-bucket-notifications) notifications=0; shift ;;
     --max-receive-count) max_receive="$2"; shift 2 ;;
     --visibility-timeout) visibility="$2"; shift 2 ;;
     --opensearch-endpoint) os_endpoint="$2"; shift 2 ;;
@@ -162,30 +165,34 @@ else
 fi
 
 # --- bucket notifications ------------------------------------------------------------------------------------------
-# One configuration per suffix (S3 allows one suffix rule each), in lower and upper case; ours are recognised by
-# their Id prefix and replaced, everything else the bucket notifies stays.
-ours="$(tr ',' '\n' <<<"$suffixes" | sed '/^$/d; s/^\.//' | while read -r ext; do
-  lower="$(tr '[:upper:]' '[:lower:]' <<<"$ext")"
-  upper="$(tr '[:lower:]' '[:upper:]' <<<"$ext")"
-  for variant in "$lower" "$upper"; do
-    id="cis-worker-$lower"; [ "$variant" = "$lower" ] || id="cis-worker-upper-$lower"
-    jq -n --arg id "$id" --arg queue "$queue_arn" --arg prefix "$prefix" --arg suffix ".$variant" '{
-      Id: $id, QueueArn: $queue, Events: ["s3:ObjectCreated:*"],
-      Filter: {Key: {FilterRules: ((if $prefix == "" then [] else [{Name: "prefix", Value: $prefix}] end)
-                                   + [{Name: "suffix", Value: $suffix}])}}}'
-  done
-done | jq -s .)"
-if ! existing="$(look "${AWS[@]}" s3api get-bucket-notification-configuration --bucket "$bucket")" || [ -z "$existing" ]; then
-  existing='{}'
-  [ "$dry_run" = 0 ] || say "(a real run keeps the bucket's other notification configurations)"
+if [ "$notifications" = 1 ]; then
+  # One configuration per suffix (S3 allows one suffix rule each), in lower and upper case; ours are recognised by
+  # their Id prefix and replaced, everything else the bucket notifies stays.
+  ours="$(tr ',' '\n' <<<"$suffixes" | sed '/^$/d; s/^\.//' | while read -r ext; do
+    lower="$(tr '[:upper:]' '[:lower:]' <<<"$ext")"
+    upper="$(tr '[:lower:]' '[:upper:]' <<<"$ext")"
+    for variant in "$lower" "$upper"; do
+      id="cis-worker-$lower"; [ "$variant" = "$lower" ] || id="cis-worker-upper-$lower"
+      jq -n --arg id "$id" --arg queue "$queue_arn" --arg prefix "$prefix" --arg suffix ".$variant" '{
+        Id: $id, QueueArn: $queue, Events: ["s3:ObjectCreated:*"],
+        Filter: {Key: {FilterRules: ((if $prefix == "" then [] else [{Name: "prefix", Value: $prefix}] end)
+                                     + [{Name: "suffix", Value: $suffix}])}}}'
+    done
+  done | jq -s .)"
+  if ! existing="$(look "${AWS[@]}" s3api get-bucket-notification-configuration --bucket "$bucket")" || [ -z "$existing" ]; then
+    existing='{}'
+    [ "$dry_run" = 0 ] || say "(a real run keeps the bucket's other notification configurations)"
+  fi
+  jq --argjson ours "$ours" 'del(.ResponseMetadata)
+    | .QueueConfigurations = ([(.QueueConfigurations // [])[] | select(.Id | startswith("cis-worker-") | not)] + $ours)' \
+    <<<"$existing" > "$out/bucket-notification.json"
+  say "bucket $bucket: s3:ObjectCreated:* for $(jq length <<<"$ours") suffix filters${prefix:+ under $prefix} -> $queue"
+  say "(S3 refuses overlapping filters for the same event: remove the old Lambda's trigger first, or fan out via SNS)"
+  change "${AWS[@]}" s3api put-bucket-notification-configuration --bucket "$bucket" \
+    --notification-configuration "file://$out/bucket-notification.json"
+else
+  say "--no-bucket-notifications: the bucket's notifications are left as they are"
 fi
-jq --argjson ours "$ours" 'del(.ResponseMetadata)
-  | .QueueConfigurations = ([(.QueueConfigurations // [])[] | select(.Id | startswith("cis-worker-") | not)] + $ours)' \
-  <<<"$existing" > "$out/bucket-notification.json"
-say "bucket $bucket: s3:ObjectCreated:* for $(jq length <<<"$ours") suffix filters${prefix:+ under $prefix} -> $queue"
-say "(S3 refuses overlapping filters for the same event: remove the old Lambda's trigger first, or fan out via SNS)"
-change "${AWS[@]}" s3api put-bucket-notification-configuration --bucket "$bucket" \
-  --notification-configuration "file://$out/bucket-notification.json"
 
 # --- DynamoDB cache ------------------------------------------------------------------------------------------------
 say "cache table $table (image_hash, on-demand, TTL on ttl)"
