@@ -13,6 +13,19 @@ if [ ! -d ../shared/images ]; then
   exit 2
 fi
 
+# Two Debian tools some tests use: systemd-analyze (verifies the systemd unit) and jq (scripts/aws-setup.sh).
+missing=()
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v jq >/dev/null || missing+=(jq)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+      || echo "test.sh: could not install ${missing[*]}; the tests that need them will be skipped" >&2
+  else
+    echo "test.sh: ${missing[*]} not installed (and not root to apt-get them): the tests that need them will be skipped" >&2
+  fi
+fi
+
 # Separate state for the test stack, so it never touches a stack a developer has running.
 export CIS_STACK_DIR="${CIS_STACK_DIR:-$PWD/.local/test-stack}"
 export CIS_SQS_PORT="${CIS_SQS_PORT:-19324}" CIS_S3_PORT="${CIS_S3_PORT:-19000}"

@@ -22,20 +22,25 @@ import io.cis.worker.index.IndexSetupResult;
 import io.cis.worker.index.MissingDocumentPolicy;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
+import io.cis.worker.ops.CloudWatchMetrics;
 import io.cis.worker.ops.HealthState;
 import io.cis.worker.ops.MetricsServer;
 import io.cis.worker.pipeline.BulkDocumentIndexer;
 import io.cis.worker.pipeline.Intake;
 import io.cis.worker.pipeline.OutcomeLog;
 import io.cis.worker.pipeline.Pipeline;
+import io.cis.worker.source.DeadLetterWatch;
 import io.cis.worker.source.IdleTracker;
 import io.cis.worker.source.InFlightRegistry;
 import io.cis.worker.source.MessageSettler;
+import io.cis.worker.source.QueueBacklogGauge;
 import io.cis.worker.source.QueueMessageHandler;
 import io.cis.worker.source.SqsBatchOperations;
 import io.cis.worker.source.SqsPoller;
 import io.cis.worker.source.SqsQueueSource;
 import io.cis.worker.source.VisibilityHeartbeat;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -49,6 +54,7 @@ import org.opensearch.client.opensearch.OpenSearchClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -69,7 +75,9 @@ public final class Application implements AutoCloseable {
 
     private final WorkerConfig config;
     private final Clock clock;
-    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Scraped at /metrics; {@link #metrics} feeds it and, when CLOUDWATCH_ENABLED, CloudWatch too. */
+    private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final CompositeMeterRegistry metrics = new CompositeMeterRegistry().add(prometheus);
     private final HealthState health = new HealthState();
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
 
@@ -82,6 +90,8 @@ public final class Application implements AutoCloseable {
     private Intake intake;
     private SqsQueueSource queueSource;
     private MetricsServer metricsServer;
+    /** From the queue's redrive policy; 0 when it has no dead-letter queue. */
+    private int maxReceiveCount;
 
     private Application(WorkerConfig config, Clock clock) {
         this.config = config;
@@ -101,6 +111,7 @@ public final class Application implements AutoCloseable {
                 app.buildQueueSource();
             }
             app.startMetricsServer();
+            app.startCloudWatch();
             return app;
         } catch (RuntimeException e) {
             app.close();
@@ -148,13 +159,17 @@ public final class Application implements AutoCloseable {
 
     /** The OpenSearch client for the configured endpoint and auth; also used by the one-off index command. */
     public static OpenSearchClient openSearchClient(WorkerConfig.IndexConfig index) {
-        OpenSearchAuth auth = switch (index.auth()) {
-            case NONE -> OpenSearchAuth.none();
-            case BASIC -> OpenSearchAuth.basic(index.username(), index.password());
-            case SIGV4 -> throw new StartupException(List.of("OPENSEARCH_AUTH=sigv4 is not implemented yet"));
-        };
-        return new OpenSearchClientFactory(index.endpoint(), auth, index.tlsVerify(),
-                OpenSearchClientFactory.DEFAULT_CONNECT_TIMEOUT, OpenSearchClientFactory.DEFAULT_RESPONSE_TIMEOUT).create();
+        try {
+            OpenSearchAuth auth = switch (index.auth()) {
+                case NONE -> OpenSearchAuth.none();
+                case BASIC -> OpenSearchAuth.basic(index.username(), index.password());
+                case SIGV4 -> OpenSearchAuth.sigV4FromDefaultChains(index.sigv4Service());
+            };
+            return new OpenSearchClientFactory(index.endpoint(), auth, index.tlsVerify(),
+                    OpenSearchClientFactory.DEFAULT_CONNECT_TIMEOUT, OpenSearchClientFactory.DEFAULT_RESPONSE_TIMEOUT).create();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new StartupException(List.of("opensearch " + index.endpoint() + ": " + e.getMessage()));
+        }
     }
 
     public static IndexSetup indexSetup(OpenSearchClient client, WorkerConfig config) {
@@ -171,6 +186,7 @@ public final class Application implements AutoCloseable {
         try {
             Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
                     .attributeNames(QueueAttributeName.REDRIVE_POLICY, QueueAttributeName.VISIBILITY_TIMEOUT)).attributes();
+            maxReceiveCount = DeadLetterWatch.maxReceiveCount(attributes.get(QueueAttributeName.REDRIVE_POLICY));
             if (!attributes.containsKey(QueueAttributeName.REDRIVE_POLICY)) {
                 log.warn("queue has no dead-letter queue: a message that keeps failing will be retried until it expires",
                         kv("queue_url", queueUrl));
@@ -241,6 +257,8 @@ public final class Application implements AutoCloseable {
         InFlightRegistry registry = new InFlightRegistry(q.maxInFlightMessages());
         SqsBatchOperations operations = new SqsBatchOperations(sqs, q.queueUrl());
         MessageSettler settler = new MessageSettler(registry, operations);
+        settler.onLeftForRedelivery(new DeadLetterWatch(maxReceiveCount, metrics)::leftForRedelivery);
+        closeLater(new QueueBacklogGauge(sqs, q.queueUrl(), metrics, QueueBacklogGauge.DEFAULT_INTERVAL));
         QueueMessageHandler handler = new QueueMessageHandler(new NotificationParser(), intake, settler, metrics);
         IdleTracker idle = new IdleTracker(clock);
         List<SqsPoller> pollers = new ArrayList<>();
@@ -262,10 +280,27 @@ public final class Application implements AutoCloseable {
             return;
         }
         try {
-            metricsServer = closeLater(new MetricsServer(config.ops().metricsHost(), config.ops().metricsPort(), metrics, health));
+            metricsServer = closeLater(new MetricsServer(config.ops().metricsHost(), config.ops().metricsPort(), prometheus, health));
         } catch (IOException e) {
             throw new StartupException(List.of("metrics endpoint " + config.ops().metricsHost() + ":"
                     + config.ops().metricsPort() + ": " + e.getMessage()));
+        }
+    }
+
+    /** Adds CloudWatch to the metrics' destinations; the registry is closed (a last publish) before its client. */
+    private void startCloudWatch() {
+        if (!config.ops().cloudWatchEnabled()) {
+            return;
+        }
+        try {
+            CloudWatchAsyncClient cloudWatch = closeLater(CloudWatchAsyncClient.create());
+            MeterRegistry registry = CloudWatchMetrics.registry(config.ops().cloudWatchNamespace(), cloudWatch);
+            closeLater(registry::close);
+            metrics.add(registry);
+            log.info("publishing metrics to CloudWatch", kv("namespace", config.ops().cloudWatchNamespace()),
+                    kv("step_seconds", CloudWatchMetrics.STEP.toSeconds()));
+        } catch (RuntimeException e) {
+            throw new StartupException(List.of("cloudwatch (CLOUDWATCH_ENABLED=true): " + e.getMessage()));
         }
     }
 
@@ -290,8 +325,9 @@ public final class Application implements AutoCloseable {
         return health;
     }
 
+    /** The registry behind /metrics (every meter the worker registers reaches it). */
     public PrometheusMeterRegistry metrics() {
-        return metrics;
+        return prometheus;
     }
 
     public OpenSearchClient openSearch() {

@@ -1,6 +1,7 @@
 package io.cis.worker.cli;
 
 import io.cis.worker.app.Application;
+import io.cis.worker.app.StartupException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.index.IndexSetupResult;
 import java.util.concurrent.Callable;
@@ -19,7 +20,13 @@ public final class CreateIndexCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         WorkerConfig workerConfig = config.load(WorkerConfig.Scope.INDEX_ONLY);
-        OpenSearchClient client = Application.openSearchClient(workerConfig.index());
+        OpenSearchClient client;
+        try {
+            client = Application.openSearchClient(workerConfig.index());
+        } catch (StartupException e) {
+            System.err.println("create-index failed: " + e.getMessage());
+            return 1;
+        }
         try {
             IndexSetupResult result = Application.indexSetup(client, workerConfig).ensureIndex();
             System.out.println((result.created() ? "created index " : "index exists: ") + result.index()

@@ -133,6 +133,16 @@ public final class Settings {
             "Address of the /metrics and /health endpoints.");
     public static final SettingSpec METRICS_PORT = SettingSpec.of("METRICS_PORT", "9464",
             "Port of the /metrics and /health endpoints (0 disables them).");
+    public static final SettingSpec CLOUDWATCH_ENABLED = SettingSpec.of("CLOUDWATCH_ENABLED", "false",
+            "Also publish the metrics to CloudWatch once a minute (needs cloudwatch:PutMetricData; region and "
+                    + "credentials from the SDK's default chains).");
+    public static final SettingSpec CLOUDWATCH_NAMESPACE = SettingSpec.of("CLOUDWATCH_NAMESPACE", "cis-worker",
+            "CloudWatch namespace of the published metrics.");
+
+    // --- Launch (read by the systemd unit and the container entrypoint, not by the worker) ---
+    public static final SettingSpec JAVA_OPTS = SettingSpec.of("JAVA_OPTS", "-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError",
+            "JVM flags. The heap gets this share of the machine's (or container's) memory; the rest is for libtorch, "
+                    + "whose model weights and activations live outside the heap (roughly 0.5-1 GB with ViT-B/32).");
 
     public static final List<SettingSpec> ALL = List.of(
             SQS_QUEUE_URL, SQS_POLLERS, SQS_WAIT_TIME_SECONDS, SQS_MAX_MESSAGES, SQS_VISIBILITY_TIMEOUT_SECONDS,
@@ -148,5 +158,6 @@ public final class Settings {
             EMBEDDING_CACHE_ENABLED, EMBEDDING_CACHE_TABLE, EMBEDDING_CACHE_TTL_DAYS,
             EMBEDDING_CACHE_OVERWRITE_OTHER_MODEL, LOCAL_CACHE_ENTRIES,
             RETRY_MAX_ATTEMPTS, RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS,
-            METRICS_HOST, METRICS_PORT);
+            METRICS_HOST, METRICS_PORT, CLOUDWATCH_ENABLED, CLOUDWATCH_NAMESPACE,
+            JAVA_OPTS);
 }

@@ -62,7 +62,7 @@ public record WorkerConfig(
     public record RetryConfig(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
     }
 
-    public record OpsConfig(String metricsHost, int metricsPort) {
+    public record OpsConfig(String metricsHost, int metricsPort, boolean cloudWatchEnabled, String cloudWatchNamespace) {
     }
 
     /** What a command needs: the daemon needs everything, `embed` only the model, `index` only OpenSearch. */
@@ -159,7 +159,9 @@ public record WorkerConfig(
 
         OpsConfig ops = new OpsConfig(
                 r.required(Settings.METRICS_HOST),
-                r.intInRange(Settings.METRICS_PORT, 0, 65_535));
+                r.intInRange(Settings.METRICS_PORT, 0, 65_535),
+                r.bool(Settings.CLOUDWATCH_ENABLED),
+                r.required(Settings.CLOUDWATCH_NAMESPACE));
 
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());

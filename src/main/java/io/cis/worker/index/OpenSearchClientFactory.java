@@ -21,10 +21,19 @@ import org.apache.hc.core5.ssl.SSLContextBuilder;
 import org.apache.hc.core5.util.Timeout;
 import org.opensearch.client.json.jackson.JacksonJsonpMapper;
 import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.transport.OpenSearchTransport;
+import org.opensearch.client.transport.aws.AwsSdk2Transport;
+import org.opensearch.client.transport.aws.AwsSdk2TransportOptions;
 import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.utils.AttributeMap;
 
 /**
- * Builds the {@link OpenSearchClient} the worker uses, over Apache HttpClient 5.
+ * Builds the {@link OpenSearchClient} the worker uses: over Apache HttpClient 5 for no auth and basic auth, over
+ * the AWS SDK's Netty client with every request signed ({@link AwsSdk2Transport}) for SigV4.
  *
  * <p>Close a client made here with {@code client._transport().close()}: it owns a connection pool and I/O threads.
  */
@@ -44,7 +53,8 @@ public final class OpenSearchClientFactory {
 
     /**
      * @param endpoint        {@code http://host:port} or {@code https://host[:port][/prefix]}; no credentials in it
-     * @param auth            {@link OpenSearchAuth#none()} or {@link OpenSearchAuth#basic}
+     * @param auth            {@link OpenSearchAuth#none()}, {@link OpenSearchAuth#basic} or {@link OpenSearchAuth#sigV4}
+                                (which needs an https endpoint without a path)
      * @param verifyTls       check the server certificate and host name; turn off only for a dev cluster with a
      *                        self-signed certificate
      * @param connectTimeout  TCP connect (and TLS handshake) limit
@@ -58,6 +68,15 @@ public final class OpenSearchClientFactory {
         this.verifyTls = verifyTls;
         this.connectTimeout = positive(connectTimeout, "connectTimeout");
         this.responseTimeout = positive(responseTimeout, "responseTimeout");
+        if (auth instanceof OpenSearchAuth.SigV4) {
+            // The AWS SDK transport always speaks https to the bare host; AWS endpoints never have a path.
+            if (!host.getSchemeName().equals("https")) {
+                throw new IllegalArgumentException("OPENSEARCH_AUTH=sigv4 needs an https:// endpoint, got: " + endpoint);
+            }
+            if (!pathPrefix.isEmpty() && !pathPrefix.equals("/")) {
+                throw new IllegalArgumentException("OPENSEARCH_AUTH=sigv4 does not support a path in the endpoint: " + endpoint);
+            }
+        }
     }
 
     /** Default timeouts, TLS verification on. */
@@ -66,7 +85,9 @@ public final class OpenSearchClientFactory {
     }
 
     public OpenSearchClient create() {
-        // A SigV4 variant of OpenSearchAuth will build an AwsSdk2Transport here instead of the Apache one.
+        if (auth instanceof OpenSearchAuth.SigV4 sigV4) {
+            return new OpenSearchClient(signingTransport(sigV4));
+        }
         ApacheHttpClient5TransportBuilder builder = ApacheHttpClient5TransportBuilder.builder(host)
                 .setMapper(new JacksonJsonpMapper())
                 .setRequestConfigCallback(request -> request
@@ -93,6 +114,44 @@ public final class OpenSearchClientFactory {
             builder.setPathPrefix(pathPrefix);
         }
         return new OpenSearchClient(builder.build());
+    }
+
+    /**
+     * The AWS SDK transport: signs each request with the credentials provider's current credentials (so rotated
+     * instance-role credentials are picked up), with our timeouts and TLS policy. Over the SDK's Netty client: the
+     * transport refuses request bodies on DELETE and GET with the SDK's Apache clients (a point-in-time delete has one).
+     */
+    OpenSearchTransport signingTransport(OpenSearchAuth.SigV4 sigV4) {
+        SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
+                .connectionTimeout(connectTimeout)
+                .readTimeout(responseTimeout)
+                .writeTimeout(responseTimeout)
+                .maxConcurrency(MAX_CONNECTIONS)
+                .buildWithDefaults(AttributeMap.builder()
+                        .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, !verifyTls)
+                        .build());
+        AwsSdk2TransportOptions options = AwsSdk2TransportOptions.builder()
+                .setCredentials(sigV4.credentials())
+                .setMapper(new JacksonJsonpMapper())
+                .build();
+        String hostAndPort = host.getPort() == 443 ? host.getHostName() : host.getHostName() + ":" + host.getPort();
+        return new ClosingAwsSdk2Transport(http, hostAndPort, sigV4.service(), sigV4.region(), options);
+    }
+
+    /** {@link AwsSdk2Transport#close()} leaves the HTTP client it was given open; this one closes it. */
+    static final class ClosingAwsSdk2Transport extends AwsSdk2Transport {
+        private final SdkAsyncHttpClient http;
+
+        ClosingAwsSdk2Transport(SdkAsyncHttpClient http, String host, String service, Region region,
+                                AwsSdk2TransportOptions options) {
+            super(http, host, service, region, options);
+            this.http = http;
+        }
+
+        @Override
+        public void close() {
+            http.close();
+        }
     }
 
     @Override

@@ -19,6 +19,12 @@ public final class MetricNames {
     public static final String STAGE_TIME = "cis.stage.time";
     public static final String ENQUEUE_TO_INDEXED = "cis.latency.enqueue.to.indexed";
     public static final String IN_FLIGHT_MESSAGES = "cis.messages.in.flight";
+    /** Messages left for redelivery that SQS will move to the dead-letter queue (receive count reached maxReceiveCount). */
+    public static final String MESSAGES_DLQ_BOUND = "cis.messages.dlq.bound";
+    /** The queue's backlog as SQS reports it (ApproximateNumberOfMessages), polled every 30 s: the scaling signal. */
+    public static final String QUEUE_MESSAGES_VISIBLE = "cis.queue.messages.visible";
+    /** Messages received by some worker and not yet deleted (ApproximateNumberOfMessagesNotVisible), polled with the backlog. */
+    public static final String QUEUE_MESSAGES_NOT_VISIBLE = "cis.queue.messages.not.visible";
 
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_REASON = "reason";

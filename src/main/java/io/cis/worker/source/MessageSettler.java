@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,7 @@ public final class MessageSettler implements Runnable {
     private final BlockingQueue<InFlightMessage> toDelete;
     private final BatchCollector<InFlightMessage> batches;
     private volatile boolean running = true;
+    private volatile Consumer<InFlightMessage> onLeftForRedelivery = message -> { };
 
     public MessageSettler(InFlightRegistry registry, SqsBatchOperations sqs) {
         this.registry = registry;
@@ -46,6 +48,12 @@ public final class MessageSettler implements Runnable {
         log.info("message left for redelivery", kv("message_id", message.messageId()),
                 kv("receive_count", message.receiveCount()), kv("reason", reasons));
         registry.remove(message);
+        onLeftForRedelivery.accept(message);
+    }
+
+    /** Told about every complete message that is not deleted (e.g. to count those bound for the dead-letter queue). */
+    public void onLeftForRedelivery(Consumer<InFlightMessage> listener) {
+        this.onLeftForRedelivery = listener;
     }
 
     public void stop() {

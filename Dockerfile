@@ -1,0 +1,46 @@
+# cis-worker as a container: the jar built with Maven, run on a JRE as a non-root user.
+#
+#   docker build -t cis-worker .
+#   docker run -d --name cis-worker --env-file cis-worker.env --stop-timeout 45 \
+#     -v /srv/cis-worker/model:/var/lib/cis-worker/model:ro -p 127.0.0.1:9464:9464 cis-worker
+#
+# - Settings come from the environment (--env-file takes the same KEY=VALUE file as the systemd unit).
+# - The model is not in the image: mount the directory holding model.pt, or bake it into a derived image
+#   (FROM cis-worker + COPY model.pt /var/lib/cis-worker/model/model.pt).
+# - Give it a stop timeout above SHUTDOWN_GRACE_SECONDS (30 s by default; Docker's own default is 10 s) so SIGTERM's
+#   drain can finish; what does not finish goes back to the queue either way.
+# - AWS credentials and region come from the SDK's default chains (instance or task role, AWS_REGION).
+
+FROM maven:3-eclipse-temurin-17 AS build
+WORKDIR /build
+# Dependencies first: a source change then does not download them again.
+COPY pom.xml .
+RUN mvn -B -ntp -q dependency:go-offline
+COPY src ./src
+RUN mvn -B -ntp -q package -DskipTests
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --system cis-worker \
+ && useradd --system --gid cis-worker --home-dir /var/lib/cis-worker --no-create-home --shell /usr/sbin/nologin cis-worker \
+ && install -d -o cis-worker -g cis-worker -m 0750 /var/lib/cis-worker /var/lib/cis-worker/model /var/lib/cis-worker/djl
+COPY --from=build /build/target/cis-worker.jar /opt/cis-worker/cis-worker.jar
+# The same defaults as the systemd unit. METRICS_HOST is all interfaces of the container's own network namespace,
+# so a published port (or a sidecar) can scrape /metrics; publish it on a private address only.
+ENV MODEL_PATH=/var/lib/cis-worker/model/model.pt \
+    DJL_CACHE_DIR=/var/lib/cis-worker/djl \
+    LOG_FORMAT=json \
+    METRICS_HOST=0.0.0.0 \
+    METRICS_PORT=9464 \
+    JAVA_OPTS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+VOLUME ["/var/lib/cis-worker/model"]
+EXPOSE 9464
+USER cis-worker
+WORKDIR /var/lib/cis-worker
+# Liveness over bash's /dev/tcp: the JRE image's curl and wget are leftovers of how the image is built (newer
+# Temurin images dropped curl), and a `java` probe would start a second JVM every 30 s. bash is always there.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${METRICS_PORT} && printf 'GET /health/live HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+STOPSIGNAL SIGTERM
+# sh -c so $JAVA_OPTS splits into flags; exec so java is PID 1 and gets SIGTERM; arguments (a subcommand such as
+# create-index or --backfill) are passed through.
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -Dai.djl.offline=true --enable-native-access=ALL-UNNAMED -jar /opt/cis-worker/cis-worker.jar \"$@\"", "cis-worker"]

@@ -1,0 +1,136 @@
+package io.cis.worker.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * scripts/install.sh in a throwaway root (--root): the layout the unit expects, idempotent upgrades that keep the
+ * operator's configuration, --dry-run changing nothing, and --uninstall with and without --purge.
+ */
+class InstallScriptTest {
+
+    @TempDir
+    Path tmp;
+
+    record Result(int exit, String output) {
+    }
+
+    private Result install(Path root, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("bash", "scripts/install.sh", "--root", root.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "install.sh did not finish");
+        return new Result(process.exitValue(), output);
+    }
+
+    private static Path under(Path root, String absolute) {
+        return root.resolve(absolute.substring(1));
+    }
+
+    @Test
+    void installsTheLayoutTheUnitExpectsAndUpgradesWithoutTouchingTheConfig() throws Exception {
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        Path jar = Files.writeString(tmp.resolve("cis-worker.jar"), "jar v1");
+        Path model = Files.writeString(tmp.resolve("model.pt"), "torchscript");
+
+        Result first = install(root, "--jar", jar.toString(), "--model", model.toString());
+        assertEquals(0, first.exit(), first.output());
+        assertEquals("jar v1", Files.readString(under(root, InstallLayout.JAR)));
+        assertEquals("torchscript", Files.readString(under(root, InstallLayout.MODEL)));
+        assertEquals(Files.readString(SystemdUnit.FILE), Files.readString(under(root, InstallLayout.UNIT)));
+        Path envFile = under(root, InstallLayout.ENV_FILE);
+        assertEquals(Files.readString(Path.of("config/cis-worker.env.example")), Files.readString(envFile));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)),
+                "the env file may hold a password: not world-readable");
+        assertTrue(Files.isDirectory(under(root, InstallLayout.STATE_DIR + "/djl")));
+        assertTrue(first.output().contains("MODEL_SHA256=" + sha256("torchscript")), first.output());
+
+        // The operator configures; a later install brings a new jar and must keep that configuration.
+        Files.writeString(envFile, "SQS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/123456789012/cis-worker\n");
+        Files.writeString(jar, "jar v2");
+        Result second = install(root, "--jar", jar.toString());
+        assertEquals(0, second.exit(), second.output());
+        assertEquals("jar v2", Files.readString(under(root, InstallLayout.JAR)));
+        assertEquals("SQS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/123456789012/cis-worker\n", Files.readString(envFile));
+        assertEquals("torchscript", Files.readString(under(root, InstallLayout.MODEL)), "the model stays without --model");
+        assertTrue(Files.exists(under(root, InstallLayout.ENV_FILE + ".example")));
+        try (Stream<Path> files = Files.walk(root)) {
+            assertEquals(List.of(), files.filter(p -> p.toString().endsWith(".new")).toList(), "no half-done replacements");
+        }
+    }
+
+    @Test
+    void dryRunPrintsEveryChangeAndMakesNone() throws Exception {
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        Path jar = Files.writeString(tmp.resolve("cis-worker.jar"), "jar");
+        Result result = install(root, "--dry-run", "--jar", jar.toString());
+        assertEquals(0, result.exit(), result.output());
+        try (Stream<Path> files = Files.list(root)) {
+            assertEquals(0, files.count(), "a dry run must not create anything");
+        }
+        List<String> commands = result.output().lines().filter(l -> l.startsWith("+ ")).toList();
+        assertTrue(commands.stream().anyMatch(c -> c.contains(root + InstallLayout.JAR)), result.output());
+        assertTrue(commands.stream().anyMatch(c -> c.contains(root + InstallLayout.UNIT)), result.output());
+        assertTrue(commands.stream().anyMatch(c -> c.contains(root + InstallLayout.ENV_FILE)), result.output());
+        for (String command : commands) {
+            for (String word : command.split(" ")) {
+                if (word.startsWith("/")) {
+                    assertTrue(word.startsWith(root.toString()) || word.startsWith(tmp.toString())
+                                    || word.startsWith(Path.of("").toAbsolutePath().toString()),
+                            "a path outside the install root: " + command);
+                }
+            }
+        }
+    }
+
+    @Test
+    void uninstallKeepsConfigAndStateUnlessPurged() throws Exception {
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        Path jar = Files.writeString(tmp.resolve("cis-worker.jar"), "jar");
+        Path model = Files.writeString(tmp.resolve("model.pt"), "m");
+        assertEquals(0, install(root, "--jar", jar.toString(), "--model", model.toString()).exit());
+
+        Result uninstall = install(root, "--uninstall");
+        assertEquals(0, uninstall.exit(), uninstall.output());
+        assertFalse(Files.exists(under(root, InstallLayout.JAR)));
+        assertFalse(Files.exists(under(root, InstallLayout.UNIT)));
+        assertTrue(Files.exists(under(root, InstallLayout.ENV_FILE)));
+        assertTrue(Files.exists(under(root, InstallLayout.MODEL)));
+
+        Result purge = install(root, "--uninstall", "--purge");
+        assertEquals(0, purge.exit(), purge.output());
+        assertFalse(Files.exists(under(root, "/etc/cis-worker")));
+        assertFalse(Files.exists(under(root, InstallLayout.STATE_DIR)));
+    }
+
+    @Test
+    void refusesWhatItCannotDo() throws Exception {
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        Result missingJar = install(root, "--jar", tmp.resolve("nope.jar").toString());
+        assertTrue(missingJar.exit() != 0 && missingJar.output().contains("jar not found"), missingJar.output());
+        Result purgeAlone = install(root, "--purge");
+        assertEquals(2, purgeAlone.exit(), purgeAlone.output());
+        Result unknown = install(root, "--frobnicate");
+        assertEquals(2, unknown.exit(), unknown.output());
+    }
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}
