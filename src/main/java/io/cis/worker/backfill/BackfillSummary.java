@@ -1,6 +1,8 @@
 package io.cis.worker.backfill;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -24,7 +26,7 @@ public record BackfillSummary(String description, Backfill.Mode mode, OptionalLo
     public static final int EXIT_OK = 0;
     /** Some images failed (permanently or transiently), or the source could not be read to the end. */
     public static final int EXIT_FAILURES = 1;
-    /** Stopped by SIGINT/SIGTERM with nothing failed: run it again to continue. */
+    /** Stopped by SIGINT/SIGTERM before the end (128 + SIGINT, as shells report Ctrl-C): run it again to continue. */
     public static final int EXIT_INTERRUPTED = 130;
 
     private static final Logger log = LoggerFactory.getLogger("io.cis.worker.backfill");
@@ -38,11 +40,12 @@ public record BackfillSummary(String description, Backfill.Mode mode, OptionalLo
         return ProgressReporter.rate(counts.done(), elapsed);
     }
 
+    /** Interrupted wins: the run is incomplete whatever else happened, and running it again is the next step. */
     public int exitCode() {
-        if (counts.failed() > 0 || sourceError != null) {
-            return EXIT_FAILURES;
+        if (interrupted || unfinished() > 0) {
+            return EXIT_INTERRUPTED;
         }
-        return interrupted || unfinished() > 0 ? EXIT_INTERRUPTED : EXIT_OK;
+        return counts.failed() > 0 || sourceError != null ? EXIT_FAILURES : EXIT_OK;
     }
 
     public String text() {
@@ -63,13 +66,22 @@ public record BackfillSummary(String description, Backfill.Mode mode, OptionalLo
             row(s, "enqueued", counts.enqueued(), "");
         }
         row(s, "skipped", counts.skipped(), reasons(counts.skippedByReason()));
-        row(s, "failed", counts.failedPermanently(), "permanently " + reasons(counts.failedPermanentlyByReason()));
-        row(s, "failed", counts.failedTransiently(), "transiently " + reasons(counts.failedTransientlyByReason()));
+        if (mode == Backfill.Mode.DRY_RUN) {
+            return s.toString();
+        }
+        List<String> failures = new ArrayList<>();
+        if (counts.failedPermanently() > 0) {
+            failures.add("permanently: " + reasons(counts.failedPermanentlyByReason()));
+        }
+        if (counts.failedTransiently() > 0) {
+            failures.add("transiently (retried by the next run): " + reasons(counts.failedTransientlyByReason()));
+        }
+        row(s, "failed", counts.failed(), String.join("; ", failures));
         if (unfinished() > 0) {
             row(s, "unfinished", unfinished(), "selected again by the next run");
         }
         if (sourceError != null) {
-            row(s, "source error", 1, sourceError);
+            row(s, "source error", "", sourceError);
         }
         row(s, "rate", String.format(Locale.ROOT, "%.1f", imagesPerSecond()), "images/s");
         return s.toString();

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
                 "pipeline as the daemon, then print a summary. Default source: the OpenSearch documents that are images",
                 "and have no embedding, or one from another MODEL_NAME. Running it again continues where it stopped.",
                 "Exit status: 0 all done, 1 something failed, 2 bad usage or settings, 3 start-up failed,",
-                "130 interrupted (run again to continue)."})
+                "130 interrupted by SIGINT/SIGTERM (run again to continue)."})
 public final class BackfillCommand implements Callable<Integer> {
 
     @Mixin

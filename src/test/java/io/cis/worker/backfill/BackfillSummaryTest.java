@@ -29,7 +29,7 @@ class BackfillSummaryTest {
         assertEquals(1, summary(counts(10, 10, Map.of(), Map.of("s3_error", 1L)), false, null).exitCode());
         assertEquals(1, summary(counts(4, 4, Map.of(), Map.of()), false, "IOException: down").exitCode());
         assertEquals(130, summary(counts(6, 4, Map.of(), Map.of()), true, null).exitCode());
-        assertEquals(1, summary(counts(6, 4, Map.of("corrupt", 1L), Map.of()), true, null).exitCode());
+        assertEquals(130, summary(counts(6, 4, Map.of("corrupt", 1L), Map.of()), true, null).exitCode());
     }
 
     @Test
@@ -38,8 +38,20 @@ class BackfillSummaryTest {
         assertTrue(text.startsWith("backfill interrupted (opensearch index cis-files, direct) in 4s\n"), text);
         assertTrue(text.contains("selected             10  of 10"), text);
         assertTrue(text.contains("indexed               6  cache hits 2"), text);
-        assertTrue(text.contains("failed                2  permanently object_not_found 2"), text);
+        assertTrue(text.contains("failed                2  permanently: object_not_found 2\n"), text);
         assertTrue(text.contains("unfinished            2  selected again by the next run"), text);
         assertTrue(text.contains("rate                2.0  images/s"), text);
+    }
+
+    @Test
+    void aDryRunSaysHowManyWouldBeProcessed() {
+        BackfillTally.Snapshot counts = new BackfillTally.Snapshot(12, 12, 0, 0, 0, Map.of("not_an_image", 2L), Map.of(), Map.of());
+        String text = new BackfillSummary("s3://b/p, dry-run", Backfill.Mode.DRY_RUN, OptionalLong.empty(), counts,
+                Duration.ofSeconds(1), false, null).text();
+        assertEquals("""
+                backfill finished (s3://b/p, dry-run) in 1s
+                  would process        10
+                  skipped               2  not_an_image 2
+                """, text);
     }
 }
