@@ -59,6 +59,7 @@ public final class BackfillJob {
     }
 
     private int runWith(ShutdownSignal shutdown) {
+        long startedAt = System.nanoTime();
         log.info("backfill starting", kv("source", description()), kv("limit", request.limit()),
                 kv("retry_failed", request.retryFailed()), kv("config", config.toString()));
         Backfill.Dispatcher dispatcher;
@@ -77,7 +78,7 @@ public final class BackfillJob {
         OptionalLong total = backfill.expectedTotal();
         long start = System.nanoTime();
         log.info("backfill selecting", kv("source", description()), kv("total", total.isPresent() ? total.getAsLong() : null),
-                kv("rate_limit", rate));
+                kv("rate_limit", rate), kv("startup_ms", (start - startedAt) / 1_000_000));
 
         boolean interactive = Terminal.isInteractive();
         if (interactive) {
