@@ -62,17 +62,19 @@ curl -sf -o /dev/null -X POST "$OPENSEARCH_ENDPOINT/$index/_bulk?refresh=true" \
   -H 'Content-Type: application/x-ndjson' --data-binary "@$log.ndjson"
 rm -f "$log.ndjson"
 
-start_ns=$(date +%s%N)
+# CPU time as well as wall time: on a shared machine, images per CPU-second says more than images/s.
+TIMEFORMAT='%R %U %S'
 set +e
-java --enable-native-access=ALL-UNNAMED -jar target/cis-worker.jar --backfill >/dev/null 2>"$log"
+{ time java --enable-native-access=ALL-UNNAMED -jar target/cis-worker.jar --backfill >/dev/null 2>"$log"; } 2>"$log.time"
 status=$?
 set -e
-end_ns=$(date +%s%N)
+read -r wall user sys < "$log.time"
+rm -f "$log.time"
 
-/usr/bin/python3 - "$log" "$model_name" "$cache" "$start_ns" "$end_ns" "$status" <<'PY'
+/usr/bin/python3 - "$log" "$model_name" "$cache" "$wall" "$user" "$sys" "$status" "$(nproc)" <<'PY'
 import json, sys
-log, model, cache, start_ns, end_ns, status = sys.argv[1:]
-wall = (int(end_ns) - int(start_ns)) / 1e9
+log, model, cache, wall, user, system, status, cores = sys.argv[1:]
+wall, cpu = float(wall), float(user) + float(system)
 summary = None
 for line in open(log):
     if line.startswith("{"):
@@ -81,10 +83,14 @@ for line in open(log):
             summary = d
 if summary is None:
     sys.exit("no summary in " + log)
+with open("/proc/loadavg") as f:
+    load = f.read().split()[0]
 print("model %s, cache %s: %d documents, %d indexed (%d cache hits), %d failed; %.1f s selecting to done, "
-      "%.1f images/s; %.1f s wall with start-up; exit %s" % (
+      "%.1f images/s; %.1f s wall and %.1f CPU-s with start-up (%.1f images per CPU-second), %s cores, "
+      "load average %s at the end; exit %s" % (
           model, cache, summary["selected"], summary["indexed"], summary["cache_hits"],
           sum(summary["failed_permanently"].values()) + sum(summary["failed_transiently"].values()),
-          summary["elapsed_seconds"], summary["images_per_second"], wall, status))
+          summary["elapsed_seconds"], summary["images_per_second"], wall, cpu, summary["selected"] / cpu, cores,
+          load, status))
 PY
 echo "log: $log"

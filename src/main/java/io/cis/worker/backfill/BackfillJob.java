@@ -43,6 +43,9 @@ public final class BackfillJob {
     private final Clock clock = Clock.systemUTC();
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private final BackfillTally tally = new BackfillTally();
+    /** Taken from the application in a direct run, else created for the source that needs it. */
+    private OpenSearchClient openSearch;
+    private S3Client s3;
 
     public BackfillJob(WorkerConfig config, BackfillRequest request) {
         this.config = config;
@@ -123,9 +126,6 @@ public final class BackfillJob {
     }
 
     // --- composition ---
-
-    private OpenSearchClient openSearch;
-    private S3Client s3;
 
     private Backfill.Dispatcher dispatcher() {
         ObjectFilter filter = new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
