@@ -144,6 +144,26 @@ public final class Settings {
             "JVM flags. The heap gets this share of the machine's (or container's) memory; the rest is for libtorch, "
                     + "whose model weights and activations live outside the heap (roughly 0.5-1 GB with ViT-B/32).");
 
+    // --- Backfill ---
+    public static final SettingSpec BACKFILL_RATE_LIMIT = SettingSpec.of("BACKFILL_RATE_LIMIT", "0",
+            "Most images per second a backfill selects, direct or --enqueue (0 = unlimited).");
+    public static final SettingSpec BACKFILL_PROGRESS_SECONDS = SettingSpec.of("BACKFILL_PROGRESS_SECONDS", "10",
+            "Seconds between backfill progress log lines when stderr is not a terminal (a terminal gets a progress bar).");
+    public static final SettingSpec BACKFILL_KEY_FIELD = SettingSpec.of("BACKFILL_KEY_FIELD", "s3_key",
+            "Document field holding the image's S3 key (OpenSearch backfill source).");
+    public static final SettingSpec BACKFILL_BUCKET_FIELD = SettingSpec.of("BACKFILL_BUCKET_FIELD", "s3_bucket",
+            "Document field holding the image's S3 bucket; documents without it use the backfill's --bucket.");
+    public static final SettingSpec BACKFILL_IMAGE_QUERY = SettingSpec.of("BACKFILL_IMAGE_QUERY", "",
+            "OpenSearch query (JSON object) that selects image documents; empty = BACKFILL_KEY_FIELD ends with one of "
+                    + "IMAGE_EXTENSIONS (case-insensitive wildcards).");
+    public static final SettingSpec BACKFILL_SORT_FIELD = SettingSpec.of("BACKFILL_SORT_FIELD", "_id",
+            "Field, unique per document, that the OpenSearch backfill pages by (search_after); _id needs "
+                    + "indices.id_field_data.enabled (true by default).");
+    public static final SettingSpec BACKFILL_PAGE_SIZE = SettingSpec.of("BACKFILL_PAGE_SIZE", "500",
+            "Documents per point-in-time search page.");
+    public static final SettingSpec BACKFILL_METRICS_PORT = SettingSpec.of("BACKFILL_METRICS_PORT", "0",
+            "Port of /metrics and /health during a backfill (0 = none, so a backfill never takes the daemon's port).");
+
     public static final List<SettingSpec> ALL = List.of(
             SQS_QUEUE_URL, SQS_POLLERS, SQS_WAIT_TIME_SECONDS, SQS_MAX_MESSAGES, SQS_VISIBILITY_TIMEOUT_SECONDS,
             VISIBILITY_HEARTBEAT_ENABLED, VISIBILITY_HEARTBEAT_FRACTION, VISIBILITY_MAX_TOTAL_SECONDS,
@@ -159,5 +179,7 @@ public final class Settings {
             EMBEDDING_CACHE_OVERWRITE_OTHER_MODEL, LOCAL_CACHE_ENTRIES,
             RETRY_MAX_ATTEMPTS, RETRY_INITIAL_BACKOFF_MS, RETRY_MAX_BACKOFF_MS,
             METRICS_HOST, METRICS_PORT, CLOUDWATCH_ENABLED, CLOUDWATCH_NAMESPACE,
+            BACKFILL_RATE_LIMIT, BACKFILL_PROGRESS_SECONDS, BACKFILL_KEY_FIELD, BACKFILL_BUCKET_FIELD,
+            BACKFILL_IMAGE_QUERY, BACKFILL_SORT_FIELD, BACKFILL_PAGE_SIZE, BACKFILL_METRICS_PORT,
             JAVA_OPTS);
 }

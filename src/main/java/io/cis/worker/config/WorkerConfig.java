@@ -16,7 +16,8 @@ public record WorkerConfig(
         IndexConfig index,
         CacheConfig cache,
         RetryConfig retry,
-        OpsConfig ops) {
+        OpsConfig ops,
+        BackfillConfig backfill) {
 
     public enum OpenSearchAuth { NONE, BASIC, SIGV4 }
 
@@ -65,8 +66,16 @@ public record WorkerConfig(
     public record OpsConfig(String metricsHost, int metricsPort, boolean cloudWatchEnabled, String cloudWatchNamespace) {
     }
 
-    /** What a command needs: the daemon needs everything, `embed` only the model, `index` only OpenSearch. */
-    public enum Scope { DAEMON, MODEL_ONLY, INDEX_ONLY }
+    /** @param imageQuery a JSON query object selecting image documents, or empty for the key-extension default */
+    public record BackfillConfig(double rateLimit, Duration progressInterval, String keyField, String bucketField,
+                                 Optional<String> imageQuery, String sortField, int pageSize, int metricsPort) {
+    }
+
+    /**
+     * What a command needs: the daemon needs everything, `embed` only the model, `index` only OpenSearch, and a
+     * backfill everything but the queue.
+     */
+    public enum Scope { DAEMON, MODEL_ONLY, INDEX_ONLY, BACKFILL }
 
     /**
      * Reads and validates every setting, throwing one {@link ConfigException} that lists all problems.
@@ -163,9 +172,33 @@ public record WorkerConfig(
                 r.bool(Settings.CLOUDWATCH_ENABLED),
                 r.required(Settings.CLOUDWATCH_NAMESPACE));
 
+        BackfillConfig backfill = new BackfillConfig(
+                r.doubleInRange(Settings.BACKFILL_RATE_LIMIT, 0, 1_000_000),
+                Duration.ofSeconds(r.longInRange(Settings.BACKFILL_PROGRESS_SECONDS, 1, 86_400)),
+                r.required(Settings.BACKFILL_KEY_FIELD),
+                r.required(Settings.BACKFILL_BUCKET_FIELD),
+                r.optional(Settings.BACKFILL_IMAGE_QUERY),
+                r.required(Settings.BACKFILL_SORT_FIELD),
+                r.intInRange(Settings.BACKFILL_PAGE_SIZE, 1, 10_000),
+                r.intInRange(Settings.BACKFILL_METRICS_PORT, 0, 65_535));
+        backfill.imageQuery().ifPresent(query -> {
+            if (!isJsonObject(query)) {
+                r.problems().add(Settings.BACKFILL_IMAGE_QUERY.name() + " must be a JSON object such as "
+                        + "{\"terms\":{\"file_type\":[\"image\"]}}");
+            }
+        });
+
         if (!r.problems().isEmpty()) {
             throw new ConfigException(r.problems());
         }
-        return new WorkerConfig(queue, objects, model, index, cache, retry, ops);
+        return new WorkerConfig(queue, objects, model, index, cache, retry, ops, backfill);
+    }
+
+    private static boolean isJsonObject(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text).isObject();
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

@@ -1,0 +1,62 @@
+package io.cis.worker.backfill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.cis.worker.event.S3ObjectRef;
+import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.pipeline.WorkItem;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class BackfillTallyTest {
+
+    private static WorkItem item(BackfillTally tally) {
+        return new WorkItem(S3ObjectRef.of("b", "k.jpg"), "doc", tally, 0);
+    }
+
+    @Test
+    void countsEachOutcomeByKindAndReasonCode() {
+        BackfillTally tally = new BackfillTally();
+        for (int i = 0; i < 6; i++) {
+            tally.selected();
+        }
+        tally.settle(item(tally), Outcome.indexed());
+        tally.settle(item(tally), Outcome.skipped("not_an_image"));
+        tally.settle(item(tally), Outcome.permanent("object_not_found: NoSuchKey"));
+        tally.settle(item(tally), Outcome.permanent("object_not_found: 404"));
+        tally.settle(item(tally), Outcome.transientFailure("s3_error: HTTP 503 SlowDown"));
+
+        BackfillTally.Snapshot s = tally.snapshot();
+        assertEquals(6, s.selected());
+        assertEquals(5, s.done());
+        assertEquals(1, tally.unsettled());
+        assertEquals(1, s.indexed());
+        assertEquals(0, s.cacheHits());
+        assertEquals(Map.of("not_an_image", 1L), s.skippedByReason());
+        assertEquals(Map.of("object_not_found", 2L), s.failedPermanentlyByReason());
+        assertEquals(Map.of("s3_error", 1L), s.failedTransientlyByReason());
+        assertEquals(3, s.failed());
+    }
+
+    @Test
+    void isSafeUnderConcurrentSettlement() {
+        BackfillTally tally = new BackfillTally();
+        IntStream.range(0, 10_000).parallel().forEach(i -> {
+            tally.selected();
+            tally.settle(item(tally), i % 2 == 0 ? Outcome.indexed() : Outcome.permanent("corrupt"));
+        });
+        BackfillTally.Snapshot s = tally.snapshot();
+        assertEquals(10_000, s.done());
+        assertEquals(5_000, s.indexed());
+        assertEquals(5_000L, s.failedPermanentlyByReason().get("corrupt"));
+        assertEquals(0, tally.unsettled());
+    }
+
+    @Test
+    void reasonCodesAreTheStablePartBeforeTheColon() {
+        assertEquals("object_not_found", BackfillTally.reasonCode("object_not_found: NoSuchKey"));
+        assertEquals("unspecified", BackfillTally.reasonCode(""));
+        assertEquals("a".repeat(40), BackfillTally.reasonCode("a".repeat(80)));
+    }
+}
