@@ -43,6 +43,7 @@ class IamPolicyTest {
             Map.entry("sendMessageBatch", "sqs:SendMessage"),
             Map.entry("getQueueUrl", "sqs:GetQueueUrl"),
             Map.entry("getObject", "s3:GetObject"),
+            Map.entry("getObjectAsBytes", "s3:GetObject"),
             Map.entry("headObject", "s3:GetObject"),
             Map.entry("listObjectsV2", "s3:ListBucket"),
             Map.entry("listObjectsV2Paginator", "s3:ListBucket"),
