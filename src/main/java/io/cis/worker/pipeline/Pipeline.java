@@ -5,6 +5,7 @@ import io.cis.worker.embed.BatchEmbedder;
 import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.FetchedObject;
 import io.cis.worker.fetch.ObjectFetcher;
+import io.cis.worker.image.ImageDecodeException;
 import io.cis.worker.ops.MetricNames;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -236,11 +237,19 @@ public final class Pipeline implements AutoCloseable {
             item.preprocessed(preprocessing.preprocess(item.bytes()));
             inferenceQueue.add(item);
         } catch (Exception e) {
-            item.failedPermanently(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            item.failedPermanently(decodeFailureReason(e));
             indexQueue.add(item);
         } finally {
             decodeTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** "image_truncated: JPEG data ends early ...": a stable code first (for metrics), then the detail. */
+    static String decodeFailureReason(Exception e) {
+        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String code = e instanceof ImageDecodeException decode
+                ? "image_" + decode.reason().name().toLowerCase(java.util.Locale.ROOT) : "image_unreadable";
+        return code + ": " + detail;
     }
 
     private void inferenceLoop() {

@@ -122,7 +122,9 @@ class PipelineTest {
         assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/good.jpg").kind());
         assertEquals(Outcome.permanent("object_not_found: NoSuchKey"), outcomes.get("s3://b/missing.jpg"));
         assertEquals(Outcome.Kind.FAILED_TRANSIENT, outcomes.get("s3://b/flaky.jpg").kind());
-        assertEquals(Outcome.permanent("corrupt_image: not a JPEG"), outcomes.get("s3://b/corrupt.jpg"));
+        assertEquals(Outcome.permanent("image_unreadable: corrupt_image: not a JPEG"), outcomes.get("s3://b/corrupt.jpg"));
+        assertEquals("image_truncated: ends early", Pipeline.decodeFailureReason(new io.cis.worker.image.ImageDecodeException(
+                io.cis.worker.image.ImageDecodeException.Reason.TRUNCATED, "ends early")));
         // Permanent failures pass through the index stage so the reason is recorded on the document.
         assertEquals(3, indexed.size());
     }
