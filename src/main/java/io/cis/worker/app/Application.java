@@ -258,6 +258,7 @@ public final class Application implements AutoCloseable {
         SqsBatchOperations operations = new SqsBatchOperations(sqs, q.queueUrl());
         MessageSettler settler = new MessageSettler(registry, operations);
         settler.onLeftForRedelivery(new DeadLetterWatch(maxReceiveCount, metrics)::leftForRedelivery);
+        settler.onDeleted(metrics.counter(io.cis.worker.ops.MetricNames.MESSAGES_DELETED)::increment);
         closeLater(new QueueBacklogGauge(sqs, q.queueUrl(), metrics, QueueBacklogGauge.DEFAULT_INTERVAL));
         QueueMessageHandler handler = new QueueMessageHandler(new NotificationParser(), intake, settler, metrics);
         IdleTracker idle = new IdleTracker(clock);

@@ -28,6 +28,7 @@ public final class MessageSettler implements Runnable {
     private final BatchCollector<InFlightMessage> batches;
     private volatile boolean running = true;
     private volatile Consumer<InFlightMessage> onLeftForRedelivery = message -> { };
+    private volatile java.util.function.IntConsumer onDeleted = count -> { };
 
     public MessageSettler(InFlightRegistry registry, SqsBatchOperations sqs) {
         this.registry = registry;
@@ -56,6 +57,11 @@ public final class MessageSettler implements Runnable {
         this.onLeftForRedelivery = listener;
     }
 
+    /** Told how many messages each delete batch removed from the queue. */
+    public void onDeleted(java.util.function.IntConsumer listener) {
+        this.onDeleted = listener;
+    }
+
     public void stop() {
         running = false;
     }
@@ -66,8 +72,7 @@ public final class MessageSettler implements Runnable {
             try {
                 List<InFlightMessage> batch = batches.next(200, TimeUnit.MILLISECONDS);
                 if (!batch.isEmpty()) {
-                    sqs.delete(batch);
-                    batch.forEach(registry::remove);
+                    delete(batch);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -81,8 +86,13 @@ public final class MessageSettler implements Runnable {
         List<InFlightMessage> rest = new java.util.ArrayList<>();
         toDelete.drainTo(rest);
         if (!rest.isEmpty()) {
-            sqs.delete(rest);
-            rest.forEach(registry::remove);
+            delete(rest);
         }
+    }
+
+    private void delete(List<InFlightMessage> batch) {
+        int failed = sqs.delete(batch).size();
+        batch.forEach(registry::remove);
+        onDeleted.accept(batch.size() - failed);
     }
 }
