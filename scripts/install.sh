@@ -20,8 +20,9 @@ usage() {
 
 Options:
   --jar PATH     the worker jar (default: target/cis-worker.jar of this checkout; build it with mvn package)
-  --model PATH   TorchScript model to install as /var/lib/cis-worker/model/model.pt
-                 (scripts/export-production-model.sh makes it; its SHA-256 is printed for MODEL_SHA256)
+  --model PATH   TorchScript model to install as /var/lib/cis-worker/model/model.pt, with the model.json
+                 beside it if there is one (scripts/export-production-model.sh makes both); its SHA-256 is
+                 printed for MODEL_SHA256
   --uninstall    stop and disable the service, remove the jar and the unit; keep config, model and user
   --purge        with --uninstall: also remove /etc/cis-worker, /var/lib/cis-worker and the user
   --dry-run      print what would be done, change nothing
@@ -156,6 +157,11 @@ install_worker() {
   if [ -n "$model" ]; then
     put_file "$model" "$state_dir/model/model.pt" 0640
     if on_host; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model.pt"; fi
+    # The exporter's model.json (model name, dimension) travels with the model; the worker checks it when present.
+    if [ -f "$(dirname "$model")/model.json" ]; then
+      put_file "$(dirname "$model")/model.json" "$state_dir/model/model.json" 0640
+      if on_host; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model.json"; fi
+    fi
     say "model installed; to have the worker check it at start-up, set in $env_file:"
     echo "  MODEL_SHA256=$(sha256sum "$model" | cut -d' ' -f1)"
   elif [ ! -f "$state_dir/model/model.pt" ]; then
