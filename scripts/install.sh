@@ -20,8 +20,9 @@ usage() {
 
 Options:
   --jar PATH     the worker jar (default: target/cis-worker.jar of this checkout; build it with mvn package)
-  --model PATH   TorchScript model to install as /var/lib/cis-worker/model/model.pt
-                 (scripts/export-production-model.sh makes it; its SHA-256 is printed for MODEL_SHA256)
+  --model PATH   TorchScript model to install as /var/lib/cis-worker/model/model.pt, with the model.json
+                 beside it if there is one (scripts/export-production-model.sh makes both); its SHA-256 is
+                 printed for MODEL_SHA256
   --uninstall    stop and disable the service, remove the jar and the unit; keep config, model and user
   --purge        with --uninstall: also remove /etc/cis-worker, /var/lib/cis-worker and the user
   --dry-run      print what would be done, change nothing
@@ -67,6 +68,8 @@ run() {
   fi
 }
 say() { echo "install.sh: $*"; }
+# What a step did, or in a dry run would have done.
+did() { if [ "$dry_run" = 1 ]; then say "(dry run) would have: $*"; else say "$*"; fi; }
 # The real host (not --root): packages, the service user, ownership and systemctl are ours to manage.
 on_host() { [ -z "$root" ]; }
 systemd_running() { on_host && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; }
@@ -156,7 +159,12 @@ install_worker() {
   if [ -n "$model" ]; then
     put_file "$model" "$state_dir/model/model.pt" 0640
     if on_host; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model.pt"; fi
-    say "model installed; to have the worker check it at start-up, set in $env_file:"
+    # The exporter's model.json (model name, dimension) travels with the model; the worker checks it when present.
+    if [ -f "$(dirname "$model")/model.json" ]; then
+      put_file "$(dirname "$model")/model.json" "$state_dir/model/model.json" 0640
+      if on_host; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model.json"; fi
+    fi
+    did "installed the model; to have the worker check it at start-up, set in $env_file:"
     echo "  MODEL_SHA256=$(sha256sum "$model" | cut -d' ' -f1)"
   elif [ ! -f "$state_dir/model/model.pt" ]; then
     say "WARNING: no model at $state_dir/model/model.pt yet: install one with --model PATH"
@@ -169,7 +177,7 @@ install_worker() {
   else
     run install -m 0640 "$REPO/config/cis-worker.env.example" "$env_file"
     if on_host; then run chown root:"$SERVICE_USER" "$env_file"; fi
-    say "created $env_file from the example: set SQS_QUEUE_URL, OPENSEARCH_ENDPOINT and OPENSEARCH_AUTH there"
+    did "created $env_file from the example: set SQS_QUEUE_URL, OPENSEARCH_ENDPOINT and OPENSEARCH_AUTH there"
   fi
 
   put_file "$REPO/systemd/cis-worker.service" "$unit_file" 0644

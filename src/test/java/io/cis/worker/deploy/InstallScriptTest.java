@@ -48,11 +48,13 @@ class InstallScriptTest {
         Path root = Files.createDirectory(tmp.resolve("root"));
         Path jar = Files.writeString(tmp.resolve("cis-worker.jar"), "jar v1");
         Path model = Files.writeString(tmp.resolve("model.pt"), "torchscript");
+        Files.writeString(tmp.resolve("model.json"), "{\"model_name\":\"openai/clip-vit-base-patch32\"}");
 
         Result first = install(root, "--jar", jar.toString(), "--model", model.toString());
         assertEquals(0, first.exit(), first.output());
         assertEquals("jar v1", Files.readString(under(root, InstallLayout.JAR)));
         assertEquals("torchscript", Files.readString(under(root, InstallLayout.MODEL)));
+        assertTrue(Files.readString(under(root, InstallLayout.STATE_DIR + "/model/model.json")).contains("clip-vit-base"));
         assertEquals(Files.readString(SystemdUnit.FILE), Files.readString(under(root, InstallLayout.UNIT)));
         Path envFile = under(root, InstallLayout.ENV_FILE);
         assertEquals(Files.readString(Path.of("config/cis-worker.env.example")), Files.readString(envFile));

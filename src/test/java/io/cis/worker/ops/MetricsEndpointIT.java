@@ -13,11 +13,14 @@ import io.cis.worker.testing.LocalStack;
 import io.cis.worker.testing.TestQueues;
 import io.cis.worker.testing.WorkerProcess;
 import java.io.IOException;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -37,7 +41,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * The worker as operators run it, watched the way they watch it: /health/ready while it runs, and /metrics counters
- * that match what happened to each object (and its outcome log lines, and the documents in OpenSearch).
+ * that match what happened to each object (and its outcome log lines, and the documents in OpenSearch), and the
+ * same meters published to CloudWatch (a local stand-in) when CLOUDWATCH_ENABLED is on.
  */
 class MetricsEndpointIT {
 
@@ -96,6 +101,18 @@ class MetricsEndpointIT {
         settings.put("EMBEDDING_CACHE_ENABLED", "false");
         settings.put("METRICS_PORT", Integer.toString(port));
         settings.put("OPENSEARCH_PASSWORD", SECRET); // unused with OPENSEARCH_AUTH=none, but must never be logged
+        // CloudWatch publishing, to a local stand-in: the registry's last publish happens at shutdown.
+        List<String> putMetricData = new CopyOnWriteArrayList<>();
+        HttpServer cloudWatch = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
+        cloudWatch.createContext("/", exchange -> {
+            putMetricData.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.ISO_8859_1));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        cloudWatch.start();
+        settings.put("CLOUDWATCH_ENABLED", "true");
+        settings.put("CLOUDWATCH_NAMESPACE", "cis-it-" + suffix);
+        settings.put("AWS_ENDPOINT_URL_CLOUDWATCH", "http://127.0.0.1:" + cloudWatch.getAddress().getPort());
         try (WorkerProcess worker = WorkerProcess.start("metrics-endpoint", settings)) {
             URI base = URI.create("http://127.0.0.1:" + port);
             awaitStatus(base.resolve("/health/ready"), 200, Duration.ofSeconds(180), worker);
@@ -126,6 +143,12 @@ class MetricsEndpointIT {
             JsonNode starting = worker.logLines().stream().filter(l -> "starting".equals(l.path("message").asText()))
                     .findFirst().orElseThrow();
             assertTrue(starting.path("config").asText().contains("password=****"), starting.toString());
+
+            String published = String.join("\n", putMetricData);
+            assertTrue(published.contains("cis-it-" + suffix) && published.contains("cis.items"),
+                    "PutMetricData with the namespace and the item counter: " + putMetricData.size() + " requests");
+        } finally {
+            cloudWatch.stop(0);
         }
     }
 
