@@ -19,8 +19,14 @@ public final class MetricNames {
     public static final String STAGE_TIME = "cis.stage.time";
     public static final String ENQUEUE_TO_INDEXED = "cis.latency.enqueue.to.indexed";
     public static final String IN_FLIGHT_MESSAGES = "cis.messages.in.flight";
+    /** Retries after a failed attempt, tagged with operation (s3_get, opensearch_bulk). */
+    public static final String RETRIES = "cis.retries";
+    /** 1 while receiving is paused because a service every item needs is down, tagged with service. */
+    public static final String RECEIVE_PAUSED = "cis.receive.paused";
 
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_REASON = "reason";
     public static final String TAG_STAGE = "stage";
+    public static final String TAG_OPERATION = "operation";
+    public static final String TAG_SERVICE = "service";
 }
