@@ -30,10 +30,19 @@ public final class SqsPoller implements Runnable {
     private final ReceivedMessageHandler handler;
     private final Clock clock;
     private final IdleTracker idle;
+    private final ReceiveGate gate;
     private volatile boolean running = true;
 
     public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
                      InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle) {
+        this(sqs, queueUrl, maxMessages, waitTimeSeconds, visibilityTimeoutSeconds, registry, handler, clock, idle,
+                ReceiveGate.ALWAYS_OPEN);
+    }
+
+    /** @param gate closed while a service every message needs is down: nothing is received then */
+    public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
+                     InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle,
+                     ReceiveGate gate) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.maxMessages = maxMessages;
@@ -43,6 +52,7 @@ public final class SqsPoller implements Runnable {
         this.handler = handler;
         this.clock = clock;
         this.idle = idle;
+        this.gate = gate;
     }
 
     public void stop() {
@@ -55,6 +65,10 @@ public final class SqsPoller implements Runnable {
         while (running && !Thread.currentThread().isInterrupted()) {
             int permits = 0;
             try {
+                if (!gate.awaitOpen(1, TimeUnit.SECONDS)) {
+                    idle.notIdle(); // paused for an outage, with work likely waiting: not idle
+                    continue;
+                }
                 permits = registry.acquireUpTo(maxMessages, 1, TimeUnit.SECONDS);
                 if (permits == 0 || !running) {
                     continue;
