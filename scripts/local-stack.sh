@@ -7,7 +7,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/local-stack.sh up | down | status | env
+Usage: scripts/local-stack.sh up | down | status | env | stop-service SERVICE | start-service SERVICE
 
   up      download (once), start and health-check ElasticMQ, S3Proxy, DynamoDB Local and OpenSearch + k-NN,
           then create the queue + dead-letter queue, the bucket and the cache table. Idempotent.
@@ -15,6 +15,9 @@ Usage: scripts/local-stack.sh up | down | status | env
   status  one line per service; exit code 0 only if all are healthy.
   env     print export lines for the worker and tools:  eval "$(scripts/local-stack.sh env)"
           (the aws CLI v1 (1.45 checked) ignores AWS_ENDPOINT_URL_SQS: add --endpoint-url "$AWS_ENDPOINT_URL_SQS")
+  stop-service SERVICE / start-service SERVICE
+          stop or restart one service (opensearch, sqs, s3, dynamodb) of a running stack, for fault tests.
+          OpenSearch keeps its data across the restart; the in-memory services come back empty.
 
 Settings (environment):
   CIS_STACK_DIR            state dir: pids, logs, data            (default <repo>/.local/stack)
@@ -450,9 +453,14 @@ start_dynamodb() {
     "$HOST" -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT"
 }
 
+# start_opensearch [--keep-data]: a fresh node, or (start-service) the stopped node with its data.
 start_opensearch() {
   local node=$OPENSEARCH_NODE_DIR
   find_opensearch_java_home
+  if [[ ${1:-} == --keep-data && -d $node/data ]]; then
+    launch_opensearch
+    return
+  fi
   if $RUN_AS_ROOT; then
     ensure_opensearch_user
     make_root_dir "$(dirname "$node")"
@@ -468,7 +476,12 @@ start_opensearch() {
     -e "s#file=logs/#file=$node/logs/#" -e "s#ErrorFile=logs/#ErrorFile=$node/logs/#" \
     -e "s#HeapDumpPath=data#HeapDumpPath=$node/data#" "$node/config/jvm.options"
   $RUN_AS_ROOT && chown -R "$OPENSEARCH_USER:" "$node"
+  launch_opensearch
+}
 
+launch_opensearch() {
+  local node=$OPENSEARCH_NODE_DIR
+  find_opensearch_java_home
   local command=(env -u OPENSEARCH_HOME -u JAVA_HOME
     OPENSEARCH_JAVA_HOME="$OPENSEARCH_JAVA_HOME_FOUND" OPENSEARCH_PATH_CONF="$node/config" OPENSEARCH_TMPDIR="$node/tmp"
     OPENSEARCH_JAVA_OPTS="$OPENSEARCH_EXTRA_JAVA_OPTS"
@@ -675,6 +688,34 @@ cmd_down() {
   log "stopped; nothing listens on ports $SQS_PORT, $S3_PORT, $DYNAMODB_PORT, $OPENSEARCH_PORT"
 }
 
+cmd_stop_service() {
+  local svc=${1:-}
+  [[ " ${SERVICES[*]} " == *" $svc "* ]] || die "stop-service needs one of: ${SERVICES[*]}"
+  validate_settings
+  lock_state_dir
+  local ids
+  mapfile -t ids < <(service_pids "$svc")
+  ((${#ids[@]})) || die "$svc is not running in this stack ($STATE_DIR)"
+  log "stopping $svc (PID ${ids[*]})"
+  stop_pids "${ids[0]}"
+  stop_pids "${ids[@]:1}"
+  rm -f "$(pid_file "$svc")"
+  port_in_use "$(port_of "$svc")" && die "port $(port_of "$svc") ($svc) still in use after stopping it"
+  log "$svc stopped"
+}
+
+cmd_start_service() {
+  local svc=${1:-}
+  [[ " ${SERVICES[*]} " == *" $svc "* ]] || die "start-service needs one of: ${SERVICES[*]}"
+  validate_settings
+  lock_state_dir
+  is_running "$svc" && { log "$svc already running"; return 0; }
+  port_in_use "$(port_of "$svc")" && die "port $(port_of "$svc") ($svc) is in use by a process this stack did not start"
+  log "starting $svc on $(url_of "$svc")"
+  if [[ $svc == opensearch ]]; then start_opensearch --keep-data; else "start_$svc"; fi
+  wait_until_healthy "$svc"
+}
+
 cmd_status() {
   validate_settings
   local svc pid state note all_healthy=true
@@ -727,6 +768,8 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    stop-service) cmd_stop_service "${2:-}" ;;
+    start-service) cmd_start_service "${2:-}" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac

@@ -4,12 +4,15 @@ import io.cis.worker.cache.DynamoDbEmbeddingCache;
 import io.cis.worker.cache.EmbeddingCache;
 import io.cis.worker.cache.LruEmbeddingCache;
 import io.cis.worker.cache.NoOpEmbeddingCache;
+import io.cis.worker.cache.PausingEmbeddingCache;
 import io.cis.worker.cache.ResilientEmbeddingCache;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.ObjectFilter;
+import io.cis.worker.fetch.FetchRetryDecision;
+import io.cis.worker.fetch.RetryingObjectFetcher;
 import io.cis.worker.fetch.S3ObjectFetcher;
 import io.cis.worker.image.ClipPreprocessor;
 import io.cis.worker.image.DecodeLimits;
@@ -23,6 +26,7 @@ import io.cis.worker.index.MissingDocumentPolicy;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
+import io.cis.worker.index.RetryingBulkWriter;
 import io.cis.worker.ops.HealthState;
 import io.cis.worker.ops.MetricsServer;
 import io.cis.worker.pipeline.BulkDocumentIndexer;
@@ -30,6 +34,9 @@ import io.cis.worker.pipeline.Intake;
 import io.cis.worker.pipeline.OutcomeLog;
 import io.cis.worker.pipeline.Pipeline;
 import io.cis.worker.source.DeadLetterWatch;
+import io.cis.worker.retry.OutageGate;
+import io.cis.worker.retry.Retries;
+import io.cis.worker.retry.RetryPolicy;
 import io.cis.worker.source.IdleTracker;
 import io.cis.worker.source.InFlightRegistry;
 import io.cis.worker.source.MessageSettler;
@@ -45,6 +52,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -72,6 +80,8 @@ public final class Application implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Application.class);
     /** Fetching is I/O-bound; more concurrent GETs than decode threads hide S3 latency. */
     private static final int FETCH_THREADS_PER_DECODE_THREAD = 4;
+    /** How often a paused worker asks OpenSearch whether it is back. */
+    private static final Duration OUTAGE_PROBE_INTERVAL = Duration.ofSeconds(5);
 
     private final WorkerConfig config;
     private final Clock clock;
@@ -92,6 +102,7 @@ public final class Application implements AutoCloseable {
     private MetricsServer metricsServer;
     /** From the queue's redrive policy; 0 when it has no dead-letter queue. */
     private int maxReceiveCount;
+    private OutageGate openSearchGate;
 
     private Application(WorkerConfig config, Clock clock) {
         this.config = config;
@@ -141,15 +152,18 @@ public final class Application implements AutoCloseable {
             problems.add("opensearch " + config.index().endpoint() + " index " + config.index().indexName() + ": " + e.getMessage());
         }
 
-        s3 = closeLater(S3Client.builder().httpClientBuilder(ApacheHttpClient.builder().maxConnections(64))
+        s3 = closeLater(S3Client.builder().httpClientBuilder(SdkClientSettings.s3Http())
+                .overrideConfiguration(SdkClientSettings.s3())
                 .forcePathStyle(config.objects().s3ForcePathStyle()).build());
 
         if (mode == Mode.DAEMON) {
-            sqs = closeLater(SqsClient.builder().httpClientBuilder(ApacheHttpClient.builder().maxConnections(32)).build());
+            sqs = closeLater(SqsClient.builder().httpClientBuilder(ApacheHttpClient.builder().maxConnections(32))
+                    .overrideConfiguration(SdkClientSettings.sqs(config.queue().waitTimeSeconds())).build());
             checkQueue(problems);
         }
         if (config.cache().enabled()) {
-            dynamoDb = closeLater(DynamoDbClient.builder().httpClientBuilder(ApacheHttpClient.builder()).build());
+            dynamoDb = closeLater(DynamoDbClient.builder().httpClientBuilder(SdkClientSettings.dynamoDbHttp())
+                    .overrideConfiguration(SdkClientSettings.dynamoDb(config.retry().maxAttempts())).build());
             checkCacheTable(problems);
         }
         if (!problems.isEmpty()) {
@@ -223,13 +237,19 @@ public final class Application implements AutoCloseable {
         };
         MissingDocumentPolicy missing = MissingDocumentPolicy.valueOf(config.index().missingDocument().name());
         BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
+        RetryPolicy retryPolicy = RetryPolicy.of(config.retry());
+        openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
         ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE)), new ClipPreprocessor());
         pipeline = new Pipeline(
-                new S3ObjectFetcher(s3, config.objects().maxObjectBytes()),
+                new RetryingObjectFetcher(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()),
+                        Retries.onExceptions("s3_get", retryPolicy, FetchRetryDecision::worthRetrying,
+                                Retries.RANDOM_JITTER, metrics)),
                 cache,
                 preprocessor::preprocess,
-                () -> model.newEmbedder(m.batchMaxSize()),
-                new BulkDocumentIndexer(resolver, bulk, m.modelName(), clock),
+                TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize())),
+                new BulkDocumentIndexer(resolver, new RetryingBulkWriter(bulk,
+                        Retries.create("opensearch_bulk", retryPolicy, e -> false, RetryingBulkWriter::retryWhilePending,
+                                Retries.RANDOM_JITTER, metrics), openSearchGate), m.modelName(), clock),
                 new OutcomeLog(metrics, clock),
                 new Pipeline.Limits(m.workQueueCapacity(), m.decodeThreads() * FETCH_THREADS_PER_DECODE_THREAD,
                         m.decodeThreads(), m.inferenceThreads(), m.batchMaxSize(), m.batchMaxWait(), 100),
@@ -245,9 +265,10 @@ public final class Application implements AutoCloseable {
         if (!c.enabled()) {
             return new NoOpEmbeddingCache();
         }
-        EmbeddingCache cache = new ResilientEmbeddingCache(
+        EmbeddingCache cache = new ResilientEmbeddingCache(new PausingEmbeddingCache(
                 new DynamoDbEmbeddingCache(dynamoDb, c.table(), config.model().modelName(), config.model().dimension(),
                         c.ttlDays(), c.overwriteOtherModel(), clock),
+                clock, PausingEmbeddingCache.DEFAULT_PAUSE),
                 clock, ResilientEmbeddingCache.DEFAULT_WARN_INTERVAL);
         return c.localEntries() > 0 ? new LruEmbeddingCache(cache, c.localEntries()) : cache;
     }
@@ -265,7 +286,7 @@ public final class Application implements AutoCloseable {
         List<SqsPoller> pollers = new ArrayList<>();
         for (int i = 0; i < q.pollers(); i++) {
             pollers.add(new SqsPoller(sqs, q.queueUrl(), q.maxMessagesPerReceive(), q.waitTimeSeconds(),
-                    q.visibilityTimeoutSeconds(), registry, handler, clock, idle));
+                    q.visibilityTimeoutSeconds(), registry, handler, clock, idle, openSearchGate));
         }
         VisibilityHeartbeat heartbeat = q.heartbeatEnabled()
                 ? new VisibilityHeartbeat(registry, operations, clock, q.visibilityTimeoutSeconds(), q.heartbeatFraction(),
@@ -274,6 +295,15 @@ public final class Application implements AutoCloseable {
         metrics.gauge(io.cis.worker.ops.MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
         queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle);
         closeables.push(queueSource);
+    }
+
+    /** The outage gate's probe: a HEAD / that answers quickly (connect and response timeouts of the client). */
+    private boolean openSearchAnswers() {
+        try {
+            return openSearch.ping().value();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private void startMetricsServer() {

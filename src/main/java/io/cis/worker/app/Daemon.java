@@ -70,6 +70,10 @@ public final class Daemon {
         app.queueSource().stopReceiving();
         Duration grace = config.queue().shutdownGrace();
         boolean drained = app.queueSource().awaitDrained(grace);
+        if (!drained) {
+            // Stop the stages first, so no message completes (and is deleted) while the rest is being handed back.
+            app.pipeline().close();
+        }
         int handedBack = app.queueSource().handBackUnfinished();
         log.info("stopped", kv("drained", drained), kv("handed_back", handedBack));
     }

@@ -35,6 +35,8 @@ public final class Settings {
             "Exit once the queue has been empty and nothing is in flight for this long (0 = run until SIGTERM).");
     public static final SettingSpec SHUTDOWN_GRACE_SECONDS = SettingSpec.of("SHUTDOWN_GRACE_SECONDS", "30",
             "On SIGTERM, time allowed to finish in-flight work before handing it back to the queue.");
+    public static final SettingSpec SQS_DLQ_URL = SettingSpec.of("SQS_DLQ_URL", "",
+            "Dead-letter queue for `dlq list|redrive`; empty = the target of the queue's RedrivePolicy.");
 
     // --- Objects (S3) ---
     public static final SettingSpec S3_FORCE_PATH_STYLE = SettingSpec.of("S3_FORCE_PATH_STYLE", "false",
@@ -167,7 +169,7 @@ public final class Settings {
     public static final List<SettingSpec> ALL = List.of(
             SQS_QUEUE_URL, SQS_POLLERS, SQS_WAIT_TIME_SECONDS, SQS_MAX_MESSAGES, SQS_VISIBILITY_TIMEOUT_SECONDS,
             VISIBILITY_HEARTBEAT_ENABLED, VISIBILITY_HEARTBEAT_FRACTION, VISIBILITY_MAX_TOTAL_SECONDS,
-            MAX_IN_FLIGHT_MESSAGES, EXIT_WHEN_IDLE_SECONDS, SHUTDOWN_GRACE_SECONDS,
+            MAX_IN_FLIGHT_MESSAGES, EXIT_WHEN_IDLE_SECONDS, SHUTDOWN_GRACE_SECONDS, SQS_DLQ_URL,
             S3_FORCE_PATH_STYLE, IMAGE_EXTENSIONS, KEY_PREFIXES, MAX_OBJECT_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIZE,
             MODEL_PATH, MODEL_NAME, VECTOR_DIMENSION, MODEL_SHA256, DJL_CACHE_DIR, INFERENCE_THREADS,
             TORCH_NUM_THREADS, TORCH_NUM_INTEROP_THREADS, TORCH_GRAPH_OPTIMIZER, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,

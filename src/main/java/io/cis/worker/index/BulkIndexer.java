@@ -15,7 +15,7 @@ import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
  * Writes a batch of embedding updates and failure records with one {@code _bulk} request and reports what became
  * of each item. It does not retry: the caller re-sends the transient failures (only those) with its own backoff.
  */
-public final class BulkIndexer {
+public final class BulkIndexer implements BulkWriter {
 
     public static final int DEFAULT_RETRY_ON_CONFLICT = 3;
 
@@ -45,6 +45,7 @@ public final class BulkIndexer {
      * @return one result per item, in the order given. Items that could never be written (an invalid id, a vector
      *         with NaN) fail permanently without being sent, so they cannot spoil the request for the others.
      */
+    @Override
     public List<BulkItemResult> index(List<? extends BulkItem> items) {
         BulkItemResult[] results = new BulkItemResult[items.size()];
         List<Integer> sent = new ArrayList<>();

@@ -45,28 +45,29 @@ public final class BulkItemClassifier {
         String type = error == null ? null : error.type();
         String reason = status + " " + OpenSearchErrors.describe(error);
         if (status == 404 && DOCUMENT_MISSING.equals(type)) {
-            return missingDocument(item, reason);
+            return missingDocument(item, reason, status);
         }
         if (isTransient(status)) {
-            return BulkItemResult.transientFailure(item, reason);
+            return BulkItemResult.transientFailure(item, reason, status);
         }
-        return BulkItemResult.permanent(item, reason);
+        return BulkItemResult.permanent(item, reason, status);
     }
 
     /** Every item of a request that failed as a whole gets this result. */
     public BulkItemResult requestFailed(BulkItem item, Exception failure) {
-        return BulkItemResult.transientFailure(item, "bulk request failed: " + OpenSearchErrors.describe(failure));
+        return BulkItemResult.transientFailure(item, "bulk request failed: " + OpenSearchErrors.describe(failure),
+                OpenSearchErrors.statusOf(failure));
     }
 
-    private BulkItemResult missingDocument(BulkItem item, String reason) {
+    private BulkItemResult missingDocument(BulkItem item, String reason, int status) {
         if (item instanceof ErrorRecord) {
-            return BulkItemResult.permanent(item, reason + "; the failure could not be recorded on the document");
+            return BulkItemResult.permanent(item, reason + "; the failure could not be recorded on the document", status);
         }
         return switch (missingDocumentPolicy) {
-            case FAIL -> BulkItemResult.permanent(item, reason + " (missing-document policy FAIL)");
+            case FAIL -> BulkItemResult.permanent(item, reason + " (missing-document policy FAIL)", status);
             // UPSERT creates missing documents, so a 404 here is unexpected: keep the item rather than drop it.
             case RETRY, UPSERT -> BulkItemResult.transientFailure(item,
-                    reason + " (missing-document policy " + missingDocumentPolicy + ")");
+                    reason + " (missing-document policy " + missingDocumentPolicy + ")", status);
         };
     }
 

@@ -2,6 +2,7 @@ package io.cis.worker.index;
 
 import org.opensearch.client.opensearch._types.ErrorCause;
 import org.opensearch.client.opensearch._types.OpenSearchException;
+import org.opensearch.client.transport.httpclient5.ResponseException;
 
 /** Turns OpenSearch errors into the one-line reasons that end up in logs and on documents. */
 final class OpenSearchErrors {
@@ -31,5 +32,16 @@ final class OpenSearchErrors {
         Throwable cause = failure.getCause();
         return cause == null || cause == failure ? text
                 : text + " (caused by " + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
+    }
+
+    /** The HTTP status of a failed request, or {@link BulkItemResult#NO_ANSWER} if none came back. */
+    static int statusOf(Exception failure) {
+        if (failure instanceof OpenSearchException e) {
+            return e.status();
+        }
+        if (failure instanceof ResponseException e) {
+            return e.status();
+        }
+        return BulkItemResult.NO_ANSWER;
     }
 }

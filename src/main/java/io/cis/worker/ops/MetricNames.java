@@ -25,8 +25,14 @@ public final class MetricNames {
     public static final String QUEUE_MESSAGES_VISIBLE = "cis.queue.messages.visible";
     /** Messages received by some worker and not yet deleted (ApproximateNumberOfMessagesNotVisible), polled with the backlog. */
     public static final String QUEUE_MESSAGES_NOT_VISIBLE = "cis.queue.messages.not.visible";
+    /** Retries after a failed attempt, tagged with operation (s3_get, opensearch_bulk). */
+    public static final String RETRIES = "cis.retries";
+    /** 1 while receiving is paused because a service every item needs is down, tagged with service. */
+    public static final String RECEIVE_PAUSED = "cis.receive.paused";
 
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_REASON = "reason";
     public static final String TAG_STAGE = "stage";
+    public static final String TAG_OPERATION = "operation";
+    public static final String TAG_SERVICE = "service";
 }

@@ -1,6 +1,6 @@
 package io.cis.worker.pipeline;
 
-import io.cis.worker.index.BulkIndexer;
+import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.BulkItem;
 import io.cis.worker.index.BulkItemResult;
 import io.cis.worker.index.DocumentIdResolution;
@@ -24,11 +24,11 @@ import java.util.Map;
 public final class BulkDocumentIndexer implements DocumentIndexer {
 
     private final DocumentIdResolver resolver;
-    private final BulkIndexer bulk;
+    private final BulkWriter bulk;
     private final String modelName;
     private final Clock clock;
 
-    public BulkDocumentIndexer(DocumentIdResolver resolver, BulkIndexer bulk, String modelName, Clock clock) {
+    public BulkDocumentIndexer(DocumentIdResolver resolver, BulkWriter bulk, String modelName, Clock clock) {
         this.resolver = resolver;
         this.bulk = bulk;
         this.modelName = modelName;

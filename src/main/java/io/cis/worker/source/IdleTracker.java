@@ -20,6 +20,11 @@ public final class IdleTracker {
         }
     }
 
+    /** Resets the idle clock without work, e.g. while receiving is paused. */
+    void notIdle() {
+        lastWorkMillis = clock.millis();
+    }
+
     /** How long the queue has returned nothing, counting only while nothing is in flight. */
     public Duration idleFor(int inFlight) {
         if (inFlight > 0) {

@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
@@ -30,10 +31,22 @@ public final class SqsPoller implements Runnable {
     private final ReceivedMessageHandler handler;
     private final Clock clock;
     private final IdleTracker idle;
+    private final ReceiveGate gate;
     private volatile boolean running = true;
+    private final Object receiveLock = new Object();
+    private boolean receiving; // guarded by receiveLock
+    private Thread thread; // guarded by receiveLock
 
     public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
                      InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle) {
+        this(sqs, queueUrl, maxMessages, waitTimeSeconds, visibilityTimeoutSeconds, registry, handler, clock, idle,
+                ReceiveGate.ALWAYS_OPEN);
+    }
+
+    /** @param gate closed while a service every message needs is down: nothing is received then */
+    public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
+                     InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle,
+                     ReceiveGate gate) {
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.maxMessages = maxMessages;
@@ -43,23 +56,46 @@ public final class SqsPoller implements Runnable {
         this.handler = handler;
         this.clock = clock;
         this.idle = idle;
+        this.gate = gate;
     }
 
+    /**
+     * Stops after the current step. A poller waiting for a ReceiveMessage answer is not interrupted: SQS has already
+     * hidden the messages it is about to return, and cutting the answer off would leave them invisible until their
+     * visibility timeout ends; they are handed back (visibility 0) as soon as they arrive instead. A poller waiting
+     * anywhere else (for permits, for room in a full pipeline) is interrupted.
+     */
     public void stop() {
-        running = false;
+        synchronized (receiveLock) {
+            running = false;
+            if (thread != null && !receiving) {
+                thread.interrupt();
+            }
+        }
     }
 
     @Override
     public void run() {
+        synchronized (receiveLock) {
+            thread = Thread.currentThread();
+        }
         long backoffMillis = 0;
         while (running && !Thread.currentThread().isInterrupted()) {
             int permits = 0;
             try {
+                if (!gate.awaitOpen(1, TimeUnit.SECONDS)) {
+                    idle.notIdle(); // paused for an outage, with work likely waiting: not idle
+                    continue;
+                }
                 permits = registry.acquireUpTo(maxMessages, 1, TimeUnit.SECONDS);
                 if (permits == 0 || !running) {
                     continue;
                 }
-                List<Message> messages = receive(permits);
+                List<Message> messages = receiveUnlessStopped(permits);
+                if (!running) {
+                    handBack(messages);
+                    continue;
+                }
                 registry.release(permits - messages.size());
                 permits = 0;
                 idle.received(messages.size());
@@ -77,6 +113,42 @@ public final class SqsPoller implements Runnable {
             } finally {
                 registry.release(permits);
             }
+        }
+    }
+
+    /** Receives, unless stopped first; the receive itself is never interrupted by {@link #stop}. */
+    private List<Message> receiveUnlessStopped(int count) {
+        synchronized (receiveLock) {
+            if (!running) {
+                return List.of();
+            }
+            receiving = true;
+        }
+        try {
+            return receive(count);
+        } finally {
+            synchronized (receiveLock) {
+                receiving = false;
+            }
+        }
+    }
+
+    /** Messages that arrived after the stop: visible again at once, for another worker or our restart. */
+    private void handBack(List<Message> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        List<ChangeMessageVisibilityBatchRequestEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
+                    .receiptHandle(messages.get(i).receiptHandle()).visibilityTimeout(0).build());
+        }
+        try {
+            sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
+            log.info("handed back messages received after the stop", kv("messages", messages.size()));
+        } catch (RuntimeException e) {
+            log.warn("could not hand back messages received after the stop; they return after their visibility timeout",
+                    kv("messages", messages.size()), kv("reason", e.toString()));
         }
     }
 

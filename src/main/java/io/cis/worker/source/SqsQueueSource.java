@@ -19,6 +19,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 public final class SqsQueueSource implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SqsQueueSource.class);
+    /** The longest SQS long poll (20 s) plus the time to hand its messages back. */
+    private static final long POLLER_STOP_MILLIS = 25_000;
 
     private final InFlightRegistry registry;
     private final SqsBatchOperations sqs;
@@ -65,10 +67,12 @@ public final class SqsQueueSource implements AutoCloseable {
         return thread;
     }
 
-    /** Stops asking SQS for more; an in-progress long poll is interrupted (its messages stay in the queue). */
+    /**
+     * Stops asking SQS for more. A long poll in progress is allowed to finish (within SQS_WAIT_TIME_SECONDS) and
+     * whatever it returns is handed back at once; see {@link SqsPoller#stop}.
+     */
     public void stopReceiving() {
         pollers.forEach(SqsPoller::stop);
-        threads.stream().filter(t -> t.getName().startsWith("sqs-poller")).forEach(Thread::interrupt);
     }
 
     /** Waits until every received message has been settled, or the timeout passes; true if drained. */
@@ -106,7 +110,8 @@ public final class SqsQueueSource implements AutoCloseable {
         scheduler.shutdownNow();
         for (Thread thread : threads) {
             try {
-                thread.join(5_000);
+                // A poller may be in a long poll (at most 20 s): let it finish and hand its messages back.
+                thread.join(thread.getName().startsWith("sqs-poller") ? POLLER_STOP_MILLIS : 5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The dead-letter queue tool: list what is in it, move messages back to the worker queue once the cause is fixed.
+#   scripts/dlq.sh list [--max N] [--json]
+#   scripts/dlq.sh redrive [--max N]
+# Options of both: --queue-url URL (default SQS_QUEUE_URL), --dlq-url URL (default SQS_DLQ_URL, else the target of
+# the queue's RedrivePolicy), --config FILE (KEY=VALUE, e.g. /etc/cis-worker/cis-worker.env).
+# A thin wrapper around `java -jar cis-worker.jar dlq ...`: no aws CLI needed, credentials and region come from the
+# AWS SDK's default chains (AWS_ENDPOINT_URL_SQS works for local queues).
+set -euo pipefail
+
+repo_jar="$(cd "$(dirname "$0")/.." && pwd)/target/cis-worker.jar"
+jar=${CIS_WORKER_JAR:-}
+if [[ -z $jar ]]; then
+  for candidate in "$repo_jar" /opt/cis-worker/cis-worker.jar; do
+    if [[ -f $candidate ]]; then
+      jar=$candidate
+      break
+    fi
+  done
+fi
+if [[ -z $jar || ! -f $jar ]]; then
+  echo "dlq.sh: cis-worker.jar not found (build it with 'mvn package', or set CIS_WORKER_JAR)" >&2
+  exit 2
+fi
+if [[ $# -eq 0 ]]; then
+  set -- --help
+fi
+exec "${JAVA:-java}" -jar "$jar" dlq "$@"

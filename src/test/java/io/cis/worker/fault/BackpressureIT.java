@@ -1,0 +1,96 @@
+package io.cis.worker.fault;
+
+import static io.cis.worker.fault.FaultKit.keysOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cis.worker.testing.WorkerProcess;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * Backpressure and memory: 10,000 messages waiting, one worker working through them for a fixed time (every image
+ * embedded: no cache), then SIGTERM. The messages in flight never exceed MAX_IN_FLIGHT_MESSAGES, resident memory
+ * stays flat however big the backlog, and nothing is lost (embedded + still queued = sent).
+ *
+ * <p>Long profile only ({@code -Dcis.long=true}, scripts/chaos.sh --long). {@code -Dcis.backpressure.model=DIR}
+ * (a directory with model.pt and model.json, e.g. /tmp/clip-full from {@code scripts/clip_model.py
+ * --full-size-random}) measures with that model instead of the small test model; its vectors have no reference, so
+ * then only counts are checked. {@code -Dcis.backpressure.seconds} (default 180) and
+ * {@code -Dcis.backpressure.messages} (default 10000) change the run.
+ */
+@EnabledIfSystemProperty(named = "cis.long", matches = "true")
+class BackpressureIT {
+
+    private static final int MESSAGES = Integer.getInteger("cis.backpressure.messages", 10_000);
+    private static final Duration RUN = Duration.ofSeconds(Integer.getInteger("cis.backpressure.seconds", 180));
+    private static final String MODEL_DIR = System.getProperty("cis.backpressure.model", "");
+    private static final int MAX_IN_FLIGHT = 64;
+
+    @Test
+    void memoryStaysFlatWithTenThousandMessagesWaiting() throws InterruptedException, IOException {
+        boolean fullModel = !MODEL_DIR.isBlank();
+        String scenario = fullModel ? "memory-full-model" : "memory-small-model";
+        try (FaultKit kit = FaultKit.create(scenario, 5, 60)) {
+            List<FaultKit.Upload> uploads = kit.uploadPhotos(Photos.load(Photos.TINY), MESSAGES, "valid");
+            kit.notifyCreated(keysOf(uploads));
+
+            Map<String, String> settings = new HashMap<>(Map.of("EMBEDDING_CACHE_ENABLED", "false",
+                    "MAX_IN_FLIGHT_MESSAGES", Integer.toString(MAX_IN_FLIGHT)));
+            if (fullModel) {
+                settings.put("MODEL_PATH", Path.of(MODEL_DIR, "model.pt").toAbsolutePath().toString());
+                settings.put("MODEL_NAME", new ObjectMapper().readTree(Path.of(MODEL_DIR, "model.json").toFile())
+                        .path("model_name").asText());
+            }
+            WorkerProcess worker = kit.startWorker("worker", settings);
+            FaultKit.awaitRunning(worker, Duration.ofMinutes(3));
+            RssSampler memory = kit.sampler(worker);
+
+            int mostInFlight = 0;
+            long end = System.nanoTime() + RUN.toNanos();
+            while (System.nanoTime() < end && worker.isAlive()) {
+                mostInFlight = Math.max(mostInFlight, notVisible(kit));
+                Thread.sleep(2_000);
+            }
+            List<RssSampler.Sample> samples = new ArrayList<>(memory.samples());
+            worker.sigterm();
+            int exit = worker.awaitExit(Duration.ofSeconds(90));
+
+            int embedded = kit.index.countEmbedded();
+            int queued = kit.queued();
+            FaultKit.Verification vectors = fullModel ? null : kit.verify(uploads);
+            int wrong = vectors == null ? 0 : vectors.wrongVector();
+            long firstHalf = samples.subList(0, samples.size() / 2).stream().mapToLong(RssSampler.Sample::rssKb).max().orElse(0);
+            long secondHalf = samples.subList(samples.size() / 2, samples.size()).stream().mapToLong(RssSampler.Sample::rssKb).max().orElse(0);
+            int lost = MESSAGES - embedded - queued;
+            boolean ok = exit == 0 && lost <= 0 && wrong == 0 && mostInFlight <= MAX_IN_FLIGHT
+                    && secondHalf <= firstHalf + 100 * 1024;
+            new ChaosSummary(scenario, MESSAGES, String.format(Locale.ROOT, "%s backlog, %d s, in flight <= %d, RSS %d->%d MB",
+                    fullModel ? "full-size model" : "small model", RUN.toSeconds(), mostInFlight, firstHalf / 1024, secondHalf / 1024),
+                    embedded, Math.max(0, lost), kit.redeliveries(), kit.deadLettered(), kit.peakRssMb(), ok ? "ok" : "FAILED").write();
+
+            assertEquals(0, exit, "log " + worker.log());
+            assertTrue(embedded > 0, "nothing embedded in " + RUN);
+            assertTrue(lost <= 0, "lost: sent " + MESSAGES + ", embedded " + embedded + ", still queued " + queued);
+            assertEquals(0, wrong, vectors == null ? "" : vectors.problems().toString());
+            assertTrue(mostInFlight <= MAX_IN_FLIGHT, "in flight " + mostInFlight);
+            assertTrue(secondHalf <= firstHalf + 100 * 1024, "RSS grew from " + firstHalf / 1024 + " MB to " + secondHalf / 1024 + " MB");
+        }
+    }
+
+    private static int notVisible(FaultKit kit) {
+        return Integer.parseInt(kit.sqs.getQueueAttributes(b -> b.queueUrl(kit.queues.queueUrl())
+                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes()
+                .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+    }
+}

@@ -1,0 +1,33 @@
+package io.cis.worker.fault;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * One line per fault scenario for scripts/chaos.sh: written to target/chaos-summary/NAME.txt by each test after its
+ * assertions ran (a failed scenario writes its line first, marked FAILED, so the table shows it).
+ */
+record ChaosSummary(String scenario, int messages, String faults, int indexed, int lost, int duplicateDeliveries,
+                    int deadLettered, long peakRssMb, String result) {
+
+    static final Path DIR = Path.of("target/chaos-summary");
+    static final String HEADER = String.format(Locale.ROOT, "%-22s %8s  %-44s %8s %5s %11s %13s %9s  %s",
+            "scenario", "messages", "faults injected", "indexed", "lost", "dup. deliv.", "dead-lettered", "peak RSS", "result");
+
+    String line() {
+        return String.format(Locale.ROOT, "%-22s %8d  %-44s %8d %5d %11d %13d %6d MB  %s",
+                scenario, messages, faults, indexed, lost, duplicateDeliveries, deadLettered, peakRssMb, result);
+    }
+
+    void write() {
+        try {
+            Files.createDirectories(DIR);
+            Files.writeString(DIR.resolve(scenario + ".txt"), line() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

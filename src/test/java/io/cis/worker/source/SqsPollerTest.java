@@ -1,0 +1,124 @@
+package io.cis.worker.source;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.mockito.ArgumentCaptor;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequest;
+import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchResponse;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+/** Stopping a poller: a receive in progress is never cut off (its messages would vanish until their visibility ends). */
+class SqsPollerTest {
+
+    private final SqsClient sqs = mock(SqsClient.class);
+    private final InFlightRegistry registry = new InFlightRegistry(10);
+    private final AtomicBoolean handled = new AtomicBoolean();
+
+    private SqsPoller poller(ReceivedMessageHandler handler, ReceiveGate gate) {
+        return new SqsPoller(sqs, "http://sqs/q", 10, 20, 30, registry, handler, Clock.systemUTC(),
+                new IdleTracker(Clock.systemUTC()), gate);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void messagesArrivingAfterTheStopAreHandedBackNotProcessed() throws Exception {
+        CountDownLatch inReceive = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        AtomicReference<Boolean> interruptedDuringReceive = new AtomicReference<>();
+        when(sqs.receiveMessage(any(Consumer.class))).thenAnswer(call -> {
+            inReceive.countDown();
+            answer.await(5, TimeUnit.SECONDS);
+            interruptedDuringReceive.set(Thread.currentThread().isInterrupted());
+            return ReceiveMessageResponse.builder().messages(message("m1"), message("m2")).build();
+        }).thenReturn(ReceiveMessageResponse.builder().build());
+        when(sqs.changeMessageVisibilityBatch(any(Consumer.class)))
+                .thenReturn(ChangeMessageVisibilityBatchResponse.builder().build());
+
+        SqsPoller poller = poller((message, body, sentAt) -> handled.set(true), ReceiveGate.ALWAYS_OPEN);
+        Thread thread = new Thread(poller);
+        thread.start();
+        assertTrue(inReceive.await(5, TimeUnit.SECONDS));
+        poller.stop();
+        answer.countDown();
+        thread.join(5_000);
+
+        assertFalse(thread.isAlive());
+        assertEquals(Boolean.FALSE, interruptedDuringReceive.get(), "the receive was not interrupted");
+        assertFalse(handled.get(), "nothing processed after the stop");
+        assertEquals(0, registry.size());
+        ArgumentCaptor<Consumer<ChangeMessageVisibilityBatchRequest.Builder>> handBack = ArgumentCaptor.forClass(Consumer.class);
+        verify(sqs).changeMessageVisibilityBatch(handBack.capture());
+        ChangeMessageVisibilityBatchRequest.Builder request = ChangeMessageVisibilityBatchRequest.builder();
+        handBack.getValue().accept(request);
+        assertEquals(List.of("rh-m1", "rh-m2"), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
+        assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
+        // every permit is back
+        assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPollerWaitingForRoomInThePipelineIsInterrupted() throws Exception {
+        when(sqs.receiveMessage(any(Consumer.class)))
+                .thenReturn(ReceiveMessageResponse.builder().messages(message("m1")).build())
+                .thenReturn(ReceiveMessageResponse.builder().build());
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch released = new CountDownLatch(1);
+        SqsPoller poller = poller((message, body, sentAt) -> {
+            blocked.countDown();
+            try {
+                Thread.sleep(60_000); // a full pipeline
+            } catch (InterruptedException e) {
+                released.countDown();
+                Thread.currentThread().interrupt();
+            }
+        }, ReceiveGate.ALWAYS_OPEN);
+        Thread thread = new Thread(poller);
+        thread.start();
+        assertTrue(blocked.await(5, TimeUnit.SECONDS));
+        poller.stop();
+        assertTrue(released.await(5, TimeUnit.SECONDS), "interrupted out of the wait");
+        thread.join(5_000);
+        assertFalse(thread.isAlive());
+        assertEquals(1, registry.size(), "the message stays registered, to be handed back by the source");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aClosedGateStopsReceiving() throws Exception {
+        SqsPoller poller = poller((message, body, sentAt) -> handled.set(true), (timeout, unit) -> {
+            unit.sleep(timeout);
+            return false;
+        });
+        Thread thread = new Thread(poller);
+        thread.start();
+        Thread.sleep(300);
+        poller.stop();
+        thread.join(5_000);
+        assertFalse(thread.isAlive());
+        verify(sqs, never()).receiveMessage(any(Consumer.class));
+        verify(sqs, never()).receiveMessage(any(ReceiveMessageRequest.class));
+    }
+
+    private static Message message(String id) {
+        return Message.builder().messageId(id).receiptHandle("rh-" + id).body("{}").build();
+    }
+}
