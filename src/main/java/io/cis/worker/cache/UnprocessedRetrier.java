@@ -1,5 +1,7 @@
 package io.cis.worker.cache;
 
+import io.cis.worker.retry.RetryPolicy;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -15,18 +17,21 @@ import java.util.function.UnaryOperator;
  */
 public final class UnprocessedRetrier {
 
-    private final BackoffPolicy policy;
+    /** 6 attempts, 50 ms doubling up to 2 s: at most about 1.6 s of waiting per batch call. */
+    public static final RetryPolicy DEFAULT_POLICY = new RetryPolicy(6, java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(2));
+
+    private final RetryPolicy policy;
     private final DoubleSupplier jitter;
     private final Sleeper sleeper;
 
-    public UnprocessedRetrier(BackoffPolicy policy, DoubleSupplier jitter, Sleeper sleeper) {
+    public UnprocessedRetrier(RetryPolicy policy, DoubleSupplier jitter, Sleeper sleeper) {
         this.policy = policy;
         this.jitter = jitter;
         this.sleeper = sleeper;
     }
 
     public static UnprocessedRetrier withDefaults() {
-        return new UnprocessedRetrier(BackoffPolicy.defaults(), () -> ThreadLocalRandom.current().nextDouble(),
+        return new UnprocessedRetrier(DEFAULT_POLICY, () -> ThreadLocalRandom.current().nextDouble(),
                 Sleeper.THREAD_SLEEP);
     }
 

@@ -30,7 +30,7 @@ class DynamoDbEmbeddingCacheTest {
     private final MutableClock clock = new MutableClock(Instant.ofEpochSecond(1_700_000_000L));
     private final List<Duration> waits = new ArrayList<>();
     private final UnprocessedRetrier retrier = new UnprocessedRetrier(
-            new BackoffPolicy(4, Duration.ofMillis(50), Duration.ofSeconds(1)), () -> 0.5, waits::add);
+            new io.cis.worker.retry.RetryPolicy(4, Duration.ofMillis(50), Duration.ofSeconds(1)), () -> 0.5, waits::add);
 
     private DynamoDbEmbeddingCache cache(boolean overwriteOtherModel) {
         return new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION, 30, overwriteOtherModel, clock, retrier);

@@ -15,7 +15,7 @@ class UnprocessedRetrierTest {
 
     private final List<Duration> waits = new ArrayList<>();
     private final UnprocessedRetrier retrier = new UnprocessedRetrier(
-            new BackoffPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(1)), () -> 0.0, waits::add);
+            new io.cis.worker.retry.RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(1)), () -> 0.0, waits::add);
 
     @AfterEach
     void clearInterrupt() {
@@ -65,7 +65,7 @@ class UnprocessedRetrierTest {
 
     @Test
     void interruptionStopsRetryingAndKeepsTheFlag() {
-        UnprocessedRetrier interrupted = new UnprocessedRetrier(BackoffPolicy.defaults(), () -> 0.0, wait -> {
+        UnprocessedRetrier interrupted = new UnprocessedRetrier(UnprocessedRetrier.DEFAULT_POLICY, () -> 0.0, wait -> {
             throw new InterruptedException();
         });
         assertThrows(EmbeddingCacheException.class,
