@@ -14,9 +14,6 @@ record ChaosSummary(String scenario, int messages, String faults, int indexed, i
                     int deadLettered, long peakRssMb, String result) {
 
     static final Path DIR = Path.of("target/chaos-summary");
-    static final String HEADER = String.format(Locale.ROOT, "%-22s %8s  %-44s %8s %5s %11s %13s %9s  %s",
-            "scenario", "messages", "faults injected", "indexed", "lost", "dup. deliv.", "dead-lettered", "peak RSS", "result");
-
     String line() {
         return String.format(Locale.ROOT, "%-22s %8d  %-44s %8d %5d %11d %13d %6d MB  %s",
                 scenario, messages, faults, indexed, lost, duplicateDeliveries, deadLettered, peakRssMb, result);

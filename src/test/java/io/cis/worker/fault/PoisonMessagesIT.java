@@ -16,14 +16,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
  * Fault (f): 5% of the messages are poison, mixed in with valid ones: bad JSON, corrupt images, missing objects,
  * and images whose document never appears (MISSING_DOCUMENT=retry: a transient failure on every delivery). No valid
  * image is lost; every poison message is recorded (log line, and image_embedding_error where a document exists) or
- * dead-lettered by the queue's redrive policy; none is received more than maxReceiveCount times; the number of
- * messages in flight never exceeds MAX_IN_FLIGHT_MESSAGES, and resident memory stays flat while the backlog drains.
+ * dead-lettered by the queue's redrive policy; none is received more than maxReceiveCount times; the worker never
+ * holds more than MAX_IN_FLIGHT_MESSAGES messages or WORK_QUEUE_CAPACITY items (its own gauges, read from /metrics:
+ * the queue's not-visible count also includes messages left for redelivery), and resident memory stays flat while
+ * the backlog drains.
  *
  * <p>400 messages by default; 10,000 with {@code -Dcis.long=true} (scripts/chaos.sh --long), which takes several
  * minutes and so is left out of the default test run.
@@ -35,6 +36,7 @@ class PoisonMessagesIT {
     private static final int MAX_RECEIVE_COUNT = 3;
     private static final int VISIBILITY_SECONDS = 5;
     private static final int MAX_IN_FLIGHT = 64;
+    private static final int PIPELINE_CAPACITY = 32;
 
     @Test
     void poisonIsRecordedOrDeadLetteredAndNothingValidIsLost() throws InterruptedException {
@@ -76,18 +78,23 @@ class PoisonMessagesIT {
             badJson.forEach(kit.queues::send);
             assertEquals(MESSAGES, kit.queued(), "messages waiting");
 
+            WorkerMetrics metrics = new WorkerMetrics();
             WorkerProcess worker = kit.startWorker("worker", Map.of("MISSING_DOCUMENT", "retry",
-                    "MAX_IN_FLIGHT_MESSAGES", Integer.toString(MAX_IN_FLIGHT)), "--exit-when-idle", Integer.toString(3 * VISIBILITY_SECONDS));
+                    "MAX_IN_FLIGHT_MESSAGES", Integer.toString(MAX_IN_FLIGHT),
+                    "WORK_QUEUE_CAPACITY", Integer.toString(PIPELINE_CAPACITY),
+                    "METRICS_PORT", Integer.toString(metrics.port)), "--exit-when-idle", Integer.toString(3 * VISIBILITY_SECONDS));
             AtomicInteger mostInFlight = new AtomicInteger();
+            AtomicInteger mostInside = new AtomicInteger();
             List<long[]> progress = new ArrayList<>(); // {ms, embedded, rssKb}
             RssSampler memory = kit.sampler(worker);
             long started = System.currentTimeMillis();
             while (worker.isAlive()) {
-                mostInFlight.accumulateAndGet(notVisible(kit), Math::max);
+                metrics.gauge(WorkerMetrics.IN_FLIGHT_MESSAGES).ifPresent(v -> mostInFlight.accumulateAndGet((int) v, Math::max));
+                metrics.gauge(WorkerMetrics.ITEMS_INSIDE).ifPresent(v -> mostInside.accumulateAndGet((int) v, Math::max));
                 List<RssSampler.Sample> samples = memory.samples();
                 long rss = samples.isEmpty() ? 0 : samples.get(samples.size() - 1).rssKb();
                 progress.add(new long[] {System.currentTimeMillis() - started, kit.index.countEmbedded(), rss});
-                Thread.sleep(LONG ? 5_000 : 1_000);
+                Thread.sleep(LONG ? 2_000 : 500);
                 if (System.currentTimeMillis() - started > (LONG ? 60 : 5) * 60_000L) {
                     throw new AssertionError("still running after " + (LONG ? 60 : 5) + " minutes; log " + worker.log());
                 }
@@ -119,14 +126,15 @@ class PoisonMessagesIT {
             boolean ok = exit == 0 && result.lost() == 0 && unparseableLogged == perKind && corruptRecorded == perKind
                     && missingRecorded == perKind && deadLetteredKeys.size() == perKind && deadLetters.size() == perKind
                     && highestReceiveCount <= MAX_RECEIVE_COUNT && mostDeliveries <= MAX_RECEIVE_COUNT && queued == 0
-                    && mostInFlight.get() <= MAX_IN_FLIGHT;
+                    && mostInFlight.get() <= MAX_IN_FLIGHT && mostInside.get() <= PIPELINE_CAPACITY
+                    && rssSecondHalf <= rssFirstHalf + 100 * 1024;
             new ChaosSummary(LONG ? "f-poison-10k" : "f-poison", MESSAGES, String.format(Locale.ROOT,
-                    "%d poison (4 kinds x %d), in flight <= %d", 4 * perKind, perKind, mostInFlight.get()),
+                    "%d poison (4 kinds x %d); in flight <= %d", 4 * perKind, perKind, mostInFlight.get()),
                     result.correct(), result.lost(), kit.redeliveries(), deadLetters.size(), kit.peakRssMb(),
                     ok ? "ok" : "FAILED").write();
             System.out.printf(Locale.ROOT, "poison run: %d messages, max RSS first half %d MB, second half %d MB, "
-                    + "most in flight %d, highest receive count %d%n", MESSAGES, rssFirstHalf / 1024, rssSecondHalf / 1024,
-                    mostInFlight.get(), highestReceiveCount);
+                    + "most messages in flight %d, most items in the pipeline %d, highest receive count %d%n", MESSAGES,
+                    rssFirstHalf / 1024, rssSecondHalf / 1024, mostInFlight.get(), mostInside.get(), highestReceiveCount);
 
             assertEquals(0, exit, "log " + worker.log());
             assertEquals(0, result.lost(), "valid images lost: " + result.problems());
@@ -138,7 +146,9 @@ class PoisonMessagesIT {
             assertTrue(highestReceiveCount <= MAX_RECEIVE_COUNT, "received " + highestReceiveCount + " times");
             assertTrue(mostDeliveries <= MAX_RECEIVE_COUNT, "an item was processed " + mostDeliveries + " times");
             assertEquals(0, queued);
-            assertTrue(mostInFlight.get() <= MAX_IN_FLIGHT, "in flight: " + mostInFlight.get());
+            assertTrue(mostInFlight.get() > 0, "the in-flight gauge was read");
+            assertTrue(mostInFlight.get() <= MAX_IN_FLIGHT, "messages in flight: " + mostInFlight.get());
+            assertTrue(mostInside.get() <= PIPELINE_CAPACITY, "items in the pipeline: " + mostInside.get());
             // Flat: the backlog drains without memory growing with it (allowing the JVM 100 MB of heap expansion).
             assertTrue(rssSecondHalf <= rssFirstHalf + 100 * 1024, "RSS grew from " + rssFirstHalf / 1024 + " MB to "
                     + rssSecondHalf / 1024 + " MB");
@@ -160,12 +170,6 @@ class PoisonMessagesIT {
     /** The key as S3NotificationPublisher writes it into a notification (form-encoded, slashes kept). */
     private static String encodeLikeS3(String key) {
         return java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8).replace("%2F", "/");
-    }
-
-    private static int notVisible(FaultKit kit) {
-        return Integer.parseInt(kit.sqs.getQueueAttributes(b -> b.queueUrl(kit.queues.queueUrl())
-                .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes()
-                .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
     }
 
     private static Map<String, Integer> outcomeLinesPerUrl(WorkerProcess worker) {
