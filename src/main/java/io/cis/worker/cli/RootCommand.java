@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 @Command(name = "cis-worker", mixinStandardHelpOptions = true,
         description = {"Embeds S3 images with CLIP and writes the vectors to OpenSearch.",
                 "Without a subcommand: run the queue worker until SIGTERM."},
-        subcommands = {EmbedCommand.class, CreateIndexCommand.class, EnqueueCommand.class, SettingsCommand.class})
+        subcommands = {EmbedCommand.class, CreateIndexCommand.class, EnqueueCommand.class, SettingsCommand.class,
+                BenchCommand.class})
 public final class RootCommand implements Callable<Integer> {
 
     @Mixin
