@@ -135,7 +135,8 @@ public final class Application implements AutoCloseable {
         WorkerConfig.ModelConfig m = config.model();
         DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
         try {
-            model = closeLater(ClipModel.load(m.modelPath(), m.modelName(), m.dimension(), m.sha256()));
+            ClipModel.checkRecordedPrecision(m.modelPath(), m.precision().torchDtype());
+            model = closeLater(ClipModel.load(m.modelPath(), m.modelName(), m.dimension(), m.sha256(), m.device()));
             log.info("model loaded", kv("model_path", m.modelPath().toString()), kv("model", m.modelName()),
                     kv("dimension", m.dimension()), kv("load_ms", model.loadTime().toMillis()));
         } catch (RuntimeException e) {
@@ -239,7 +240,8 @@ public final class Application implements AutoCloseable {
         BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         RetryPolicy retryPolicy = RetryPolicy.of(config.retry());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
-        ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE)), new ClipPreprocessor());
+        ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
+                config.objects().jpegDecodeSubsampling() ? 2 * ClipPreprocessor.SIZE : 0), new ClipPreprocessor());
         pipeline = new Pipeline(
                 new RetryingObjectFetcher(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()),
                         Retries.onExceptions("s3_get", retryPolicy, FetchRetryDecision::worthRetrying,
@@ -338,6 +340,11 @@ public final class Application implements AutoCloseable {
     private <T extends AutoCloseable> T closeLater(T closeable) {
         closeables.push(closeable);
         return closeable;
+    }
+
+    /** The loaded model (the benchmark measures its ceiling in the worker's own JVM). */
+    public ClipModel model() {
+        return model;
     }
 
     public Pipeline pipeline() {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
         description = {"Embeds S3 images with CLIP and writes the vectors to OpenSearch.",
                 "Without a subcommand: run the queue worker until SIGTERM."},
         subcommands = {EmbedCommand.class, CreateIndexCommand.class, EnqueueCommand.class, SettingsCommand.class,
-                DemoReportCommand.class, BackfillCommand.class, DlqCommand.class})
+                DemoReportCommand.class, BackfillCommand.class, DlqCommand.class, BenchCommand.class})
 public final class RootCommand implements Callable<Integer> {
 
     @Mixin

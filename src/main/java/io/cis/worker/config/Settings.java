@@ -52,6 +52,10 @@ public final class Settings {
     public static final SettingSpec MAX_IMAGE_SIZE = SettingSpec.of("MAX_IMAGE_SIZE", "2048",
             "Old Lambda setting (longest side it downscaled to). Accepted for compatibility; images are resized "
                     + "exactly as CLIPProcessor does, so it does not change vectors.");
+    public static final SettingSpec JPEG_DECODE_SUBSAMPLING = SettingSpec.of("JPEG_DECODE_SUBSAMPLING", "false",
+            "Decode large JPEGs at 1/n scale (ImageIO source subsampling; shorter side kept >= 448, twice CLIP's 224): "
+                    + "much less decode work, but vectors are close to, not equal to, the reference pipeline's "
+                    + "(see the README's benchmark section).");
 
     // --- Model ---
     public static final SettingSpec MODEL_PATH = SettingSpec.of("MODEL_PATH", "/var/lib/cis-worker/model/model.pt",
@@ -80,6 +84,12 @@ public final class Settings {
             "Threads that download, decode and preprocess images; auto = available cores.");
     public static final SettingSpec WORK_QUEUE_CAPACITY = SettingSpec.of("WORK_QUEUE_CAPACITY", "32",
             "Preprocessed images waiting for inference; bounds memory (600 KB each).");
+    public static final SettingSpec MODEL_PRECISION = SettingSpec.of("MODEL_PRECISION", "fp32",
+            "fp32 or bf16: the precision the model file was exported in (scripts/clip_model.py --bf16; bf16 pays off "
+                    + "on CPUs with AMX, e.g. EC2 c7i/m7i/r7i). Checked against the dtype in the model's model.json.");
+    public static final SettingSpec DEVICE = SettingSpec.of("DEVICE", "auto",
+            "Where inference runs: auto (a GPU when the CUDA build of libtorch finds one, else the CPU), cpu, gpu, "
+                    + "or gpu(N). GPUs need the jar built with -Pgpu.");
 
     // --- OpenSearch ---
     public static final SettingSpec OPENSEARCH_ENDPOINT = SettingSpec.of("OPENSEARCH_ENDPOINT", "",
@@ -171,9 +181,10 @@ public final class Settings {
             VISIBILITY_HEARTBEAT_ENABLED, VISIBILITY_HEARTBEAT_FRACTION, VISIBILITY_MAX_TOTAL_SECONDS,
             MAX_IN_FLIGHT_MESSAGES, EXIT_WHEN_IDLE_SECONDS, SHUTDOWN_GRACE_SECONDS, SQS_DLQ_URL,
             S3_FORCE_PATH_STYLE, IMAGE_EXTENSIONS, KEY_PREFIXES, MAX_OBJECT_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIZE,
+            JPEG_DECODE_SUBSAMPLING,
             MODEL_PATH, MODEL_NAME, VECTOR_DIMENSION, MODEL_SHA256, DJL_CACHE_DIR, INFERENCE_THREADS,
             TORCH_NUM_THREADS, TORCH_NUM_INTEROP_THREADS, TORCH_GRAPH_OPTIMIZER, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
-            DECODE_THREADS, WORK_QUEUE_CAPACITY,
+            DECODE_THREADS, WORK_QUEUE_CAPACITY, MODEL_PRECISION, DEVICE,
             OPENSEARCH_ENDPOINT, OPENSEARCH_INDEX, OPENSEARCH_AUTH, OPENSEARCH_USERNAME, OPENSEARCH_PASSWORD,
             OPENSEARCH_SIGV4_SERVICE, OPENSEARCH_TLS_VERIFY, OPENSEARCH_KNN_ENGINE, OPENSEARCH_KNN_SPACE_TYPE,
             DOCUMENT_ID_MODE, DOCUMENT_LOOKUP_FIELD, MISSING_DOCUMENT,

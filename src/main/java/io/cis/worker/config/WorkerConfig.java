@@ -32,13 +32,29 @@ public record WorkerConfig(
     }
 
     public record ObjectConfig(boolean s3ForcePathStyle, Set<String> imageExtensions, List<String> keyPrefixes,
-                               long maxObjectBytes, long maxImagePixels) {
+                               long maxObjectBytes, long maxImagePixels, boolean jpegDecodeSubsampling) {
     }
 
     public record ModelConfig(Path modelPath, String modelName, int dimension, Optional<String> sha256,
                               Optional<Path> djlCacheDir, int inferenceThreads, int torchThreads,
                               int torchInteropThreads, boolean graphOptimizer, int batchMaxSize,
-                              Duration batchMaxWait, int decodeThreads, int workQueueCapacity) {
+                              Duration batchMaxWait, int decodeThreads, int workQueueCapacity,
+                              ModelPrecision precision, String device) {
+    }
+
+    /** The precision a model file was exported in; model.json's dtype names it in torch's words. */
+    public enum ModelPrecision {
+        FP32("float32"), BF16("bfloat16");
+
+        private final String torchDtype;
+
+        ModelPrecision(String torchDtype) {
+            this.torchDtype = torchDtype;
+        }
+
+        public String torchDtype() {
+            return torchDtype;
+        }
     }
 
     public record IndexConfig(URI endpoint, String indexName, OpenSearchAuth auth, String username,
@@ -106,7 +122,8 @@ public record WorkerConfig(
                         .collect(Collectors.toUnmodifiableSet()),
                 r.list(Settings.KEY_PREFIXES),
                 r.longInRange(Settings.MAX_OBJECT_BYTES, 1, 5L * 1024 * 1024 * 1024),
-                r.longInRange(Settings.MAX_IMAGE_PIXELS, 1, 2_000_000_000L));
+                r.longInRange(Settings.MAX_IMAGE_PIXELS, 1, 2_000_000_000L),
+                r.bool(Settings.JPEG_DECODE_SUBSAMPLING));
         if (objects.imageExtensions().isEmpty()) {
             r.problems().add(Settings.IMAGE_EXTENSIONS.name() + " must list at least one extension");
         }
@@ -124,7 +141,12 @@ public record WorkerConfig(
                 r.intInRange(Settings.BATCH_MAX_SIZE, 1, 256),
                 Duration.ofMillis(r.longInRange(Settings.BATCH_MAX_WAIT_MS, 0, 10_000)),
                 r.threads(Settings.DECODE_THREADS, 256),
-                r.intInRange(Settings.WORK_QUEUE_CAPACITY, 1, 10_000));
+                r.intInRange(Settings.WORK_QUEUE_CAPACITY, 1, 10_000),
+                r.choice(Settings.MODEL_PRECISION, ModelPrecision.class),
+                r.text(Settings.DEVICE).toLowerCase(java.util.Locale.ROOT));
+        if (!model.device().matches("auto|cpu|gpu|gpu\\([0-9]+\\)")) {
+            r.problems().add(Settings.DEVICE.name() + "=" + model.device() + " must be auto, cpu, gpu or gpu(N)");
+        }
         model.sha256().ifPresent(sha -> {
             if (!sha.matches("[0-9a-f]{64}")) {
                 r.problems().add(Settings.MODEL_SHA256.name() + " must be 64 hex digits");

@@ -1,5 +1,6 @@
 package io.cis.worker.embed;
 
+import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
@@ -43,6 +44,15 @@ public final class ClipModel implements AutoCloseable {
      * the exporter's model.json beside it when present, and the dimension of a real forward pass.
      */
     public static ClipModel load(Path modelFile, String expectedName, int expectedDimension, Optional<String> expectedSha256) {
+        return load(modelFile, expectedName, expectedDimension, expectedSha256, "auto");
+    }
+
+    /**
+     * As {@link #load(Path, String, int, Optional)}, on a given device: "auto" (DJL's default: the first GPU when
+     * the engine is a CUDA build and finds one, otherwise the CPU), "cpu", "gpu" or "gpu(N)".
+     */
+    public static ClipModel load(Path modelFile, String expectedName, int expectedDimension, Optional<String> expectedSha256,
+                                 String device) {
         long start = System.nanoTime();
         if (!Files.isRegularFile(modelFile)) {
             throw new ModelLoadException("model file not found: " + modelFile + " (set MODEL_PATH; scripts/clip_model.py exports one)");
@@ -55,11 +65,14 @@ public final class ClipModel implements AutoCloseable {
         });
         checkRecordedName(modelFile, expectedName);
 
-        Criteria<NDList, NDList> criteria = Criteria.builder()
+        Criteria.Builder<NDList, NDList> builder = Criteria.builder()
                 .setTypes(NDList.class, NDList.class)
                 .optModelPath(modelFile)
-                .optEngine("PyTorch")
-                .build();
+                .optEngine("PyTorch");
+        if (!"auto".equals(device)) {
+            builder.optDevice(device(device));
+        }
+        Criteria<NDList, NDList> criteria = builder.build();
         ZooModel<NDList, NDList> zooModel;
         try {
             zooModel = criteria.loadModel();
@@ -95,6 +108,41 @@ public final class ClipModel implements AutoCloseable {
             if (recorded.isTextual() && !recorded.asText().equals(expectedName)) {
                 throw new ModelLoadException("model file " + modelFile + " was exported as '" + recorded.asText()
                         + "' (" + sidecar + ") but MODEL_NAME is '" + expectedName + "'");
+            }
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + sidecar + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Device device(String name) {
+        if (name.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (name.equals("gpu")) {
+            return Device.gpu();
+        }
+        java.util.regex.Matcher gpu = java.util.regex.Pattern.compile("gpu\\(([0-9]+)\\)").matcher(name);
+        if (gpu.matches()) {
+            return Device.gpu(Integer.parseInt(gpu.group(1)));
+        }
+        throw new ModelLoadException("unknown device '" + name + "' (auto, cpu, gpu or gpu(N))");
+    }
+
+    /**
+     * The precision is baked into the exported file (a bf16 export casts its input itself), so the setting only
+     * states what the operator expects; a model.json recording another dtype means the wrong file is deployed.
+     * Without a model.json there is nothing to check.
+     */
+    public static void checkRecordedPrecision(Path modelFile, String expectedTorchDtype) {
+        Path sidecar = modelFile.resolveSibling("model.json");
+        if (!Files.isRegularFile(sidecar)) {
+            return;
+        }
+        try {
+            String recorded = new ObjectMapper().readTree(sidecar.toFile()).path("dtype").asText("float32");
+            if (!recorded.equals(expectedTorchDtype)) {
+                throw new ModelLoadException("model file " + modelFile + " was exported as " + recorded + " (" + sidecar
+                        + ") but MODEL_PRECISION expects " + expectedTorchDtype);
             }
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + sidecar + ": " + e.getMessage(), e);

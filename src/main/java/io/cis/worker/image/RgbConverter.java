@@ -40,6 +40,10 @@ final class RgbConverter {
      * rather than copied, which saves a second full-size array (36 MB for a 12-megapixel photo).
      */
     static RgbImage convert(BufferedImage image, Orientation orientation) throws ImageDecodeException {
+        RgbImage inPlace = orientation == Orientation.NORMAL ? reuseInterleavedBytes(image) : null;
+        if (inPlace != null) {
+            return inPlace;
+        }
         Raster raster = image.getRaster();
         ColorModel cm = image.getColorModel();
         if (orientation == Orientation.NORMAL) {
@@ -126,6 +130,43 @@ final class RgbConverter {
         byte[] rgb = image.rgb();
         RowSource rows = (y, out) -> System.arraycopy(rgb, y * w * 3, out, 0, w * 3);
         return write(w, image.height(), rows, orientation);
+    }
+
+    /**
+     * The commonest case, a freshly decoded 8-bit RGB or BGR picture (every colour JPEG) with nothing to turn: its
+     * own pixel array becomes the RGB image, R and B swapped in place for BGR, instead of being copied into a second
+     * array of the same size (36 MB for a 12-megapixel photo). Safe because the decoder's BufferedImage is
+     * discarded right after conversion. Null when the layout is anything else.
+     */
+    private static RgbImage reuseInterleavedBytes(BufferedImage image) {
+        Raster raster = image.getRaster();
+        ColorModel cm = image.getColorModel();
+        if (cm instanceof IndexColorModel || cm.getColorSpace().getType() != ColorSpace.TYPE_RGB
+                || raster.getNumBands() != 3 || raster.getMinX() != 0 || raster.getMinY() != 0
+                || raster.getSampleModelTranslateX() != 0 || raster.getSampleModelTranslateY() != 0
+                || !(raster.getDataBuffer() instanceof DataBufferByte buffer) || buffer.getNumBanks() != 1
+                || buffer.getOffset() != 0 || !(raster.getSampleModel() instanceof ComponentSampleModel sm)) {
+            return null;
+        }
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        byte[] data = buffer.getData();
+        int[] offsets = sm.getBandOffsets();
+        if (sm.getPixelStride() != 3 || sm.getScanlineStride() != 3 * w || (long) data.length != 3L * w * h
+                || sm.getSampleSize(0) != 8 || sm.getSampleSize(1) != 8 || sm.getSampleSize(2) != 8
+                || sm.getBankIndices()[0] != 0 || sm.getBankIndices()[1] != 0 || sm.getBankIndices()[2] != 0) {
+            return null;
+        }
+        if (offsets[0] == 2 && offsets[1] == 1 && offsets[2] == 0) {
+            for (int i = 0; i < data.length; i += 3) {
+                byte blue = data[i];
+                data[i] = data[i + 2];
+                data[i + 2] = blue;
+            }
+        } else if (!(offsets[0] == 0 && offsets[1] == 1 && offsets[2] == 2)) {
+            return null;
+        }
+        return new RgbImage(w, h, data);
     }
 
     /** One row of the stored picture as R, G, B bytes. */

@@ -44,6 +44,12 @@ class IamPolicyTest {
             Map.entry("getQueueUrl", "sqs:GetQueueUrl"),
             Map.entry("getObject", "s3:GetObject"),
             Map.entry("getObjectAsBytes", "s3:GetObject"),
+            Map.entry("headBucket", "s3:ListBucket"),
+            Map.entry("createBucket", "s3:CreateBucket"),
+            Map.entry("createQueue", "sqs:CreateQueue"),
+            Map.entry("deleteQueue", "sqs:DeleteQueue"),
+            Map.entry("createTable", "dynamodb:CreateTable"),
+            Map.entry("deleteTable", "dynamodb:DeleteTable"),
             Map.entry("headObject", "s3:GetObject"),
             Map.entry("listObjectsV2", "s3:ListBucket"),
             Map.entry("listObjectsV2Paginator", "s3:ListBucket"),
@@ -53,9 +59,11 @@ class IamPolicyTest {
 
     /**
      * Actions the worker's role does not get: they belong to operator commands run with the operator's own
-     * credentials (enqueue, dead-letter re-drive), or are added by aws-setup.sh --allow-enqueue.
+     * credentials (enqueue, dead-letter re-drive, the benchmark's scratch queue/bucket/table), or are added by
+     * aws-setup.sh --allow-enqueue.
      */
-    private static final Set<String> OPERATOR_ONLY = Set.of("sqs:SendMessage", "sqs:GetQueueUrl");
+    private static final Set<String> OPERATOR_ONLY = Set.of("sqs:SendMessage", "sqs:GetQueueUrl", "s3:CreateBucket",
+            "sqs:CreateQueue", "sqs:DeleteQueue", "dynamodb:CreateTable", "dynamodb:DeleteTable");
 
     /** Actions in the policy that no SDK call in src/main shows, each with the reason it is there. */
     private static final Map<String, String> NOT_FROM_SDK_CALLS = Map.of(

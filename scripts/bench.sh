@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Throughput benchmark: the worker end to end on the local stack vs the model's own ceiling, in one JVM.
+#
+#   scripts/bench.sh [options] [-- extra 'bench run' options]
+#
+# 1. the full-size (ViT-B/32-sized) random-weight model, made once with scripts/clip_model.py (not committed);
+# 2. the image set, made once from ../shared/images with Java ImageIO (N JPEGs of 0.3-12 MP and a few PNGs, plus a
+#    separate set for the light-load pass), kept under .local/bench;
+# 3. the local stack (started if it is not running, and then stopped again at the end);
+# 4. `cis-worker.jar bench run`: ceiling, light-load latency, cache-cold and cache-warm passes, printed, and this
+#    run's row written into the README's results table.
+#
+# Options:
+#   --count N          images in the main set (default 1000)
+#   --paced-count N    images in the light-load set (default 200; 0 skips that pass)
+#   --paced-rate R     images/s offered in the light-load pass (default 10)
+#   --phases LIST      any of ceiling,paced,cold,warm (default: all)
+#   --precision P      fp32 (default) or bf16 (the bf16 export of the same weights; MODEL_PRECISION=bf16)
+#   --no-readme        do not touch README.md
+#   --build            rebuild target/cis-worker.jar first (it is built anyway when missing)
+# Worker settings (BATCH_MAX_SIZE, TORCH_NUM_THREADS, DECODE_THREADS, ...) come from the environment, as for the
+# daemon. Also read: CIS_BENCH_DIR (default .local/bench), CIS_BENCH_JAVA_OPTS (default -Xmx1g), the local stack's
+# CIS_* port and state-dir variables (see scripts/local-stack.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COUNT=1000
+PACED_COUNT=200
+PACED_RATE=10
+PHASES=ceiling,paced,cold,warm
+PRECISION=fp32
+README_ARGS=(--readme README.md)
+BUILD=false
+EXTRA=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --count) COUNT=$2; shift 2 ;;
+    --paced-count) PACED_COUNT=$2; shift 2 ;;
+    --paced-rate) PACED_RATE=$2; shift 2 ;;
+    --phases) PHASES=$2; shift 2 ;;
+    --precision) PRECISION=$2; shift 2 ;;
+    --no-readme) README_ARGS=(); shift ;;
+    --build) BUILD=true; shift ;;
+    --) shift; EXTRA=("$@"); break ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case $PRECISION in
+  fp32) DTYPE=float32; EXPORT_FLAGS=() ;;
+  bf16) DTYPE=bfloat16; EXPORT_FLAGS=(--bf16) ;;
+  *) echo "bench.sh: --precision must be fp32 or bf16" >&2; exit 2 ;;
+esac
+
+BENCH_DIR=$(realpath -m "${CIS_BENCH_DIR:-.local/bench}")
+RESULTS_DIR=$BENCH_DIR/results
+mkdir -p "$RESULTS_DIR"
+PYTHON=/usr/bin/python3   # Debian's python3-torch, not a pyenv python on PATH
+
+# A model.json that records the full-size random model in the wanted dtype.
+is_full_size() {
+  [ -f "$1/model.pt" ] && [ -f "$1/model.json" ] \
+    && grep -q '"source": *"random-full-size"' "$1/model.json" \
+    && grep -q "\"dtype\": *\"$DTYPE\"" "$1/model.json"
+}
+
+MODEL_DIR=$BENCH_DIR/model-full-$PRECISION
+if ! is_full_size "$MODEL_DIR"; then
+  if [ "$PRECISION" = fp32 ] && is_full_size /tmp/clip-full; then
+    MODEL_DIR=/tmp/clip-full   # made earlier by the fidelity work; same script, same seed
+  else
+    echo "bench: exporting the full-size random model ($PRECISION) to $MODEL_DIR ..."
+    "$PYTHON" scripts/clip_model.py --full-size-random "${EXPORT_FLAGS[@]}" --out "$MODEL_DIR"
+  fi
+fi
+MODEL_NAME_IN_JSON=$(sed -n 's/.*"model_name": *"\([^"]*\)".*/\1/p' "$MODEL_DIR/model.json")
+export MODEL_PATH=$MODEL_DIR/model.pt MODEL_NAME=$MODEL_NAME_IN_JSON MODEL_PRECISION=$PRECISION
+
+if $BUILD || [ ! -f target/cis-worker.jar ]; then
+  mvn -q -B package -DskipTests
+fi
+read -r -a JAVA_OPTS <<<"${CIS_BENCH_JAVA_OPTS:--Xmx1g}"
+JAVA=(java "${JAVA_OPTS[@]}" --enable-native-access=ALL-UNNAMED -jar target/cis-worker.jar)
+
+"${JAVA[@]}" bench images --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
+  --shared-images ../shared/images
+
+STARTED_STACK=false
+stop_stack() { if $STARTED_STACK; then scripts/local-stack.sh down || true; fi; }
+trap stop_stack EXIT
+if ! scripts/local-stack.sh status >/dev/null 2>&1; then
+  scripts/local-stack.sh up
+  STARTED_STACK=true
+fi
+eval "$(scripts/local-stack.sh env)"
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+echo "bench: load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); worker log: $RESULTS_DIR/$STAMP.log"
+"${JAVA[@]}" bench run --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
+  --paced-rate "$PACED_RATE" --phases "$PHASES" "${README_ARGS[@]}" --json "$RESULTS_DIR/$STAMP.json" \
+  "${EXTRA[@]}" 2>"$RESULTS_DIR/$STAMP.log" | tee "$RESULTS_DIR/$STAMP.txt"

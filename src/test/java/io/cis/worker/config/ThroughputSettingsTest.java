@@ -1,0 +1,44 @@
+package io.cis.worker.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ThroughputSettingsTest {
+
+    private static WorkerConfig config(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(extra);
+        env.put("OPENSEARCH_ENDPOINT", "http://127.0.0.1:9200");
+        return WorkerConfig.from(new RawSettings(Map.of(), env), WorkerConfig.Scope.INDEX_ONLY);
+    }
+
+    @Test
+    void defaultsAreExactDecodingFp32AndDjlsDefaultDevice() {
+        WorkerConfig c = config(Map.of());
+        assertFalse(c.objects().jpegDecodeSubsampling());
+        assertEquals(WorkerConfig.ModelPrecision.FP32, c.model().precision());
+        assertEquals("auto", c.model().device());
+    }
+
+    @Test
+    void precisionAndDeviceAreRead() {
+        WorkerConfig c = config(Map.of("MODEL_PRECISION", "bf16", "DEVICE", "GPU(1)", "JPEG_DECODE_SUBSAMPLING", "true"));
+        assertEquals(WorkerConfig.ModelPrecision.BF16, c.model().precision());
+        assertEquals("bfloat16", c.model().precision().torchDtype());
+        assertEquals("gpu(1)", c.model().device());
+        assertTrue(c.objects().jpegDecodeSubsampling());
+    }
+
+    @Test
+    void badValuesAreListed() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> config(Map.of("MODEL_PRECISION", "fp16", "DEVICE", "tpu")));
+        assertTrue(e.getMessage().contains("MODEL_PRECISION=fp16"), e.getMessage());
+        assertTrue(e.getMessage().contains("DEVICE=tpu"), e.getMessage());
+    }
+}
