@@ -64,14 +64,9 @@ public final class QueueMessageHandler implements ReceivedMessageHandler {
                 }
             }
         } catch (InterruptedException e) {
-            // Shutting down mid-message: a transient outcome keeps it from being deleted, and lets it complete (and
-            // leave the in-flight set) as soon as the records already submitted have settled.
-            // The record whose offer was interrupted never entered the pipeline: it takes that outcome itself.
+            // Shutting down mid-message: it stays in flight, unfinished, and the drain hands it back to the queue
+            // (visibility 0) once the grace period ends, so another worker gets it at once.
             Thread.currentThread().interrupt();
-            message.itemSettled(Outcome.transientFailure("shutting_down"));
-            if (message.allItemsRegistered()) {
-                settler.complete(message);
-            }
             return;
         }
         if (message.allItemsRegistered()) {
