@@ -12,6 +12,7 @@ import io.cis.worker.embed.DjlRuntime;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.fetch.FetchRetryDecision;
+import io.cis.worker.fetch.ObjectFetcher;
 import io.cis.worker.fetch.RetryingObjectFetcher;
 import io.cis.worker.fetch.S3ObjectFetcher;
 import io.cis.worker.image.ClipPreprocessor;
@@ -19,6 +20,7 @@ import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
+import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
@@ -243,15 +245,11 @@ public final class Application implements AutoCloseable {
         ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
                 config.objects().jpegDecodeSubsampling() ? 2 * ClipPreprocessor.SIZE : 0), new ClipPreprocessor());
         pipeline = new Pipeline(
-                new RetryingObjectFetcher(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()),
-                        Retries.onExceptions("s3_get", retryPolicy, FetchRetryDecision::worthRetrying,
-                                Retries.RANDOM_JITTER, metrics)),
+                retrying(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()), retryPolicy),
                 cache,
                 preprocessor::preprocess,
                 TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize())),
-                new BulkDocumentIndexer(resolver, new RetryingBulkWriter(bulk,
-                        Retries.create("opensearch_bulk", retryPolicy, e -> false, RetryingBulkWriter::retryWhilePending,
-                                Retries.RANDOM_JITTER, metrics), openSearchGate), m.modelName(), clock),
+                new BulkDocumentIndexer(resolver, retrying(bulk, retryPolicy), m.modelName(), clock),
                 new OutcomeLog(metrics, clock),
                 new Pipeline.Limits(m.workQueueCapacity(), m.decodeThreads() * FETCH_THREADS_PER_DECODE_THREAD,
                         m.decodeThreads(), m.inferenceThreads(), m.batchMaxSize(), m.batchMaxWait(), 100),
@@ -260,6 +258,18 @@ public final class Application implements AutoCloseable {
         pipeline.start();
         intake = new Intake(new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
                 config.objects().maxObjectBytes()), pipeline);
+    }
+
+    /** S3 GETs retried for 5xx, throttling and timeouts (see FetchRetryDecision). */
+    private ObjectFetcher retrying(ObjectFetcher fetcher, RetryPolicy policy) {
+        return new RetryingObjectFetcher(fetcher, Retries.onExceptions("s3_get", policy,
+                FetchRetryDecision::worthRetrying, Retries.RANDOM_JITTER, metrics));
+    }
+
+    /** Failed bulk items re-sent when worth it (see BulkRetryDecision); an outage closes the receive gate. */
+    private BulkWriter retrying(BulkWriter bulk, RetryPolicy policy) {
+        return new RetryingBulkWriter(bulk, Retries.create("opensearch_bulk", policy, e -> false,
+                RetryingBulkWriter::retryWhilePending, Retries.RANDOM_JITTER, metrics), openSearchGate);
     }
 
     private EmbeddingCache buildCache() {

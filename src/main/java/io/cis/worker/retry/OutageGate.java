@@ -3,6 +3,7 @@ package io.cis.worker.retry;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.source.ReceiveGate;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -53,7 +54,7 @@ public final class OutageGate implements ReceiveGate, ServiceHealthListener, Aut
             thread.setDaemon(true);
             return thread;
         });
-        metrics.gauge(MetricNames.RECEIVE_PAUSED, io.micrometer.core.instrument.Tags.of(MetricNames.TAG_SERVICE, service),
+        metrics.gauge(MetricNames.RECEIVE_PAUSED, Tags.of(MetricNames.TAG_SERVICE, service),
                 this, gate -> gate.isOpen() ? 0 : 1);
     }
 

@@ -9,7 +9,6 @@ import io.cis.worker.testing.WorkerProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +18,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * Backpressure and memory: 10,000 messages waiting, one worker working through them for a fixed time (every image
- * embedded: no cache), then SIGTERM. The messages in flight never exceed MAX_IN_FLIGHT_MESSAGES, resident memory
- * stays flat however big the backlog, and nothing is lost (embedded + still queued = sent).
+ * embedded: no cache), then SIGTERM. The worker never holds more than MAX_IN_FLIGHT_MESSAGES messages or
+ * WORK_QUEUE_CAPACITY items, its live heap stays flat and its resident memory within the configured bound however
+ * big the backlog ({@link MemoryProfile}), and nothing is lost (embedded + still queued = sent).
  *
  * <p>Long profile only ({@code -Dcis.long=true}, scripts/chaos.sh --long). {@code -Dcis.backpressure.model=DIR}
  * (a directory with model.pt and model.json, e.g. /tmp/clip-full from {@code scripts/clip_model.py
@@ -45,9 +45,11 @@ class BackpressureIT {
             kit.notifyCreated(keysOf(uploads));
 
             WorkerMetrics metrics = new WorkerMetrics();
+            Path gcLog = Path.of("target/it-logs", scenario + "-gc.log");
             Map<String, String> settings = new HashMap<>(Map.of("EMBEDDING_CACHE_ENABLED", "false",
                     "MAX_IN_FLIGHT_MESSAGES", Integer.toString(MAX_IN_FLIGHT), "WORK_QUEUE_CAPACITY", "32",
                     "METRICS_PORT", Integer.toString(metrics.port)));
+            settings.putAll(MemoryProfile.gcLogSettings(gcLog));
             if (fullModel) {
                 settings.put("MODEL_PATH", Path.of(MODEL_DIR, "model.pt").toAbsolutePath().toString());
                 settings.put("MODEL_NAME", new ObjectMapper().readTree(Path.of(MODEL_DIR, "model.json").toFile())
@@ -56,6 +58,7 @@ class BackpressureIT {
             WorkerProcess worker = kit.startWorker("worker", settings);
             FaultKit.awaitRunning(worker, Duration.ofMinutes(3));
             RssSampler memory = kit.sampler(worker);
+            long runningAt = memory.now();
 
             int mostInFlight = 0;
             int mostInside = 0;
@@ -65,7 +68,7 @@ class BackpressureIT {
                 mostInside = Math.max(mostInside, (int) metrics.gauge(WorkerMetrics.ITEMS_INSIDE).orElse(0));
                 Thread.sleep(500);
             }
-            List<RssSampler.Sample> samples = new ArrayList<>(memory.samples());
+            List<RssSampler.Sample> samples = memory.samplesSince(runningAt);
             worker.sigterm();
             int exit = worker.awaitExit(Duration.ofSeconds(90));
 
@@ -73,14 +76,15 @@ class BackpressureIT {
             int queued = kit.queued();
             FaultKit.Verification vectors = fullModel ? null : kit.verify(uploads);
             int wrong = vectors == null ? 0 : vectors.wrongVector();
-            long firstHalf = samples.subList(0, samples.size() / 2).stream().mapToLong(RssSampler.Sample::rssKb).max().orElse(0);
-            long secondHalf = samples.subList(samples.size() / 2, samples.size()).stream().mapToLong(RssSampler.Sample::rssKb).max().orElse(0);
+            MemoryProfile profile = new MemoryProfile(gcLog, samples);
             int lost = MESSAGES - embedded - queued;
             boolean ok = exit == 0 && lost <= 0 && wrong == 0 && mostInFlight <= MAX_IN_FLIGHT && mostInside <= 32
-                    && secondHalf <= firstHalf + 100 * 1024;
-            new ChaosSummary(scenario, MESSAGES, String.format(Locale.ROOT, "%s backlog, %d s, in flight <= %d, RSS %d->%d MB",
-                    fullModel ? "full-size model" : "small model", RUN.toSeconds(), mostInFlight, firstHalf / 1024, secondHalf / 1024),
-                    embedded, Math.max(0, lost), kit.redeliveries(), kit.deadLettered(), kit.peakRssMb(), ok ? "ok" : "FAILED").write();
+                    && profile.liveHeapFlat(64) && profile.rssBounded(256);
+            new ChaosSummary(scenario, MESSAGES, String.format(Locale.ROOT, "%s, %d s; in flight <= %d; live heap %d->%d MB",
+                    fullModel ? "full-size model" : "small model", RUN.toSeconds(), mostInFlight, profile.liveHeapMb(2),
+                    profile.liveHeapMb(4)), embedded, Math.max(0, lost), kit.redeliveries(), kit.deadLettered(),
+                    kit.peakRssMb(), ok ? "ok" : "FAILED").write();
+            System.out.println(scenario + ": " + embedded + " embedded in " + RUN.toSeconds() + " s; " + profile.describe());
 
             assertEquals(0, exit, "log " + worker.log());
             assertTrue(embedded > 0, "nothing embedded in " + RUN);
@@ -88,7 +92,8 @@ class BackpressureIT {
             assertEquals(0, wrong, vectors == null ? "" : vectors.problems().toString());
             assertTrue(mostInFlight > 0 && mostInFlight <= MAX_IN_FLIGHT, "messages in flight " + mostInFlight);
             assertTrue(mostInside <= 32, "items in the pipeline " + mostInside);
-            assertTrue(secondHalf <= firstHalf + 100 * 1024, "RSS grew from " + firstHalf / 1024 + " MB to " + secondHalf / 1024 + " MB");
+            assertTrue(profile.liveHeapFlat(64), "live heap grew: " + profile.describe());
+            assertTrue(profile.rssBounded(256), "resident memory beyond the configured bound: " + profile.describe());
         }
     }
 

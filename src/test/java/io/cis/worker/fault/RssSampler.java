@@ -62,6 +62,15 @@ final class RssSampler implements AutoCloseable {
         return List.copyOf(samples);
     }
 
+    /** Samples taken from now on, for {@link #samplesSince}. */
+    long now() {
+        return System.currentTimeMillis() - started;
+    }
+
+    List<Sample> samplesSince(long atMillis) {
+        return samples.stream().filter(s -> s.atMillis() >= atMillis).toList();
+    }
+
     @Override
     public void close() {
         thread.interrupt();
