@@ -13,6 +13,7 @@ import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.fetch.S3ObjectFetcher;
 import io.cis.worker.image.ClipPreprocessor;
 import io.cis.worker.image.DecodeLimits;
+import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
@@ -209,7 +210,8 @@ public final class Application implements AutoCloseable {
         MissingDocumentPolicy missing = MissingDocumentPolicy.valueOf(config.index().missingDocument().name());
         BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
-                config.objects().jpegDecodeSubsampling() ? 2 * ClipPreprocessor.SIZE : 0), new ClipPreprocessor());
+                Downscale.valueOf(config.objects().downscale().name())),
+                new ClipPreprocessor(Downscale.valueOf(config.objects().downscale().name())));
         pipeline = new Pipeline(
                 new S3ObjectFetcher(s3, config.objects().maxObjectBytes()),
                 cache,
