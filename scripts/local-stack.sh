@@ -7,13 +7,17 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-Usage: scripts/local-stack.sh up | down | status | env
+Usage: scripts/local-stack.sh up | down | status | env | stop-service SERVICE | start-service SERVICE
 
   up      download (once), start and health-check ElasticMQ, S3Proxy, DynamoDB Local and OpenSearch + k-NN,
           then create the queue + dead-letter queue, the bucket and the cache table. Idempotent.
   down    stop what 'up' started (by PID) and check that nothing listens on the stack's ports any more.
   status  one line per service; exit code 0 only if all are healthy.
   env     print export lines for the worker and tools:  eval "$(scripts/local-stack.sh env)"
+          (the aws CLI v1 (1.45 checked) ignores AWS_ENDPOINT_URL_SQS: add --endpoint-url "$AWS_ENDPOINT_URL_SQS")
+  stop-service SERVICE / start-service SERVICE
+          stop or restart one service (opensearch, sqs, s3, dynamodb) of a running stack, for fault tests.
+          OpenSearch keeps its data across the restart; the in-memory services come back empty.
 
 Settings (environment):
   CIS_STACK_DIR            state dir: pids, logs, data            (default <repo>/.local/stack)
@@ -22,8 +26,11 @@ Settings (environment):
   CIS_MAX_RECEIVE_COUNT    redrive maxReceiveCount of the queue   (default 5)
   CIS_STACK_START_TIMEOUT  seconds to wait for health             (default 180)
   CIS_OPENSEARCH_HEAP      OpenSearch heap                         (default 512m)
+  CIS_OPENSEARCH_JAVA_OPTS extra JVM options for OpenSearch; e.g. -XX:TieredStopAtLevel=1 halves its start-up
+                           CPU (quicker 'up' on a busy 2-core machine, slower steady state: not for benchmarks)
   CIS_OPENSEARCH_JAVA_HOME JDK for OpenSearch (11..23)            (default: the default java, JDK 17 here)
   CIS_OPENSEARCH_USER      user OpenSearch runs as when run as root (default cis-opensearch)
+  CIS_S3_HEAP              S3Proxy heap; it keeps the objects in memory (default 256m; the benchmark uses 2g)
 EOF
 }
 
@@ -61,8 +68,10 @@ MAX_RECEIVE_COUNT=${CIS_MAX_RECEIVE_COUNT:-5}
 START_TIMEOUT=${CIS_STACK_START_TIMEOUT:-180}
 STOP_TIMEOUT=30
 OPENSEARCH_HEAP=${CIS_OPENSEARCH_HEAP:-512m}
+OPENSEARCH_EXTRA_JAVA_OPTS=${CIS_OPENSEARCH_JAVA_OPTS:-}
 OPENSEARCH_USER=${CIS_OPENSEARCH_USER:-cis-opensearch}
 SMALL_JVM_OPTS=(-Xms64m -Xmx256m -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true)
+S3_HEAP=${CIS_S3_HEAP:-256m}
 
 STATE_DIR=$(realpath -m "${CIS_STACK_DIR:-$REPO_DIR/.local/stack}")
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/local-stack
@@ -283,8 +292,11 @@ ensure_dynamodb_launcher() {
   mv "$tmp" "$dir"
 }
 
-# The JDK OpenSearch runs on. OpenSearch 2.x needs the Java security manager, which JDK 24 and later removed.
-opensearch_java_home() {
+# The JDK OpenSearch runs on, found once into OPENSEARCH_JAVA_HOME_FOUND. OpenSearch 2.x needs the Java
+# security manager, which JDK 24 and later removed.
+OPENSEARCH_JAVA_HOME_FOUND=
+find_opensearch_java_home() {
+  [[ -n $OPENSEARCH_JAVA_HOME_FOUND ]] && return 0
   local home=${CIS_OPENSEARCH_JAVA_HOME:-}
   if [[ -z $home ]]; then
     local java
@@ -296,7 +308,7 @@ opensearch_java_home() {
   major=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')
   ((major >= 11 && major <= 23)) ||
     die "OpenSearch $OPENSEARCH_VERSION needs JDK 11..23, '$home' is $major (set CIS_OPENSEARCH_JAVA_HOME, e.g. a JDK 17)"
-  echo "$home"
+  OPENSEARCH_JAVA_HOME_FOUND=$home
 }
 
 # A root-owned, non-symlink directory: as root we write into shared places (/var/cache, /var/tmp), where another
@@ -304,17 +316,26 @@ opensearch_java_home() {
 make_root_dir() {
   local dir=$1
   [[ -L $dir ]] && die "$dir is a symlink; refusing to use it"
+  if [[ -e $dir && $(stat -c %u "$dir") != 0 ]]; then die "$dir is not owned by root; refusing to use it"; fi
   install -d -m 755 -o root -g root "$dir"
-  [[ $(stat -c %u "$dir") == 0 ]] || die "$dir is not owned by root; refusing to use it"
+}
+
+opensearch_installed() {
+  [[ -f $OPENSEARCH_HOME/.complete && -x $OPENSEARCH_HOME/bin/opensearch && -d $OPENSEARCH_HOME/plugins/opensearch-knn ]]
 }
 
 # The integ-test distribution + lang-painless assembled as a module + the k-NN plugin installed: done once.
 ensure_opensearch_install() {
-  if [[ -f $OPENSEARCH_HOME/.complete && -x $OPENSEARCH_HOME/bin/opensearch && -d $OPENSEARCH_HOME/plugins/opensearch-knn ]]; then
+  opensearch_installed && return 0
+  log "assembling OpenSearch $OPENSEARCH_VERSION with lang-painless and k-NN $OPENSEARCH_KNN_VERSION in $OPENSEARCH_HOME"
+  # As root the install is shared by every root stack, whatever its cache dir: a lock of its own (fd 7).
+  if $RUN_AS_ROOT; then make_root_dir "$OPENSEARCH_INSTALL_ROOT"; else mkdir -p "$OPENSEARCH_INSTALL_ROOT"; fi
+  exec 7>"$OPENSEARCH_INSTALL_ROOT/.opensearch-install.lock"
+  flock -w 900 7 || die "another local-stack.sh has been assembling OpenSearch in $OPENSEARCH_INSTALL_ROOT for 15 minutes"
+  if opensearch_installed; then # assembled while we waited
+    exec 7>&-
     return 0
   fi
-  log "assembling OpenSearch $OPENSEARCH_VERSION with lang-painless and k-NN $OPENSEARCH_KNN_VERSION in $OPENSEARCH_HOME"
-  if $RUN_AS_ROOT; then make_root_dir "$OPENSEARCH_INSTALL_ROOT"; else mkdir -p "$OPENSEARCH_INSTALL_ROOT"; fi
   local downloads tmp home
   downloads=$(download_dir_of opensearch)
   tmp=$(mktemp -d "$OPENSEARCH_INSTALL_ROOT/.assemble.XXXXXX")
@@ -350,7 +371,8 @@ grant {
 };
 EOF
 
-  OPENSEARCH_JAVA_HOME=$(opensearch_java_home) OPENSEARCH_PATH_CONF="$home/config" \
+  find_opensearch_java_home
+  OPENSEARCH_JAVA_HOME=$OPENSEARCH_JAVA_HOME_FOUND OPENSEARCH_PATH_CONF="$home/config" \
     "$home/bin/opensearch-plugin" install --batch "file://$downloads/opensearch-knn-$OPENSEARCH_KNN_VERSION.zip" >&2 ||
     die "could not install the k-NN plugin into $home"
   chmod -R a+rX "$home" # the unprivileged OpenSearch user must read it when we run as root
@@ -358,6 +380,23 @@ EOF
   rm -rf "$OPENSEARCH_HOME"
   mv "$home" "$OPENSEARCH_HOME"
   rm -rf "$tmp"
+  exec 7>&-
+}
+
+# Downloads and one-time assembly. Several stacks (state dirs) may share the cache, hence the lock (fd 8).
+install_servers() {
+  mkdir -p "$CACHE_DIR"
+  exec 8>"$CACHE_DIR/.lock"
+  flock -w 900 8 || die "another local-stack.sh has been filling $CACHE_DIR for 15 minutes"
+  ensure_downloads "$@"
+  local svc
+  for svc in "$@"; do
+    case $svc in
+      opensearch) find_opensearch_java_home && ensure_opensearch_install ;;
+      dynamodb) ensure_dynamodb_launcher ;;
+    esac
+  done
+  exec 8>&-
 }
 
 ensure_opensearch_user() {
@@ -404,7 +443,7 @@ jclouds.provider=transient-nio2
 jclouds.identity=local
 jclouds.credential=local
 EOF
-  launch s3 "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" -Djava.io.tmpdir="$STATE_DIR/tmp" \
+  launch s3 "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" -Xmx"$S3_HEAP" -Djava.io.tmpdir="$STATE_DIR/tmp" \
     -jar "$(download_dir_of s3proxy)/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar" --properties "$conf"
 }
 
@@ -416,9 +455,14 @@ start_dynamodb() {
     "$HOST" -inMemory -sharedDb -disableTelemetry -port "$DYNAMODB_PORT"
 }
 
+# start_opensearch [--keep-data]: a fresh node, or (start-service) the stopped node with its data.
 start_opensearch() {
-  local node=$OPENSEARCH_NODE_DIR java_home
-  java_home=$(opensearch_java_home)
+  local node=$OPENSEARCH_NODE_DIR
+  find_opensearch_java_home
+  if [[ ${1:-} == --keep-data && -d $node/data ]]; then
+    launch_opensearch
+    return
+  fi
   if $RUN_AS_ROOT; then
     ensure_opensearch_user
     make_root_dir "$(dirname "$node")"
@@ -434,9 +478,15 @@ start_opensearch() {
     -e "s#file=logs/#file=$node/logs/#" -e "s#ErrorFile=logs/#ErrorFile=$node/logs/#" \
     -e "s#HeapDumpPath=data#HeapDumpPath=$node/data#" "$node/config/jvm.options"
   $RUN_AS_ROOT && chown -R "$OPENSEARCH_USER:" "$node"
+  launch_opensearch
+}
 
+launch_opensearch() {
+  local node=$OPENSEARCH_NODE_DIR
+  find_opensearch_java_home
   local command=(env -u OPENSEARCH_HOME -u JAVA_HOME
-    OPENSEARCH_JAVA_HOME="$java_home" OPENSEARCH_PATH_CONF="$node/config" OPENSEARCH_TMPDIR="$node/tmp"
+    OPENSEARCH_JAVA_HOME="$OPENSEARCH_JAVA_HOME_FOUND" OPENSEARCH_PATH_CONF="$node/config" OPENSEARCH_TMPDIR="$node/tmp"
+    OPENSEARCH_JAVA_OPTS="$OPENSEARCH_EXTRA_JAVA_OPTS"
     "$OPENSEARCH_HOME/bin/opensearch" -p "$node/opensearch.pid"
     -E cluster.name=cis-local -E node.name=cis-local
     -E discovery.type=single-node -E network.host="$HOST" -E http.port="$OPENSEARCH_PORT"
@@ -526,34 +576,34 @@ ensure_cache_table() {
   log "table $CACHE_TABLE (hash key image_hash, TTL on ttl)"
 }
 
-# TERM, wait up to STOP_TIMEOUT, then KILL. Only PIDs that carry our marker.
+# TERM, wait up to STOP_TIMEOUT, then KILL. Callers pass only PIDs that carry our marker.
 stop_pids() {
-  local pids=("$@") pid deadline=$((SECONDS + STOP_TIMEOUT))
-  ((${#pids[@]})) || return 0
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
+  (($#)) || return 0
+  local pid deadline=$((SECONDS + STOP_TIMEOUT))
+  kill -TERM "$@" 2>/dev/null || true
+  for pid in "$@"; do
     while is_ours "$pid" && ((SECONDS < deadline)); do sleep 0.5; done
     if is_ours "$pid"; then
       log "PID $pid did not stop within $STOP_TIMEOUT s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   done
-  for pid in "${pids[@]}"; do
-    while [[ -e /proc/$pid ]] && is_ours "$pid"; do sleep 0.2; done
+  deadline=$((SECONDS + 10))
+  for pid in "$@"; do
+    while is_ours "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
   done
 }
 
 # Processes with our marker that no pid file knows about (e.g. a pid file deleted by hand).
 stray_pids() {
-  local dir pid
+  local dir
   for dir in /proc/[0-9]*; do
-    pid=${dir#/proc/}
-    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-    is_ours "$pid" && echo "$pid"
+    is_ours "${dir#/proc/}" && echo "${dir#/proc/}"
   done
   return 0
 }
 
+# One 'up' or 'down' at a time per state dir (fd 9, held until the script exits).
 lock_state_dir() {
   mkdir -p "$STATE_DIR"
   exec 9>"$STATE_DIR/.lock"
@@ -585,22 +635,22 @@ cmd_up() {
   done
 
   if ((${#to_start[@]})); then
-    ensure_downloads "${to_start[@]}"
-    for svc in "${to_start[@]}"; do
-      case $svc in
-        opensearch) ensure_opensearch_install ;;
-        dynamodb) ensure_dynamodb_launcher ;;
-      esac
-    done
+    install_servers "${to_start[@]}"
     for svc in "${to_start[@]}"; do
       log "starting $svc on $(url_of "$svc")"
       "start_$svc"
     done
-  else
-    log "all services already running"
   fi
 
-  wait_until_healthy "${SERVICES[@]}"
+  local to_wait=()
+  for svc in "${SERVICES[@]}"; do
+    if [[ " ${to_start[*]-} " == *" $svc "* ]] || ! is_healthy "$svc"; then to_wait+=("$svc"); fi
+  done
+  if ((${#to_wait[@]})); then
+    wait_until_healthy "${to_wait[@]}"
+  else
+    log "all services already running and healthy"
+  fi
   ensure_queues
   ensure_bucket
   ensure_cache_table
@@ -638,6 +688,34 @@ cmd_down() {
   done
   ((${#busy[@]} == 0)) || die "still listening after stop, not a process of this stack: ${busy[*]}"
   log "stopped; nothing listens on ports $SQS_PORT, $S3_PORT, $DYNAMODB_PORT, $OPENSEARCH_PORT"
+}
+
+cmd_stop_service() {
+  local svc=${1:-}
+  [[ " ${SERVICES[*]} " == *" $svc "* ]] || die "stop-service needs one of: ${SERVICES[*]}"
+  validate_settings
+  lock_state_dir
+  local ids
+  mapfile -t ids < <(service_pids "$svc")
+  ((${#ids[@]})) || die "$svc is not running in this stack ($STATE_DIR)"
+  log "stopping $svc (PID ${ids[*]})"
+  stop_pids "${ids[0]}"
+  stop_pids "${ids[@]:1}"
+  rm -f "$(pid_file "$svc")"
+  port_in_use "$(port_of "$svc")" && die "port $(port_of "$svc") ($svc) still in use after stopping it"
+  log "$svc stopped"
+}
+
+cmd_start_service() {
+  local svc=${1:-}
+  [[ " ${SERVICES[*]} " == *" $svc "* ]] || die "start-service needs one of: ${SERVICES[*]}"
+  validate_settings
+  lock_state_dir
+  is_running "$svc" && { log "$svc already running"; return 0; }
+  port_in_use "$(port_of "$svc")" && die "port $(port_of "$svc") ($svc) is in use by a process this stack did not start"
+  log "starting $svc on $(url_of "$svc")"
+  if [[ $svc == opensearch ]]; then start_opensearch --keep-data; else "start_$svc"; fi
+  wait_until_healthy "$svc"
 }
 
 cmd_status() {
@@ -692,6 +770,8 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    stop-service) cmd_stop_service "${2:-}" ;;
+    start-service) cmd_start_service "${2:-}" ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
   esac
