@@ -6,7 +6,8 @@
 # 1. the full-size (ViT-B/32-sized) random-weight model, made once with scripts/clip_model.py (not committed);
 # 2. the image set, made once from ../shared/images with Java ImageIO (N JPEGs of 0.3-12 MP and a few PNGs, plus a
 #    separate set for the light-load pass), kept under .local/bench;
-# 3. the local stack (started if it is not running, and then stopped again at the end);
+# 3. the local stack (started if it is not running, with a 2 GB heap for the in-memory S3, and stopped again at the
+#    end; a stack that is already running must have been started with CIS_S3_HEAP=2g);
 # 4. `cis-worker.jar bench run`: ceiling, light-load latency, cache-cold and cache-warm passes, printed, and this
 #    run's row written into the README's results table.
 #
@@ -80,7 +81,9 @@ if $BUILD || [ ! -f target/cis-worker.jar ]; then
   mvn -q -B package -DskipTests
 fi
 read -r -a JAVA_OPTS <<<"${CIS_BENCH_JAVA_OPTS:--Xmx1g}"
-JAVA=(java "${JAVA_OPTS[@]}" --enable-native-access=ALL-UNNAMED -jar target/cis-worker.jar)
+# (The status listener keeps logback's own start-up chatter off stdout, where the report goes.)
+JAVA=(java "${JAVA_OPTS[@]}" -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener
+  --enable-native-access=ALL-UNNAMED -jar target/cis-worker.jar)
 
 "${JAVA[@]}" bench images --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
   --shared-images ../shared/images
@@ -89,13 +92,18 @@ STARTED_STACK=false
 stop_stack() { if $STARTED_STACK; then scripts/local-stack.sh down || true; fi; }
 trap stop_stack EXIT
 if ! scripts/local-stack.sh status >/dev/null 2>&1; then
-  scripts/local-stack.sh up
+  # The local S3 keeps objects in memory: the image sets (about 750 MB) need a bigger heap than tests do.
+  CIS_S3_HEAP=${CIS_S3_HEAP:-2g} scripts/local-stack.sh up
   STARTED_STACK=true
 fi
 eval "$(scripts/local-stack.sh env)"
 
 STAMP=$(date +%Y%m%d-%H%M%S)
 echo "bench: load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); worker log: $RESULTS_DIR/$STAMP.log"
-"${JAVA[@]}" bench run --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
+if ! "${JAVA[@]}" bench run --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
   --paced-rate "$PACED_RATE" --phases "$PHASES" "${README_ARGS[@]}" --json "$RESULTS_DIR/$STAMP.json" \
-  "${EXTRA[@]}" 2>"$RESULTS_DIR/$STAMP.log" | tee "$RESULTS_DIR/$STAMP.txt"
+  "${EXTRA[@]}" 2>"$RESULTS_DIR/$STAMP.log" | tee "$RESULTS_DIR/$STAMP.txt"; then
+  echo "bench: the run failed; the end of its log ($RESULTS_DIR/$STAMP.log):" >&2
+  grep -v '^\s*at ' "$RESULTS_DIR/$STAMP.log" | tail -n 5 | cut -c1-400 >&2
+  exit 1
+fi

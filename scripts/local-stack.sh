@@ -30,6 +30,7 @@ Settings (environment):
                            CPU (quicker 'up' on a busy 2-core machine, slower steady state: not for benchmarks)
   CIS_OPENSEARCH_JAVA_HOME JDK for OpenSearch (11..23)            (default: the default java, JDK 17 here)
   CIS_OPENSEARCH_USER      user OpenSearch runs as when run as root (default cis-opensearch)
+  CIS_S3_HEAP              S3Proxy heap; it keeps the objects in memory (default 256m; the benchmark uses 2g)
 EOF
 }
 
@@ -70,6 +71,7 @@ OPENSEARCH_HEAP=${CIS_OPENSEARCH_HEAP:-512m}
 OPENSEARCH_EXTRA_JAVA_OPTS=${CIS_OPENSEARCH_JAVA_OPTS:-}
 OPENSEARCH_USER=${CIS_OPENSEARCH_USER:-cis-opensearch}
 SMALL_JVM_OPTS=(-Xms64m -Xmx256m -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true)
+S3_HEAP=${CIS_S3_HEAP:-256m}
 
 STATE_DIR=$(realpath -m "${CIS_STACK_DIR:-$REPO_DIR/.local/stack}")
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/local-stack
@@ -441,7 +443,7 @@ jclouds.provider=transient-nio2
 jclouds.identity=local
 jclouds.credential=local
 EOF
-  launch s3 "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" -Djava.io.tmpdir="$STATE_DIR/tmp" \
+  launch s3 "$STATE_DIR" java "${SMALL_JVM_OPTS[@]}" -Xmx"$S3_HEAP" -Djava.io.tmpdir="$STATE_DIR/tmp" \
     -jar "$(download_dir_of s3proxy)/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar" --properties "$conf"
 }
 

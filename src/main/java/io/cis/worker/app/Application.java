@@ -17,6 +17,7 @@ import io.cis.worker.fetch.RetryingObjectFetcher;
 import io.cis.worker.fetch.S3ObjectFetcher;
 import io.cis.worker.image.ClipPreprocessor;
 import io.cis.worker.image.DecodeLimits;
+import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
@@ -243,7 +244,8 @@ public final class Application implements AutoCloseable {
         RetryPolicy retryPolicy = RetryPolicy.of(config.retry());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
         ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
-                config.objects().jpegDecodeSubsampling() ? 2 * ClipPreprocessor.SIZE : 0), new ClipPreprocessor());
+                Downscale.valueOf(config.objects().downscale().name())),
+                new ClipPreprocessor(Downscale.valueOf(config.objects().downscale().name())));
         pipeline = new Pipeline(
                 retrying(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()), retryPolicy),
                 cache,

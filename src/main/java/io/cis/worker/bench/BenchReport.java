@@ -158,7 +158,7 @@ final class BenchReport {
     /** Settings outside the catalog's model group that change speed, when set. */
     private static String extraSettings(Map<String, String> settings) {
         StringJoiner extra = new StringJoiner(" ");
-        for (String name : List.of("JPEG_DECODE_SUBSAMPLING", "MODEL_PRECISION", "DEVICE", "OMP_WAIT_POLICY")) {
+        for (String name : List.of("IMAGE_DOWNSCALE", "MODEL_PRECISION", "DEVICE", "OMP_WAIT_POLICY")) {
             String value = settings.get(name);
             if (value != null && !value.isBlank()) {
                 extra.add(name + "=" + value);

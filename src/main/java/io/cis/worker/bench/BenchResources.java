@@ -111,7 +111,8 @@ final class BenchResources implements AutoCloseable {
                 upload.get();
             }
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IOException("upload failed: " + e.getCause(), e.getCause());
+            throw new IOException("upload failed: " + e.getCause() + " (the local S3 emulator keeps objects in memory: "
+                    + "start the stack with CIS_S3_HEAP=2g, as scripts/bench.sh does when it starts it)", e.getCause());
         } finally {
             pool.shutdownNow();
         }

@@ -8,6 +8,7 @@ import io.cis.worker.embed.ImageEmbedder;
 import io.cis.worker.embed.VectorMath;
 import io.cis.worker.image.ClipPreprocessor;
 import io.cis.worker.image.DecodeLimits;
+import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import java.io.IOException;
@@ -23,13 +24,11 @@ import java.util.stream.Stream;
 
 /**
  * How far a faster path moves the vectors: cosine similarity, image by image, between the exact path and
- * (a) JPEG decoding with subsampling, (b) another model file (the bf16 export of the same weights), with the
- * speed of each path. Prints one line per image and a summary with the minimum and mean cosine.
+ * (a) a fast downscale mode ({@link Downscale#REDUCE}, {@link Downscale#SUBSAMPLE}), (b) another model file (the
+ * bf16 export of the same weights), with the speed of each path. Prints one line per image and a summary with
+ * the minimum and mean cosine.
  */
 public final class EmbeddingFidelity {
-
-    /** Subsampled JPEG decoding keeps the shorter side at least twice CLIP's input size. */
-    public static final int SUBSAMPLE_MIN_SIDE = 2 * ClipPreprocessor.SIZE;
 
     private final Map<String, String> environment;
     private final PrintStream out;
@@ -39,7 +38,7 @@ public final class EmbeddingFidelity {
         this.out = out;
     }
 
-    public int run(List<Path> inputs, boolean subsampling, Path otherModel, String otherModelName, int speedBatches)
+    public int run(List<Path> inputs, List<Downscale> modes, Path otherModel, String otherModelName, int speedBatches)
             throws IOException {
         WorkerConfig config = WorkerConfig.from(new RawSettings(Map.of(), environment), WorkerConfig.Scope.MODEL_ONLY);
         WorkerConfig.ModelConfig m = config.model();
@@ -47,27 +46,33 @@ public final class EmbeddingFidelity {
         List<Path> files = files(inputs);
         DecodeLimits limits = new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE);
         ImagePreprocessor exact = new ImagePreprocessor(new ImageDecoder(limits), new ClipPreprocessor());
-        ImagePreprocessor fast = new ImagePreprocessor(new ImageDecoder(limits, SUBSAMPLE_MIN_SIDE), new ClipPreprocessor());
+        List<ImagePreprocessor> fast = modes.stream()
+                .map(mode -> new ImagePreprocessor(new ImageDecoder(limits, mode), new ClipPreprocessor(mode))).toList();
 
-        // Decode every file both ways first (timed), so the model comparison below runs on the exact tensors.
+        // Decode every file every way first (timed), so the model comparison below runs on the exact tensors.
         List<Path> usable = new ArrayList<>();
         List<float[]> exactTensors = new ArrayList<>();
-        List<float[]> fastTensors = new ArrayList<>();
+        List<List<float[]>> fastTensors = new ArrayList<>();
+        modes.forEach(mode -> fastTensors.add(new ArrayList<>()));
         long exactNanos = 0;
-        long fastNanos = 0;
+        long[] fastNanos = new long[modes.size()];
         for (Path file : files) {
             byte[] bytes = Files.readAllBytes(file);
             try {
                 long t0 = System.nanoTime();
                 float[] e = exact.preprocess(bytes);
-                long t1 = System.nanoTime();
-                float[] f = subsampling ? fast.preprocess(bytes) : null;
-                long t2 = System.nanoTime();
-                exactNanos += t1 - t0;
-                fastNanos += t2 - t1;
+                exactNanos += System.nanoTime() - t0;
+                List<float[]> f = new ArrayList<>();
+                for (int i = 0; i < modes.size(); i++) {
+                    long t1 = System.nanoTime();
+                    f.add(fast.get(i).preprocess(bytes));
+                    fastNanos[i] += System.nanoTime() - t1;
+                }
                 usable.add(file);
                 exactTensors.add(e);
-                fastTensors.add(f);
+                for (int i = 0; i < modes.size(); i++) {
+                    fastTensors.get(i).add(f.get(i));
+                }
             } catch (Exception e) {
                 out.println("skipped (not decodable, as expected for the bad-input fixtures): " + file + ": " + e.getMessage());
             }
@@ -79,11 +84,13 @@ public final class EmbeddingFidelity {
 
         try (ClipModel model = ClipModel.load(m.modelPath(), m.modelName(), m.dimension(), Optional.empty())) {
             List<float[]> reference = embedAll(model, exactTensors, m.batchMaxSize());
-            if (subsampling) {
-                List<float[]> subsampled = embedAll(model, fastTensors, m.batchMaxSize());
-                Summary s = compare("subsampled JPEG decoding vs exact", usable, reference, subsampled);
-                out.printf(Locale.ROOT, "decode+preprocess: exact %.1f ms per image, subsampled %.1f ms per image (%.2fx)%n",
-                        exactNanos / 1e6 / usable.size(), fastNanos / 1e6 / usable.size(), (double) exactNanos / fastNanos);
+            for (int i = 0; i < modes.size(); i++) {
+                List<float[]> vectors = embedAll(model, fastTensors.get(i), m.batchMaxSize());
+                String mode = modes.get(i).name().toLowerCase(Locale.ROOT);
+                Summary s = compare("IMAGE_DOWNSCALE=" + mode + " vs exact", usable, reference, vectors);
+                out.printf(Locale.ROOT, "decode+preprocess (one thread): exact %.1f ms per image, %s %.1f ms per image (%.2fx faster)%n",
+                        exactNanos / 1e6 / usable.size(), mode, fastNanos[i] / 1e6 / usable.size(),
+                        (double) exactNanos / fastNanos[i]);
                 s.print(out);
             }
             if (otherModel != null) {

@@ -4,8 +4,10 @@ import io.cis.worker.bench.BenchImageSet;
 import io.cis.worker.bench.BenchRun;
 import io.cis.worker.bench.EmbeddingFidelity;
 import io.cis.worker.config.ConfigException;
+import io.cis.worker.image.Downscale;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -128,11 +130,12 @@ public final class BenchCommand {
 
     @Command(name = "fidelity", mixinStandardHelpOptions = true,
             description = {"Cosine similarity of vectors from two paths over image files: exact decode vs JPEG decode "
-                    + "with subsampling (--subsampling), and/or MODEL_PATH vs another model (--other-model, e.g. the "
+                    + "with a fast IMAGE_DOWNSCALE mode (--downscale), and/or MODEL_PATH vs another model (--other-model, e.g. the "
                     + "bf16 export), with the time per image of each. Uses MODEL_PATH/MODEL_NAME from the environment."})
     static final class Fidelity implements Callable<Integer> {
-        @Option(names = "--subsampling", description = "Compare exact decoding with JPEG subsampling to >= 2x 224.")
-        boolean subsampling;
+        @Option(names = "--downscale", split = ",", paramLabel = "MODE",
+                description = "Compare exact decoding with these IMAGE_DOWNSCALE modes: reduce, subsample.")
+        List<String> downscale = new ArrayList<>();
 
         @Option(names = "--other-model", paramLabel = "PATH", description = "Compare MODEL_PATH's vectors with this model's.")
         Path otherModel;
@@ -149,11 +152,12 @@ public final class BenchCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (!subsampling && otherModel == null) {
-                System.err.println("bench fidelity: give --subsampling and/or --other-model");
+            if (downscale.isEmpty() && otherModel == null) {
+                System.err.println("bench fidelity: give --downscale and/or --other-model");
                 return 2;
             }
-            return new EmbeddingFidelity(System.getenv(), System.out).run(inputs, subsampling, otherModel, otherModelName,
+            return new EmbeddingFidelity(System.getenv(), System.out).run(inputs,
+                    downscale.stream().map(m -> Downscale.valueOf(m.toUpperCase(Locale.ROOT))).toList(), otherModel, otherModelName,
                     speedBatches);
         }
     }

@@ -52,10 +52,12 @@ public final class Settings {
     public static final SettingSpec MAX_IMAGE_SIZE = SettingSpec.of("MAX_IMAGE_SIZE", "2048",
             "Old Lambda setting (longest side it downscaled to). Accepted for compatibility; images are resized "
                     + "exactly as CLIPProcessor does, so it does not change vectors.");
-    public static final SettingSpec JPEG_DECODE_SUBSAMPLING = SettingSpec.of("JPEG_DECODE_SUBSAMPLING", "false",
-            "Decode large JPEGs at 1/n scale (ImageIO source subsampling; shorter side kept >= 448, twice CLIP's 224): "
-                    + "much less decode work, but vectors are close to, not equal to, the reference pipeline's "
-                    + "(see the README's benchmark section).");
+    public static final SettingSpec IMAGE_DOWNSCALE = SettingSpec.of("IMAGE_DOWNSCALE", "exact",
+            "exact: every pixel decoded and resized as CLIPProcessor does (vectors equal the reference's). reduce: large "
+                    + "pictures are first averaged in n x n blocks, keeping the shorter side >= 672 (less resize work). "
+                    + "subsample: large JPEGs are decoded at 1/n scale, shorter side >= 448 (much less decode work, but "
+                    + "texture aliases). "
+                    + "See the README's benchmark section for speed and cosine to exact.");
 
     // --- Model ---
     public static final SettingSpec MODEL_PATH = SettingSpec.of("MODEL_PATH", "/var/lib/cis-worker/model/model.pt",
@@ -181,7 +183,7 @@ public final class Settings {
             VISIBILITY_HEARTBEAT_ENABLED, VISIBILITY_HEARTBEAT_FRACTION, VISIBILITY_MAX_TOTAL_SECONDS,
             MAX_IN_FLIGHT_MESSAGES, EXIT_WHEN_IDLE_SECONDS, SHUTDOWN_GRACE_SECONDS, SQS_DLQ_URL,
             S3_FORCE_PATH_STYLE, IMAGE_EXTENSIONS, KEY_PREFIXES, MAX_OBJECT_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIZE,
-            JPEG_DECODE_SUBSAMPLING,
+            IMAGE_DOWNSCALE,
             MODEL_PATH, MODEL_NAME, VECTOR_DIMENSION, MODEL_SHA256, DJL_CACHE_DIR, INFERENCE_THREADS,
             TORCH_NUM_THREADS, TORCH_NUM_INTEROP_THREADS, TORCH_GRAPH_OPTIMIZER, BATCH_MAX_SIZE, BATCH_MAX_WAIT_MS,
             DECODE_THREADS, WORK_QUEUE_CAPACITY, MODEL_PRECISION, DEVICE,

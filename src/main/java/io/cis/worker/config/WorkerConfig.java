@@ -25,6 +25,9 @@ public record WorkerConfig(
 
     public enum MissingDocument { UPSERT, FAIL, RETRY }
 
+    /** See {@link io.cis.worker.image.Downscale}. */
+    public enum ImageDownscale { EXACT, REDUCE, SUBSAMPLE }
+
     public record QueueConfig(String queueUrl, int pollers, int waitTimeSeconds, int maxMessagesPerReceive,
                               int visibilityTimeoutSeconds, boolean heartbeatEnabled, double heartbeatFraction,
                               Duration maxVisibilityTotal, int maxInFlightMessages, Duration exitWhenIdle,
@@ -32,7 +35,7 @@ public record WorkerConfig(
     }
 
     public record ObjectConfig(boolean s3ForcePathStyle, Set<String> imageExtensions, List<String> keyPrefixes,
-                               long maxObjectBytes, long maxImagePixels, boolean jpegDecodeSubsampling) {
+                               long maxObjectBytes, long maxImagePixels, ImageDownscale downscale) {
     }
 
     public record ModelConfig(Path modelPath, String modelName, int dimension, Optional<String> sha256,
@@ -123,7 +126,7 @@ public record WorkerConfig(
                 r.list(Settings.KEY_PREFIXES),
                 r.longInRange(Settings.MAX_OBJECT_BYTES, 1, 5L * 1024 * 1024 * 1024),
                 r.longInRange(Settings.MAX_IMAGE_PIXELS, 1, 2_000_000_000L),
-                r.bool(Settings.JPEG_DECODE_SUBSAMPLING));
+                r.choice(Settings.IMAGE_DOWNSCALE, ImageDownscale.class));
         if (objects.imageExtensions().isEmpty()) {
             r.problems().add(Settings.IMAGE_EXTENSIONS.name() + " must list at least one extension");
         }

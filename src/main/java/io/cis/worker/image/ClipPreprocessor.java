@@ -13,6 +13,22 @@ public final class ClipPreprocessor {
     private static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     private static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
+    private final Downscale downscale;
+
+    /** Exactly CLIPProcessor's resize. */
+    public ClipPreprocessor() {
+        this(Downscale.EXACT);
+    }
+
+    /**
+     * @param downscale {@link Downscale#REDUCE} averages a large picture in n x n blocks first and then resizes the
+     *                  small picture over the same region (Pillow's {@code reducing_gap} technique); the other modes
+     *                  resize exactly here (subsampling happens in the decoder)
+     */
+    public ClipPreprocessor(Downscale downscale) {
+        this.downscale = java.util.Objects.requireNonNull(downscale, "downscale");
+    }
+
     /**
      * The 224 x 224 picture CLIP sees, as interleaved RGB bytes (before scaling and normalising):
      * the exact window of the resized picture that the centre crop keeps.
@@ -24,6 +40,16 @@ public final class ClipPreprocessor {
         // transformers' center_crop: integer halves of the excess, the odd pixel goes to the right/bottom.
         int top = (height - SIZE) / 2;
         int left = (width - SIZE) / 2;
+        int factor = downscale == Downscale.REDUCE ? downscale.factor(image.width(), image.height()) : 1;
+        if (factor >= 2) {
+            // The small picture's pixel (0, 0) is the block starting at (dropX, dropY) of the full one; resizing
+            // the full picture's extent, expressed in small-picture pixels, keeps the exact path's geometry.
+            RgbImage small = BoxReducer.reduce(image, factor);
+            double x0 = -BoxReducer.dropped(image.width(), factor) / (double) factor;
+            double y0 = -BoxReducer.dropped(image.height(), factor) / (double) factor;
+            return PilBicubicResampler.resizeWindow(small, x0, y0, x0 + image.width() / (double) factor,
+                    y0 + image.height() / (double) factor, width, height, left, top, SIZE, SIZE);
+        }
         return PilBicubicResampler.resizeWindow(image, width, height, left, top, SIZE, SIZE);
     }
 

@@ -37,25 +37,19 @@ public final class ImageDecoder {
     }
 
     private final DecodeLimits limits;
-    private final int jpegSubsampleMinSide;
+    private final Downscale downscale;
 
     public ImageDecoder(DecodeLimits limits) {
-        this(limits, 0);
+        this(limits, Downscale.EXACT);
     }
 
     /**
-     * @param jpegSubsampleMinSide 0 to decode every pixel (what PIL does: the exact reference). Otherwise a JPEG
-     *                             whose shorter side is at least twice this is read with ImageIO source subsampling
-     *                             by the largest whole factor that keeps its shorter side at or above this value:
-     *                             far less work for large photos, at the price of vectors close to, not equal to,
-     *                             the reference pipeline's (measured by {@code bench fidelity --subsampling}).
+     * @param downscale {@link Downscale#SUBSAMPLE} reads a large JPEG at 1/n scale; any other mode decodes the
+     *                  picture PIL decodes (the reference); {@link Downscale#REDUCE} is done by the preprocessor
      */
-    public ImageDecoder(DecodeLimits limits, int jpegSubsampleMinSide) {
+    public ImageDecoder(DecodeLimits limits, Downscale downscale) {
         this.limits = Objects.requireNonNull(limits, "limits");
-        if (jpegSubsampleMinSide < 0) {
-            throw new IllegalArgumentException("jpegSubsampleMinSide must not be negative");
-        }
-        this.jpegSubsampleMinSide = jpegSubsampleMinSide;
+        this.downscale = Objects.requireNonNull(downscale, "downscale");
     }
 
     public ImageDecoder() {
@@ -163,10 +157,10 @@ public final class ImageDecoder {
      * the n x n block it stands for (what the resize that follows assumes).
      */
     private void subsample(ImageReadParam param, int width, int height) {
-        if (jpegSubsampleMinSide == 0) {
+        if (downscale != Downscale.SUBSAMPLE) {
             return;
         }
-        int factor = Math.min(width, height) / jpegSubsampleMinSide;
+        int factor = Downscale.SUBSAMPLE.factor(width, height);
         if (factor >= 2) {
             int offset = (factor - 1) / 2;
             param.setSourceSubsampling(factor, factor, offset, offset);

@@ -26,12 +26,23 @@ final class PilBicubicResampler {
      */
     static byte[] resizeWindow(RgbImage image, int outWidth, int outHeight,
                                int left, int top, int windowWidth, int windowHeight) {
+        return resizeWindow(image, 0, 0, image.width(), image.height(), outWidth, outHeight, left, top, windowWidth,
+                windowHeight);
+    }
+
+    /**
+     * As above, resizing the source region [x0, x1) x [y0, y1) of the image (fractional pixel coordinates, as
+     * Pillow's {@code resize(..., box=...)}), which lets a picture shrunk beforehand by a whole factor keep the
+     * geometry of the full picture's resize.
+     */
+    static byte[] resizeWindow(RgbImage image, double x0, double y0, double x1, double y1, int outWidth, int outHeight,
+                               int left, int top, int windowWidth, int windowHeight) {
         if (left < 0 || top < 0 || windowWidth <= 0 || windowHeight <= 0
                 || left + windowWidth > outWidth || top + windowHeight > outHeight) {
             throw new IllegalArgumentException("window outside the " + outWidth + "x" + outHeight + " output");
         }
-        Weights horizontal = Weights.compute(image.width(), outWidth, left, windowWidth);
-        Weights vertical = Weights.compute(image.height(), outHeight, top, windowHeight);
+        Weights horizontal = Weights.compute(image.width(), x0, x1, outWidth, left, windowWidth);
+        Weights vertical = Weights.compute(image.height(), y0, y1, outHeight, top, windowHeight);
 
         int firstRow = vertical.start[0];
         int lastRow = vertical.start[windowHeight - 1] + vertical.count[windowHeight - 1];
@@ -127,7 +138,12 @@ final class PilBicubicResampler {
 
         /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for outputs [from, from + n) of inSize -> outSize. */
         static Weights compute(int inSize, int outSize, int from, int n) {
-            double scale = (double) inSize / outSize;
+            return compute(inSize, 0, inSize, outSize, from, n);
+        }
+
+        /** The same for the source region [in0, in1) of the inSize input samples (Pillow's box argument). */
+        static Weights compute(int inSize, double in0, double in1, int outSize, int from, int n) {
+            double scale = (in1 - in0) / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = BICUBIC_SUPPORT * filterScale;
             int kernelSize = (int) Math.ceil(support) * 2 + 1;
@@ -138,7 +154,7 @@ final class PilBicubicResampler {
             double ss = 1.0 / filterScale;
             for (int j = 0; j < n; j++) {
                 int xx = from + j;
-                double center = (xx + 0.5) * scale;
+                double center = in0 + (xx + 0.5) * scale;
                 int xmin = (int) (center - support + 0.5);
                 if (xmin < 0) {
                     xmin = 0;

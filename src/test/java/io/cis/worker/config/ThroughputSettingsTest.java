@@ -1,7 +1,6 @@
 package io.cis.worker.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,25 +19,26 @@ class ThroughputSettingsTest {
     @Test
     void defaultsAreExactDecodingFp32AndDjlsDefaultDevice() {
         WorkerConfig c = config(Map.of());
-        assertFalse(c.objects().jpegDecodeSubsampling());
+        assertEquals(WorkerConfig.ImageDownscale.EXACT, c.objects().downscale());
         assertEquals(WorkerConfig.ModelPrecision.FP32, c.model().precision());
         assertEquals("auto", c.model().device());
     }
 
     @Test
     void precisionAndDeviceAreRead() {
-        WorkerConfig c = config(Map.of("MODEL_PRECISION", "bf16", "DEVICE", "GPU(1)", "JPEG_DECODE_SUBSAMPLING", "true"));
+        WorkerConfig c = config(Map.of("MODEL_PRECISION", "bf16", "DEVICE", "GPU(1)", "IMAGE_DOWNSCALE", "Reduce"));
         assertEquals(WorkerConfig.ModelPrecision.BF16, c.model().precision());
         assertEquals("bfloat16", c.model().precision().torchDtype());
         assertEquals("gpu(1)", c.model().device());
-        assertTrue(c.objects().jpegDecodeSubsampling());
+        assertEquals(WorkerConfig.ImageDownscale.REDUCE, c.objects().downscale());
     }
 
     @Test
     void badValuesAreListed() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> config(Map.of("MODEL_PRECISION", "fp16", "DEVICE", "tpu")));
+                () -> config(Map.of("MODEL_PRECISION", "fp16", "DEVICE", "tpu", "IMAGE_DOWNSCALE", "fast")));
         assertTrue(e.getMessage().contains("MODEL_PRECISION=fp16"), e.getMessage());
         assertTrue(e.getMessage().contains("DEVICE=tpu"), e.getMessage());
+        assertTrue(e.getMessage().contains("IMAGE_DOWNSCALE=fast"), e.getMessage());
     }
 }

@@ -1,0 +1,58 @@
+package io.cis.worker.image;
+
+import java.util.Arrays;
+
+/**
+ * Shrinks a picture by a whole factor n by averaging each n x n block (rounded to nearest), as Pillow's
+ * {@code Image.reduce} does. Columns and rows that do not fill a block are dropped evenly from both edges, so the
+ * picture's centre, where CLIP's crop is taken, stays where it was.
+ */
+final class BoxReducer {
+
+    private BoxReducer() {
+    }
+
+    /** Pixels dropped before the first block along a side of this length. */
+    static int dropped(int size, int factor) {
+        return (size % factor) / 2;
+    }
+
+    static RgbImage reduce(RgbImage image, int factor) {
+        if (factor < 2) {
+            return image;
+        }
+        int w = image.width();
+        int outW = w / factor;
+        int outH = image.height() / factor;
+        int left = dropped(w, factor);
+        int top = dropped(image.height(), factor);
+        byte[] in = image.rgb();
+        byte[] out = new byte[outW * outH * 3];
+        int[] sums = new int[outW * 3];
+        int area = factor * factor;
+        int half = area / 2;
+        for (int oy = 0; oy < outH; oy++) {
+            Arrays.fill(sums, 0);
+            for (int dy = 0; dy < factor; dy++) {
+                int p = ((top + oy * factor + dy) * w + left) * 3;
+                for (int ox = 0, s = 0; ox < outW; ox++, s += 3) {
+                    int r = 0;
+                    int g = 0;
+                    int b = 0;
+                    for (int dx = 0; dx < factor; dx++, p += 3) {
+                        r += in[p] & 0xFF;
+                        g += in[p + 1] & 0xFF;
+                        b += in[p + 2] & 0xFF;
+                    }
+                    sums[s] += r;
+                    sums[s + 1] += g;
+                    sums[s + 2] += b;
+                }
+            }
+            for (int i = 0, o = oy * outW * 3; i < sums.length; i++) {
+                out[o + i] = (byte) ((sums[i] + half) / area);
+            }
+        }
+        return new RgbImage(outW, outH, out);
+    }
+}

@@ -1,0 +1,41 @@
+package io.cis.worker.image;
+
+/**
+ * How a large picture gets down towards CLIP's 224 pixels. Only {@link #EXACT} reproduces the reference pipeline
+ * bit for bit (PIL decodes every pixel, then one antialiased bicubic resize); the others trade a little fidelity
+ * for much less work on large photos, shrinking by a whole factor n while the shorter side stays at least
+ * {@code gap} x 224, so the final bicubic resize still does part of the antialiasing. Measured by
+ * {@code bench fidelity} (see the README's benchmark section).
+ */
+public enum Downscale {
+    /** Every pixel decoded, one bicubic resize straight to 224: equal to the reference. */
+    EXACT(0),
+    /**
+     * Every pixel decoded, then n x n blocks averaged (Pillow's own {@code reduce}, which its {@code reducing_gap}
+     * option uses), then the bicubic resize over the same region: the resize's cost shrinks by n squared. Gap 3,
+     * the value Pillow documents as indistinguishable from the full resize in most cases (gap 2 moved vectors up
+     * to 1.3e-4 in cosine on the benchmark set).
+     */
+    REDUCE(3),
+    /**
+     * JPEGs only: the decoder keeps every n-th pixel of every n-th row (ImageIO source subsampling), so far less is
+     * decoded and nothing is averaged: fastest, but fine texture and noise alias into the result. Gap 2.
+     */
+    SUBSAMPLE(2);
+
+    private final int gap;
+
+    Downscale(int gap) {
+        this.gap = gap;
+    }
+
+    /** Shorter side this mode stops at (0 for exact: no early shrinking). */
+    public int minSide() {
+        return gap * ClipPreprocessor.SIZE;
+    }
+
+    /** The whole factor n to shrink a picture of this size by: 1 when it is too small to gain anything. */
+    int factor(int width, int height) {
+        return gap == 0 ? 1 : Math.max(1, Math.min(width, height) / minSide());
+    }
+}
