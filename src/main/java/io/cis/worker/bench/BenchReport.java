@@ -21,9 +21,9 @@ final class BenchReport {
 
     static final String TABLE_BEGIN = "<!-- bench:results:begin -->";
     static final String TABLE_END = "<!-- bench:results:end -->";
-    static final String TABLE_HEADER = "| machine | model | batch | threads (inference x torch / decode) | ceiling img/s "
+    static final String TABLE_HEADER = "| machine | model | batch | threads (inference x torch / decode) | image downscale | ceiling img/s "
             + "| end-to-end img/s | ratio | cache-hit img/s | peak RSS | p95 at 10 img/s | date |";
-    static final String TABLE_RULE = "|---|---|---|---|---|---|---|---|---|---|---|";
+    static final String TABLE_RULE = "|---|---|---|---|---|---|---|---|---|---|---|---|";
 
     // Targets from the throughput issue, for this 2-core machine with the full-size fp32 model.
     static final double TARGET_RATIO = 0.90;
@@ -167,7 +167,10 @@ final class BenchReport {
         return extra.toString();
     }
 
-    /** The README row for this run: | machine | model | batch | threads | ceiling | e2e | ratio | hit | RSS | p95 | date |. */
+    /**
+     * The README row for this run:
+     * | machine | model | batch | threads | downscale | ceiling | e2e | ratio | hit | RSS | p95 | date |.
+     */
     static String tableRow(BenchRun.RunReport r) {
         Machine machine = Machine.describe();
         Model model = Model.describe(r.config.model().modelPath());
@@ -185,12 +188,14 @@ final class BenchReport {
                 m.modelName() + " (" + model.dtype() + ")",
                 Integer.toString(m.batchMaxSize()),
                 m.inferenceThreads() + " x " + m.torchThreads() + " / " + m.decodeThreads(),
+                r.config.objects().downscale().name().toLowerCase(Locale.ROOT),
                 ceiling, e2e, ratio, hit, mb(r.peakRssBytes), p95, LocalDate.now() + " |");
     }
 
     /**
      * Puts this run's row into the table between the README's bench markers, replacing the row of the same
-     * machine, model, batch size and threads (so the table keeps one row per configuration measured).
+     * machine, model, batch size, threads and image downscale mode (so the table keeps one row per configuration
+     * measured).
      */
     static void updateReadme(Path readme, BenchRun.RunReport r) throws IOException {
         String text = Files.readString(readme, StandardCharsets.UTF_8);
@@ -219,11 +224,11 @@ final class BenchReport {
         return readme.substring(0, begin + TABLE_BEGIN.length()) + table + readme.substring(end);
     }
 
-    /** Machine, model, batch and threads: the first four cells. */
+    /** Machine, model, batch, threads and image downscale mode: the first five cells. */
     static String rowKey(String row) {
         String[] cells = row.split("\\|");
         StringJoiner key = new StringJoiner("|");
-        for (int i = 1; i <= 4 && i < cells.length; i++) {
+        for (int i = 1; i <= 5 && i < cells.length; i++) {
             key.add(cells[i].strip());
         }
         return key.toString();

@@ -11,9 +11,9 @@ class BenchReportTest {
     private static final String README = "# x\n\n<!-- section: benchmark -->\ntext\n" + BenchReport.TABLE_BEGIN + "\n"
             + BenchReport.TABLE_END + "\nmore text\n<!-- /section: benchmark -->\n";
 
-    private static final String ROW_A = "| 2 cores Xeon | m (float32) | 8 | 1 x 2 / 2 | 24.0 | 12.0 | 50% | 80.0 | 1.2 GB | 300 ms | 2025-01-01 |";
-    private static final String ROW_A2 = "| 2 cores Xeon | m (float32) | 8 | 1 x 2 / 2 | 25.0 | 13.0 | 52% | 81.0 | 1.3 GB | 310 ms | 2025-01-02 |";
-    private static final String ROW_B = "| 2 cores Xeon | m (bfloat16) | 8 | 1 x 2 / 2 | 60.0 | 20.0 | 33% | 80.0 | 1.0 GB | 200 ms | 2025-01-02 |";
+    private static final String ROW_A = "| 2 cores Xeon | m (float32) | 8 | 1 x 2 / 2 | exact | 24.0 | 12.0 | 50% | 80.0 | 1.2 GB | 300 ms | 2025-01-01 |";
+    private static final String ROW_A2 = "| 2 cores Xeon | m (float32) | 8 | 1 x 2 / 2 | exact | 25.0 | 13.0 | 52% | 81.0 | 1.3 GB | 310 ms | 2025-01-02 |";
+    private static final String ROW_B = "| 2 cores Xeon | m (bfloat16) | 8 | 1 x 2 / 2 | exact | 60.0 | 20.0 | 33% | 80.0 | 1.0 GB | 200 ms | 2025-01-02 |";
 
     @Test
     void theFirstRowGetsAHeader() {
@@ -40,9 +40,10 @@ class BenchReportTest {
     }
 
     @Test
-    void theRowKeyIsMachineModelBatchAndThreads() {
+    void theRowKeyIsMachineModelBatchThreadsAndDownscale() {
         assertEquals(BenchReport.rowKey(ROW_A), BenchReport.rowKey(ROW_A2));
-        assertEquals("2 cores Xeon|m (float32)|8|1 x 2 / 2", BenchReport.rowKey(ROW_A));
+        assertEquals("2 cores Xeon|m (float32)|8|1 x 2 / 2|exact", BenchReport.rowKey(ROW_A));
+        assertTrue(!BenchReport.rowKey(ROW_A).equals(BenchReport.rowKey(ROW_A.replace("| exact |", "| reduce |"))));
     }
 
     private static int count(String text, String part) {
