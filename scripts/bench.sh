@@ -70,6 +70,17 @@ if ! is_full_size "$MODEL_DIR"; then
   if [ "$PRECISION" = fp32 ] && is_full_size /tmp/clip-full; then
     MODEL_DIR=/tmp/clip-full   # made earlier by the fidelity work; same script, same seed
   else
+    if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+      # The export needs PyTorch for Python, from Debian's packages (the BLAS library is what torch imports).
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "bench: installing Debian's python3-torch for the model export ..."
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-pthread
+      else
+        echo "bench: exporting the model needs Debian's python3-torch (apt-get install python3-torch libopenblas0-pthread)" >&2
+        exit 2
+      fi
+    fi
     echo "bench: exporting the full-size random model ($PRECISION) to $MODEL_DIR ..."
     "$PYTHON" scripts/clip_model.py --full-size-random "${EXPORT_FLAGS[@]}" --out "$MODEL_DIR"
   fi
