@@ -243,9 +243,9 @@ public final class Application implements AutoCloseable {
         BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         RetryPolicy retryPolicy = RetryPolicy.of(config.retry());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
+        Downscale downscale = Downscale.valueOf(config.objects().downscale().name());
         ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
-                Downscale.valueOf(config.objects().downscale().name())),
-                new ClipPreprocessor(Downscale.valueOf(config.objects().downscale().name())));
+                downscale), new ClipPreprocessor(downscale));
         pipeline = new Pipeline(
                 retrying(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()), retryPolicy),
                 cache,

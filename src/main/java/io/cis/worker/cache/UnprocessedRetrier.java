@@ -1,10 +1,10 @@
 package io.cis.worker.cache;
 
+import io.cis.worker.retry.Retries;
 import io.cis.worker.retry.RetryPolicy;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.UnaryOperator;
 
@@ -18,7 +18,7 @@ import java.util.function.UnaryOperator;
 public final class UnprocessedRetrier {
 
     /** 6 attempts, 50 ms doubling up to 2 s: at most about 1.6 s of waiting per batch call. */
-    public static final RetryPolicy DEFAULT_POLICY = new RetryPolicy(6, java.time.Duration.ofMillis(50), java.time.Duration.ofSeconds(2));
+    public static final RetryPolicy DEFAULT_POLICY = new RetryPolicy(6, Duration.ofMillis(50), Duration.ofSeconds(2));
 
     private final RetryPolicy policy;
     private final DoubleSupplier jitter;
@@ -31,8 +31,7 @@ public final class UnprocessedRetrier {
     }
 
     public static UnprocessedRetrier withDefaults() {
-        return new UnprocessedRetrier(DEFAULT_POLICY, () -> ThreadLocalRandom.current().nextDouble(),
-                Sleeper.THREAD_SLEEP);
+        return new UnprocessedRetrier(DEFAULT_POLICY, Retries.RANDOM_JITTER, Sleeper.THREAD_SLEEP);
     }
 
     public int maxAttempts() {

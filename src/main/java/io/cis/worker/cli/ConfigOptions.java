@@ -15,12 +15,17 @@ public final class ConfigOptions {
     Path configFile;
 
     public WorkerConfig load(WorkerConfig.Scope scope) {
+        return WorkerConfig.from(raw(), scope);
+    }
+
+    /** The settings as given (file, then environment), before validation. */
+    public RawSettings raw() {
         Path file = configFile;
         if (file == null && System.getenv("CIS_CONFIG_FILE") != null && !System.getenv("CIS_CONFIG_FILE").isBlank()) {
             file = Path.of(System.getenv("CIS_CONFIG_FILE"));
         }
         try {
-            return WorkerConfig.from(RawSettings.load(file, System.getenv()), scope);
+            return RawSettings.load(file, System.getenv());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read config file " + file + ": " + e.getMessage(), e);
         }

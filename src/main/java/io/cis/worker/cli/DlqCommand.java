@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cis.worker.config.RawSettings;
 import io.cis.worker.config.Settings;
 import io.cis.worker.source.DeadLetterQueue;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,9 +24,8 @@ public final class DlqCommand {
     /** The options both subcommands take, and running an action against the DLQ they name. */
     static final class QueueOptions {
 
-        @Option(names = "--config", paramLabel = "FILE",
-                description = "KEY=VALUE settings file (default: $CIS_CONFIG_FILE); environment variables override it.")
-        Path configFile;
+        @Mixin
+        ConfigOptions config;
 
         @Option(names = "--queue-url", description = "Main queue (default: SQS_QUEUE_URL).")
         String queueUrl;
@@ -46,7 +42,7 @@ public final class DlqCommand {
          * is used only with SQS_QUEUE_URL: with another queue given by --queue-url it could belong to a different queue.
          */
         DeadLetterQueue open(SqsClient sqs) {
-            RawSettings settings = settings();
+            RawSettings settings = config.raw();
             String queue = queueUrl != null ? queueUrl : settings.valueOf(Settings.SQS_QUEUE_URL);
             if (queue.isBlank()) {
                 throw new IllegalArgumentException("no queue: pass --queue-url or set SQS_QUEUE_URL");
@@ -56,19 +52,6 @@ public final class DlqCommand {
                 dlq = DeadLetterQueue.discoverUrl(sqs, queue);
             }
             return new DeadLetterQueue(sqs, queue, dlq);
-        }
-
-        private RawSettings settings() {
-            Path file = configFile;
-            String fromEnv = System.getenv("CIS_CONFIG_FILE");
-            if (file == null && fromEnv != null && !fromEnv.isBlank()) {
-                file = Path.of(fromEnv);
-            }
-            try {
-                return RawSettings.load(file, System.getenv());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read config file " + file + ": " + e.getMessage(), e);
-            }
         }
 
         /** Runs an action against the DLQ; usage problems and SQS errors become one line on stderr and exit 2 or 1. */

@@ -99,19 +99,29 @@ public final class ClipModel implements AutoCloseable {
     }
 
     private static void checkRecordedName(Path modelFile, String expectedName) {
-        Path sidecar = modelFile.resolveSibling("model.json");
-        if (!Files.isRegularFile(sidecar)) {
-            return;
-        }
-        try {
-            JsonNode recorded = new ObjectMapper().readTree(sidecar.toFile()).path("model_name");
+        recordedMetadata(modelFile).map(json -> json.path("model_name")).ifPresent(recorded -> {
             if (recorded.isTextual() && !recorded.asText().equals(expectedName)) {
                 throw new ModelLoadException("model file " + modelFile + " was exported as '" + recorded.asText()
-                        + "' (" + sidecar + ") but MODEL_NAME is '" + expectedName + "'");
+                        + "' (" + sidecar(modelFile) + ") but MODEL_NAME is '" + expectedName + "'");
             }
+        });
+    }
+
+    /** The model.json that scripts/clip_model.py writes beside the model file, if there is one. */
+    private static Optional<JsonNode> recordedMetadata(Path modelFile) {
+        Path sidecar = sidecar(modelFile);
+        if (!Files.isRegularFile(sidecar)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new ObjectMapper().readTree(sidecar.toFile()));
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + sidecar + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Path sidecar(Path modelFile) {
+        return modelFile.resolveSibling("model.json");
     }
 
     private static Device device(String name) {
@@ -134,19 +144,12 @@ public final class ClipModel implements AutoCloseable {
      * Without a model.json there is nothing to check.
      */
     public static void checkRecordedPrecision(Path modelFile, String expectedTorchDtype) {
-        Path sidecar = modelFile.resolveSibling("model.json");
-        if (!Files.isRegularFile(sidecar)) {
-            return;
-        }
-        try {
-            String recorded = new ObjectMapper().readTree(sidecar.toFile()).path("dtype").asText("float32");
+        recordedMetadata(modelFile).map(json -> json.path("dtype").asText("float32")).ifPresent(recorded -> {
             if (!recorded.equals(expectedTorchDtype)) {
-                throw new ModelLoadException("model file " + modelFile + " was exported as " + recorded + " (" + sidecar
-                        + ") but MODEL_PRECISION expects " + expectedTorchDtype);
+                throw new ModelLoadException("model file " + modelFile + " was exported as " + recorded + " ("
+                        + sidecar(modelFile) + ") but MODEL_PRECISION expects " + expectedTorchDtype);
             }
-        } catch (IOException e) {
-            throw new ModelLoadException("cannot read " + sidecar + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     static String sha256(Path file) {

@@ -3,16 +3,6 @@ package io.cis.worker.retry;
 /** Told by a client whether its service answered, so receiving can pause while the service is down. */
 public interface ServiceHealthListener {
 
-    ServiceHealthListener IGNORE = new ServiceHealthListener() {
-        @Override
-        public void answered() {
-        }
-
-        @Override
-        public void unavailable(String reason) {
-        }
-    };
-
     /** The service answered (whatever it said about single items). */
     void answered();
 

@@ -37,12 +37,6 @@ public final class SqsPoller implements Runnable {
     private boolean receiving; // guarded by receiveLock
     private Thread thread; // guarded by receiveLock
 
-    public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
-                     InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle) {
-        this(sqs, queueUrl, maxMessages, waitTimeSeconds, visibilityTimeoutSeconds, registry, handler, clock, idle,
-                ReceiveGate.ALWAYS_OPEN);
-    }
-
     /** @param gate closed while a service every message needs is down: nothing is received then */
     public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
                      InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle,
