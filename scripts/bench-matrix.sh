@@ -41,13 +41,12 @@ for combo in "$@"; do
     -- --limit "$LIMIT" --ceiling-seconds 15 >/dev/null
   json=$(ls "$RESULTS_DIR"/*.json | tail -1)
   [ "$json" != "$before" ] || { echo "bench-matrix.sh: no result for $combo" >&2; exit 1; }
-  LINES+=("$(jq -r --arg combo "$combo" '[ $combo,
+  LINES+=("$(jq -r --arg combo "$combo" '.cold.indexed as $indexed | [ $combo,
       (.ceiling.imagesPerSecond | . * 10 | round / 10),
       (.cold.images_per_second | . * 10 | round / 10),
       ((.cold.images_per_second / .ceiling.imagesPerSecond * 100) | round | tostring + "%"),
-      (.cold.stage_cpu_seconds | to_entries | map(.key + " " + ((.value / $json_indexed * 1000) | round | tostring)) | join(", ")),
-      ((.peak_rss_bytes / 1048576) | round | tostring + " MB") ] | join(" | ")' \
-      --argjson json_indexed "$(jq '.cold.indexed' "$json")" "$json")")
+      (.cold.stage_cpu_seconds | to_entries | map(.key + " " + ((.value / $indexed * 1000) | round | tostring)) | join(", ")),
+      ((.peak_rss_bytes / 1048576) | round | tostring + " MB") ] | join(" | ")' "$json")")
   echo "${LINES[-1]}"
 done
 echo

@@ -1,7 +1,10 @@
 package io.cis.worker.backfill;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cis.worker.source.S3NotificationPublisher;
+import io.cis.worker.source.SqsBatchOperations;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -9,8 +12,6 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
-
-import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * The --enqueue mode: puts each selected image on the worker queue, ten per SendMessageBatch, so every running
@@ -22,8 +23,6 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
  */
 public final class BackfillEnqueuer {
 
-    /** SendMessageBatch takes at most ten messages. */
-    static final int BATCH_SIZE = 10;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger log = LoggerFactory.getLogger(BackfillEnqueuer.class);
 
@@ -40,7 +39,7 @@ public final class BackfillEnqueuer {
 
     public void add(BackfillCandidate candidate) {
         pending.add(candidate);
-        if (pending.size() == BATCH_SIZE) {
+        if (pending.size() == SqsBatchOperations.SQS_BATCH_LIMIT) {
             flush();
         }
     }

@@ -1,11 +1,15 @@
 package io.cis.worker.backfill;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
 import io.cis.worker.app.Application;
+import io.cis.worker.app.Daemon;
 import io.cis.worker.app.ShutdownSignal;
 import io.cis.worker.app.StartupException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
+import io.cis.worker.event.SkipReason;
 import io.cis.worker.pipeline.Intake;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,8 +28,6 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
-import static net.logstash.logback.argument.StructuredArguments.kv;
-
 /**
  * The backfill's lifecycle, as {@code Daemon} is the queue worker's: build what the mode needs (the whole pipeline
  * for a direct run; only the clients for --enqueue and --dry-run), open the source, run with progress reports,
@@ -34,7 +36,6 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 public final class BackfillJob {
 
     /** Configuration or a service check failed before anything was selected. */
-    public static final int EXIT_STARTUP_FAILED = 3;
 
     private static final Logger log = LoggerFactory.getLogger(BackfillJob.class);
 
@@ -73,7 +74,7 @@ public final class BackfillJob {
         } catch (StartupException e) {
             log.error("backfill start-up failed", kv("problems", e.problems()));
             System.err.println(e.getMessage());
-            return EXIT_STARTUP_FAILED;
+            return Daemon.EXIT_STARTUP_FAILED;
         }
         double rate = request.rateLimit() != null ? request.rateLimit() : config.backfill().rateLimit();
         Backfill backfill = new Backfill(source, dispatcher, tally, new RateLimiter(rate), request.limit(),
@@ -182,7 +183,7 @@ public final class BackfillJob {
         if (decision == FilterDecision.ACCEPT || decision == FilterDecision.TOO_LARGE) {
             return true;
         }
-        tally.skipped(decision.skipReason().map(r -> r.name().toLowerCase(Locale.ROOT)).orElse("filtered"));
+        tally.skipped(decision.skipReason().map(SkipReason::code).orElse("filtered"));
         return false;
     }
 

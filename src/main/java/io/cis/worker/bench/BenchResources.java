@@ -42,6 +42,10 @@ final class BenchResources implements AutoCloseable {
         this.runId = runId;
     }
 
+    SqsClient sqs() {
+        return sqs;
+    }
+
     String queueName() {
         return "cis-bench-" + runId;
     }

@@ -4,9 +4,6 @@ import io.cis.worker.app.Application;
 import io.cis.worker.config.RawSettings;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.event.S3ObjectRef;
-import io.cis.worker.image.ClipPreprocessor;
-import io.cis.worker.image.DecodeLimits;
-import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.source.S3NotificationPublisher;
@@ -111,17 +108,16 @@ public final class BenchRun {
                 }
                 app.queueSource().start();
                 app.health().ready();
-                try (SqsClient sqs = SqsClient.create()) {
-                    S3NotificationPublisher publisher = new S3NotificationPublisher(sqs, settings.get("SQS_QUEUE_URL"));
-                    if (pacedSet != null) {
-                        report.phases.add(phase("paced", app, recorder, publisher, pacedSet, bucket, options.pacedRate()));
-                    }
-                    if (options.phases().contains("cold")) {
-                        report.phases.add(phase("cold", app, recorder, publisher, set, bucket, 0));
-                    }
-                    if (options.phases().contains("warm")) {
-                        report.phases.add(phase("warm", app, recorder, publisher, set, bucket, 0));
-                    }
+                // The run's own SQS client, not the worker's, sends the notifications.
+                S3NotificationPublisher publisher = new S3NotificationPublisher(resources.sqs(), settings.get("SQS_QUEUE_URL"));
+                if (pacedSet != null) {
+                    report.phases.add(phase("paced", app, recorder, publisher, pacedSet, bucket, options.pacedRate()));
+                }
+                if (options.phases().contains("cold")) {
+                    report.phases.add(phase("cold", app, recorder, publisher, set, bucket, 0));
+                }
+                if (options.phases().contains("warm")) {
+                    report.phases.add(phase("warm", app, recorder, publisher, set, bucket, 0));
                 }
                 app.queueSource().stopReceiving();
                 deleteIndex(app, resources.indexName());
@@ -151,7 +147,7 @@ public final class BenchRun {
     private void ceiling(Application app, BenchImageSet set, WorkerConfig config, RunReport report) throws Exception {
         WorkerConfig.ModelConfig m = config.model();
         int needed = Math.min(set.images().size(), m.batchMaxSize() * m.inferenceThreads());
-        ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(DecodeLimits.DEFAULT), new ClipPreprocessor());
+        ImagePreprocessor preprocessor = new ImagePreprocessor();
         List<float[]> tensors = new ArrayList<>();
         for (int i = 0; i < needed; i++) {
             tensors.add(preprocessor.preprocess(Files.readAllBytes(set.path(set.images().get(i)))));
@@ -163,13 +159,7 @@ public final class BenchRun {
         CeilingBenchmark.Result result = CeilingBenchmark.run(() -> app.model().newEmbedder(m.batchMaxSize()), tensors,
                 m.batchMaxSize(), m.inferenceThreads(), options.ceilingWarmupBatches(), options.ceilingWindow(),
                 () -> snapshots.add(StageCpu.snapshot()), () -> snapshots.add(StageCpu.snapshot()));
-        double cpu = 0;
-        for (Map.Entry<Integer, StageCpu.ThreadTime> e : snapshots.get(1).entrySet()) {
-            if (e.getValue().name().startsWith("ceiling-")) {
-                StageCpu.ThreadTime then = snapshots.get(0).get(e.getKey());
-                cpu += (e.getValue().cpuNanos() - (then == null ? 0 : then.cpuNanos())) / 1e9;
-            }
-        }
+        double cpu = StageCpu.secondsOf(snapshots.get(0), snapshots.get(1), "ceiling-");
         report.ceiling = result;
         report.ceilingCpuSecondsPerImage = cpu / result.images();
     }

@@ -64,13 +64,9 @@ final class CeilingBenchmark {
                     endNanos[index] = System.nanoTime();
                     measured.countDown();
                     exit.await();
-                } catch (RuntimeException e) {
-                    failure[0] = e;
-                    start.reset(); // releases the others (and the caller) with BrokenBarrierException
-                    measured.countDown();
                 } catch (Exception e) {
-                    failure[0] = new IllegalStateException(e);
-                    start.reset();
+                    failure[0] = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                    start.reset(); // releases the others (and the caller) with BrokenBarrierException
                     measured.countDown();
                 }
             }, "ceiling-" + t);

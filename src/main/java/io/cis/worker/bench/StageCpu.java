@@ -73,6 +73,18 @@ final class StageCpu {
         return seconds;
     }
 
+    /** CPU seconds, between two snapshots, of the threads whose names start with {@code prefix}. */
+    static double secondsOf(Map<Integer, ThreadTime> before, Map<Integer, ThreadTime> after, String prefix) {
+        double seconds = 0;
+        for (Map.Entry<Integer, ThreadTime> e : after.entrySet()) {
+            if (e.getValue().name().startsWith(prefix)) {
+                ThreadTime then = before.get(e.getKey());
+                seconds += (e.getValue().cpuNanos() - (then == null ? 0 : then.cpuNanos())) / 1e9;
+            }
+        }
+        return seconds;
+    }
+
     static String stageOf(String threadName) {
         for (Map.Entry<String, List<String>> stage : STAGES.entrySet()) {
             for (String prefix : stage.getValue()) {

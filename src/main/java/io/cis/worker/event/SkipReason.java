@@ -11,5 +11,10 @@ public enum SkipReason {
     /** The key does not end in an accepted image extension. */
     NOT_AN_IMAGE,
     /** The key is outside every configured prefix. */
-    PREFIX_FILTERED
+    PREFIX_FILTERED;
+
+    /** The reason as logs and metric tags name it: {@code not_an_image}, ... */
+    public String code() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
 }

@@ -3,7 +3,7 @@ package io.cis.worker.pipeline;
 import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.event.S3ObjectRef;
-import java.util.Locale;
+import io.cis.worker.event.SkipReason;
 
 /** The front door shared by the queue and the backfill: filters an object, then processes, skips or fails it. */
 public final class Intake {
@@ -26,7 +26,7 @@ public final class Intake {
             case TOO_LARGE -> pipeline.submitFailure(item, "object_too_large: " + object.size()
                     + " bytes exceeds MAX_OBJECT_BYTES " + filter.maxObjectBytes());
             default -> pipeline.settleDirectly(item, Outcome.skipped(
-                    decision.skipReason().map(r -> r.name().toLowerCase(Locale.ROOT)).orElse("filtered")));
+                    decision.skipReason().map(SkipReason::code).orElse("filtered")));
         }
     }
 }

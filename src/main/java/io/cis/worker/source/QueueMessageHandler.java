@@ -8,7 +8,6 @@ import io.cis.worker.ops.MetricNames;
 import io.cis.worker.pipeline.Intake;
 import io.cis.worker.pipeline.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +74,7 @@ public final class QueueMessageHandler implements ReceivedMessageHandler {
     }
 
     private void skip(InFlightMessage message, NotificationRecord.Skipped skipped) {
-        String reason = skipped.reason().name().toLowerCase(Locale.ROOT);
+        String reason = skipped.reason().code();
         metrics.counter(MetricNames.ITEMS, MetricNames.TAG_OUTCOME, "skipped", MetricNames.TAG_REASON, reason).increment();
         log.info("item skipped", kv("message_id", message.messageId()),
                 kv("s3_url", skipped.object() == null ? null : skipped.object().s3Url()), kv("outcome", "skipped"),

@@ -14,7 +14,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 /** DeleteMessageBatch and ChangeMessageVisibilityBatch in groups of ten (the SQS limit). */
 public final class SqsBatchOperations {
 
-    static final int SQS_BATCH_LIMIT = 10;
+    public static final int SQS_BATCH_LIMIT = 10;
     private static final Logger log = LoggerFactory.getLogger(SqsBatchOperations.class);
 
     private final SqsClient sqs;
