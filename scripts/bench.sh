@@ -12,7 +12,7 @@
 #    run's row written into the README's results table.
 #
 # Options:
-#   --count N          images in the main set (default 1000)
+#   --count N          images in the main set (default 500: camera-sized JPEGs of 1-12 MP)
 #   --paced-count N    images in the light-load set (default 200; 0 skips that pass)
 #   --paced-rate R     images/s offered in the light-load pass (default 10)
 #   --phases LIST      any of ceiling,paced,cold,warm (default: all)
@@ -25,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-COUNT=1000
+COUNT=500
 PACED_COUNT=200
 PACED_RATE=10
 PHASES=ceiling,paced,cold,warm

@@ -7,7 +7,6 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +25,9 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * A realistic, reproducible benchmark image set made from the shared photographs: JPEGs from 0.3 to 12
- * megapixels (log-uniform, so every scale is equally represented; landscape and portrait; quality 75-95; one in
- * ten progressive) and a few PNGs, each with sensor-like noise so that file sizes and entropy-decoding cost are
+ * A realistic, reproducible benchmark image set made from the shared photographs: camera-sized JPEGs from 1 to 12
+ * megapixels (uniform in pixel count, mean about 6.5 MP, as phones and cameras upload them; landscape and portrait;
+ * quality 75-95; one in ten progressive), each with sensor-like noise so that file sizes and entropy-decoding cost are
  * those of camera photos (about 0.2 bytes per pixel) rather than of smooth upscales, and so that no two files
  * share bytes (every image is a cache miss on the first pass). Generated once with Java ImageIO and kept on disk,
  * keyed by count and seed.
@@ -36,11 +35,9 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 public final class BenchImageSet {
 
     /** Bump when the generator changes, so a cached set made by an older generator is not reused. */
-    static final int GENERATOR_VERSION = 2;
-    static final double MIN_MEGAPIXELS = 0.3;
+    static final int GENERATOR_VERSION = 3;
+    static final double MIN_MEGAPIXELS = 1.0;
     static final double MAX_MEGAPIXELS = 12.0;
-    static final double PNG_FRACTION = 0.03;
-    static final double PNG_MAX_MEGAPIXELS = 1.5;
     static final double PROGRESSIVE_FRACTION = 0.1;
     static final double PORTRAIT_FRACTION = 0.3;
     /** Standard deviation of the added noise, in 8-bit levels. */
@@ -177,9 +174,7 @@ public final class BenchImageSet {
     private static Image writeOne(Path dir, List<BufferedImage> sources, int i, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + i);
         BufferedImage source = sources.get(random.nextInt(sources.size()));
-        boolean png = random.nextDouble() < PNG_FRACTION;
-        double maxMp = png ? PNG_MAX_MEGAPIXELS : MAX_MEGAPIXELS;
-        double megapixels = Math.exp(Math.log(MIN_MEGAPIXELS) + random.nextDouble() * (Math.log(maxMp) - Math.log(MIN_MEGAPIXELS)));
+        double megapixels = MIN_MEGAPIXELS + random.nextDouble() * (MAX_MEGAPIXELS - MIN_MEGAPIXELS);
         boolean portrait = random.nextDouble() < PORTRAIT_FRACTION;
         double aspect = (double) source.getWidth() / source.getHeight();
         if (portrait == aspect > 1) {
@@ -190,17 +185,10 @@ public final class BenchImageSet {
         BufferedImage picture = scale(source, width, height, portrait != (source.getWidth() < source.getHeight()));
         addNoise(picture, random.split());
 
-        byte[] encoded;
-        String name;
-        if (png) {
-            encoded = encodePng(picture);
-            name = String.format(Locale.ROOT, "img-%05d-%dx%d.png", i, width, height);
-        } else {
-            float quality = 0.75f + 0.20f * (float) random.nextDouble();
-            boolean progressive = random.nextDouble() < PROGRESSIVE_FRACTION;
-            encoded = encodeJpeg(picture, quality, progressive);
-            name = String.format(Locale.ROOT, "img-%05d-%dx%d%s.jpg", i, width, height, progressive ? "-prog" : "");
-        }
+        float quality = 0.75f + 0.20f * (float) random.nextDouble();
+        boolean progressive = random.nextDouble() < PROGRESSIVE_FRACTION;
+        byte[] encoded = encodeJpeg(picture, quality, progressive);
+        String name = String.format(Locale.ROOT, "img-%05d-%dx%d%s.jpg", i, width, height, progressive ? "-prog" : "");
         Path tmp = dir.resolve(name + ".tmp");
         Files.write(tmp, encoded);
         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -267,17 +255,5 @@ public final class BenchImageSet {
         } finally {
             writer.dispose();
         }
-    }
-
-    private static byte[] encodePng(BufferedImage image) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            if (!ImageIO.write(image, "png", out)) {
-                throw new IOException("no PNG writer");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 }

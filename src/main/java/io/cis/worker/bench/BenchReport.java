@@ -25,10 +25,11 @@ final class BenchReport {
             + "| end-to-end img/s | ratio | cache-hit img/s | peak RSS | p95 at 10 img/s | date |";
     static final String TABLE_RULE = "|---|---|---|---|---|---|---|---|---|---|---|---|";
 
-    // Targets from the throughput issue, for this 2-core machine with the full-size fp32 model.
-    static final double TARGET_RATIO = 0.90;
-    static final double TARGET_IMAGES_PER_SECOND = 20;
-    static final long TARGET_PEAK_RSS_BYTES = 2L * 1024 * 1024 * 1024;
+    // Targets for this 2-core machine with the full-size model and default settings (throughput issues 8 and 13):
+    // >= 30 images/s is also >= 10x the seed design's 2.5-2.9 on the same set.
+    static final double TARGET_IMAGES_PER_SECOND = 30;
+    static final double TARGET_WARM_IMAGES_PER_SECOND = 500;
+    static final long TARGET_PEAK_RSS_BYTES = 1536L * 1024 * 1024;
     static final long TARGET_P95_MILLIS = 2000;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -99,15 +100,15 @@ final class BenchReport {
                 mb(r.peakRssBytes), mb(r.rssAfterStartBytes), mb(r.finalRssBytes), mb(Runtime.getRuntime().maxMemory()));
         out.println();
         out.println("targets (this machine, full-size model):");
-        if (c != null && cold != null) {
-            double ratio = cold.imagesPerSecond() / c.imagesPerSecond();
-            target(out, "end-to-end >= 90% of the ceiling", String.format(Locale.ROOT, "%.0f%%", 100 * ratio), ratio >= TARGET_RATIO);
-        }
         if (cold != null) {
-            target(out, "end-to-end >= 20 images/s", String.format(Locale.ROOT, "%.1f images/s", cold.imagesPerSecond()),
+            target(out, "end-to-end >= 30 images/s", String.format(Locale.ROOT, "%.1f images/s", cold.imagesPerSecond()),
                     cold.imagesPerSecond() >= TARGET_IMAGES_PER_SECOND);
         }
-        target(out, "peak RSS <= 2 GB", mb(r.peakRssBytes), r.peakRssBytes <= TARGET_PEAK_RSS_BYTES);
+        if (warm != null) {
+            target(out, "cache-warm >= 500 images/s", String.format(Locale.ROOT, "%.1f images/s", warm.imagesPerSecond()),
+                    warm.imagesPerSecond() >= TARGET_WARM_IMAGES_PER_SECOND);
+        }
+        target(out, "peak RSS <= 1.5 GB", mb(r.peakRssBytes), r.peakRssBytes <= TARGET_PEAK_RSS_BYTES);
         if (paced != null) {
             target(out, "p95 enqueue->indexed < 2 s at light load",
                     String.format(Locale.ROOT, "%d ms at %.0f images/s", paced.latencyPercentile(95), paced.offeredRate()),

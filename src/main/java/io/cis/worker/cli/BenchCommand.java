@@ -59,7 +59,7 @@ public final class BenchCommand {
                 description = "Where generated image sets are kept (default: ${DEFAULT-VALUE}).")
         Path cacheDir;
 
-        @Option(names = "--count", defaultValue = "1000", description = "Images in the main set (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--count", defaultValue = "500", description = "Images in the main set (default: ${DEFAULT-VALUE}).")
         int count;
 
         @Option(names = "--paced-count", defaultValue = "200",
