@@ -1,5 +1,6 @@
 package io.cis.worker.image;
 
+import io.cis.worker.testing.ExifSegments;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -49,7 +50,7 @@ class DctDownscaleTest {
     })
     void theCropMatchesTheExactResizeInEveryOrientation(int width, int height, int orientation, boolean progressive)
             throws Exception {
-        byte[] jpeg = TestImages.withExifOrientation(BenchImageSet.encodeJpeg(stripes(width, height), 0.95f, progressive),
+        byte[] jpeg = ExifSegments.withOrientation(BenchImageSet.encodeJpeg(stripes(width, height), 0.95f, progressive),
                 orientation);
 
         ReducedImage reduced = DCT_DECODER.decodeReduced(jpeg);

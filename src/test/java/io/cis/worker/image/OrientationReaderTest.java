@@ -1,5 +1,6 @@
 package io.cis.worker.image;
 
+import io.cis.worker.testing.ExifSegments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.ByteArrayOutputStream;
@@ -15,22 +16,22 @@ class OrientationReaderTest {
 
     @Test
     void readsBigEndianExifInAJpeg() {
-        byte[] jpeg = jpegWithApp1(TestImages.exif(false, 3, 6));
+        byte[] jpeg = jpegWithApp1(ExifSegments.exif(false, 3, 6));
 
         assertEquals(Orientation.ROTATE_CLOCKWISE, OrientationReader.read(ImageFormat.JPEG, jpeg));
     }
 
     @Test
     void readsLittleEndianLongValue() {
-        byte[] jpeg = jpegWithApp1(TestImages.exif(true, 4, 8));
+        byte[] jpeg = jpegWithApp1(ExifSegments.exif(true, 4, 8));
 
         assertEquals(Orientation.ROTATE_COUNTER_CLOCKWISE, OrientationReader.read(ImageFormat.JPEG, jpeg));
     }
 
     @Test
     void unknownValuesAndBrokenExifMeanAsStored() {
-        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(TestImages.exif(false, 3, 9))));
-        byte[] cut = TestImages.exif(false, 3, 6);
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(ExifSegments.exif(false, 3, 9))));
+        byte[] cut = ExifSegments.exif(false, 3, 6);
         byte[] truncatedExif = java.util.Arrays.copyOf(cut, cut.length - 6);
         assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(truncatedExif)));
         byte[] garbage = "Exif\0\0IIgarbage-garbage".getBytes(StandardCharsets.ISO_8859_1);

@@ -2,11 +2,9 @@ package io.cis.worker.image;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -76,47 +74,6 @@ final class TestImages {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** "Exif\0\0" + a TIFF structure whose first IFD holds one Orientation entry of the given type. */
-    static byte[] exif(boolean littleEndian, int type, int value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1));
-        out.writeBytes(littleEndian ? new byte[] {'I', 'I'} : new byte[] {'M', 'M'});
-        write(out, 42, 2, littleEndian);
-        write(out, 8, 4, littleEndian);
-        write(out, 1, 2, littleEndian);
-        write(out, 0x0112, 2, littleEndian);
-        write(out, type, 2, littleEndian);
-        write(out, 1, 4, littleEndian);
-        if (type == 3) {
-            write(out, value, 2, littleEndian);
-            write(out, 0, 2, littleEndian);
-        } else {
-            write(out, value, 4, littleEndian);
-        }
-        write(out, 0, 4, littleEndian);
-        return out.toByteArray();
-    }
-
-    private static void write(ByteArrayOutputStream out, int value, int bytes, boolean littleEndian) {
-        for (int i = 0; i < bytes; i++) {
-            int shift = littleEndian ? 8 * i : 8 * (bytes - 1 - i);
-            out.write(value >>> shift);
-        }
-    }
-
-    /** The JPEG with an EXIF APP1 segment holding this Orientation value (1-8) right after its SOI marker. */
-    static byte[] withExifOrientation(byte[] jpeg, int orientation) {
-        byte[] payload = exif(false, 3, orientation);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1});
-        int length = payload.length + 2;
-        out.write(length >> 8);
-        out.write(length);
-        out.writeBytes(payload);
-        out.write(jpeg, 2, jpeg.length - 2);
-        return out.toByteArray();
     }
 
     /** Largest per-channel difference between two pictures of the same size, in levels 0..255. */
