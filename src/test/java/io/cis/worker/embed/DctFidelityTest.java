@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,8 +35,7 @@ class DctFidelityTest {
 
     @BeforeAll
     static void load() {
-        DjlRuntime.configure(Optional.empty(), 2, 1, true);
-        model = ClipModel.load(ClipReference.MODEL, ClipReference.modelName(), 512, Optional.empty());
+        model = ClipReference.loadModel();
     }
 
     @AfterAll

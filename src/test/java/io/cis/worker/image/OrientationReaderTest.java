@@ -3,7 +3,6 @@ package io.cis.worker.image;
 import io.cis.worker.testing.ExifSegments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
@@ -66,13 +65,6 @@ class OrientationReaderTest {
     }
 
     private static byte[] jpegWithApp1(byte[] payload) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1});
-        int length = payload.length + 2;
-        out.write(length >> 8);
-        out.write(length);
-        out.writeBytes(payload);
-        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD9});
-        return out.toByteArray();
+        return ExifSegments.withApp1(payload, new byte[] {(byte) 0xFF, (byte) 0xD9});
     }
 }

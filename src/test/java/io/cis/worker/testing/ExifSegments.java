@@ -39,14 +39,18 @@ public final class ExifSegments {
 
     /** The JPEG with an EXIF APP1 segment holding this Orientation value (1-8) right after its SOI marker. */
     public static byte[] withOrientation(byte[] jpeg, int orientation) {
-        byte[] payload = exif(false, 3, orientation);
+        return withApp1(exif(false, 3, orientation), java.util.Arrays.copyOfRange(jpeg, 2, jpeg.length));
+    }
+
+    /** SOI, an APP1 segment with this payload, then {@code rest} (the markers after SOI). */
+    public static byte[] withApp1(byte[] payload, byte[] rest) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1});
         int length = payload.length + 2;
         out.write(length >> 8);
         out.write(length);
         out.writeBytes(payload);
-        out.write(jpeg, 2, jpeg.length - 2);
+        out.writeBytes(rest);
         return out.toByteArray();
     }
 }
