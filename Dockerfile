@@ -22,12 +22,14 @@ RUN mvn -B -ntp -q package -DskipTests
 FROM eclipse-temurin:17-jre
 RUN groupadd --system cis-worker \
  && useradd --system --gid cis-worker --home-dir /var/lib/cis-worker --no-create-home --shell /usr/sbin/nologin cis-worker \
- && install -d -o cis-worker -g cis-worker -m 0750 /var/lib/cis-worker /var/lib/cis-worker/model /var/lib/cis-worker/djl
+ && install -d -o cis-worker -g cis-worker -m 0750 /var/lib/cis-worker /var/lib/cis-worker/model /var/lib/cis-worker/djl \
+      /var/lib/cis-worker/javacpp
 COPY --from=build /build/target/cis-worker.jar /opt/cis-worker/cis-worker.jar
 # The same defaults as the systemd unit. METRICS_HOST is all interfaces of the container's own network namespace,
 # so a published port (or a sidecar) can scrape /metrics; publish it on a private address only.
 ENV MODEL_PATH=/var/lib/cis-worker/model/model.pt \
     DJL_CACHE_DIR=/var/lib/cis-worker/djl \
+    OPENBLAS_NUM_THREADS=1 \
     LOG_FORMAT=json \
     METRICS_HOST=0.0.0.0 \
     METRICS_PORT=9464 \
@@ -41,6 +43,7 @@ WORKDIR /var/lib/cis-worker
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${METRICS_PORT} && printf 'GET /health/live HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 STOPSIGNAL SIGTERM
+# The JPEG decoder's natives unpack under the state directory, as in the systemd unit.
 # sh -c so $JAVA_OPTS splits into flags; exec so java is PID 1 and gets SIGTERM; arguments (a subcommand such as
 # create-index or --backfill) are passed through.
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -Dai.djl.offline=true --enable-native-access=ALL-UNNAMED -jar /opt/cis-worker/cis-worker.jar \"$@\"", "cis-worker"]
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -Dai.djl.offline=true -Dorg.bytedeco.javacpp.cachedir=/var/lib/cis-worker/javacpp --enable-native-access=ALL-UNNAMED -jar /opt/cis-worker/cis-worker.jar \"$@\"", "cis-worker"]

@@ -147,10 +147,10 @@ install_worker() {
   fi
 
   run install -d -m 0755 "$opt_dir" "$root/etc/systemd/system"
-  run install -d -m 0750 "$etc_dir" "$state_dir" "$state_dir/model" "$state_dir/djl"
+  run install -d -m 0750 "$etc_dir" "$state_dir" "$state_dir/model" "$state_dir/djl" "$state_dir/javacpp"
   if on_host; then
     run chown root:"$SERVICE_USER" "$etc_dir"
-    run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir" "$state_dir/model" "$state_dir/djl"
+    run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir" "$state_dir/model" "$state_dir/djl" "$state_dir/javacpp"
   fi
 
   put_file "$jar" "$opt_dir/cis-worker.jar" 0644

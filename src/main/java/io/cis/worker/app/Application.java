@@ -15,10 +15,8 @@ import io.cis.worker.fetch.FetchRetryDecision;
 import io.cis.worker.fetch.ObjectFetcher;
 import io.cis.worker.fetch.RetryingObjectFetcher;
 import io.cis.worker.fetch.S3ObjectFetcher;
-import io.cis.worker.image.ClipPreprocessor;
 import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.Downscale;
-import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
 import io.cis.worker.index.BulkWriter;
@@ -244,8 +242,8 @@ public final class Application implements AutoCloseable {
         RetryPolicy retryPolicy = RetryPolicy.of(config.retry());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
         Downscale downscale = Downscale.valueOf(config.objects().downscale().name());
-        ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
-                downscale), new ClipPreprocessor(downscale));
+        ImagePreprocessor preprocessor = ImagePreprocessor.of(
+                new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), downscale);
         pipeline = new Pipeline(
                 retrying(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()), retryPolicy),
                 cache,

@@ -6,29 +6,37 @@ import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
 import io.cis.worker.embed.ImageEmbedder;
 import io.cis.worker.embed.VectorMath;
-import io.cis.worker.image.ClipPreprocessor;
 import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.Downscale;
-import io.cis.worker.image.ImageDecoder;
 import io.cis.worker.image.ImagePreprocessor;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * How far a faster path moves the vectors: cosine similarity, image by image, between the exact path and
- * (a) a fast downscale mode ({@link Downscale#REDUCE}, {@link Downscale#SUBSAMPLE}), (b) another model file (the
- * bf16 export of the same weights), with the speed of each path. Prints one line per image and a summary with
- * the minimum and mean cosine.
+ * (a) a fast downscale mode ({@link Downscale#DCT}, {@link Downscale#REDUCE}, {@link Downscale#SUBSAMPLE}), (b)
+ * another model file (the bf16 export of the same weights), with the speed of each path (decode + preprocess by
+ * picture size, and the model). Prints one line per image and a summary with the minimum and mean cosine.
  */
 public final class EmbeddingFidelity {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final int WARM_UP_IMAGES = 10;
 
     private final Map<String, String> environment;
     private final PrintStream out;
@@ -45,9 +53,9 @@ public final class EmbeddingFidelity {
         DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
         List<Path> files = files(inputs);
         DecodeLimits limits = new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE);
-        ImagePreprocessor exact = new ImagePreprocessor(new ImageDecoder(limits), new ClipPreprocessor());
-        List<ImagePreprocessor> fast = modes.stream()
-                .map(mode -> new ImagePreprocessor(new ImageDecoder(limits, mode), new ClipPreprocessor(mode))).toList();
+        ImagePreprocessor exact = ImagePreprocessor.of(limits, Downscale.EXACT);
+        List<ImagePreprocessor> fast = modes.stream().map(mode -> ImagePreprocessor.of(limits, mode)).toList();
+        warmUp(files, exact, fast);
 
         // Decode every file every way first (timed), so the model comparison below runs on the exact tensors.
         List<Path> usable = new ArrayList<>();
@@ -56,19 +64,26 @@ public final class EmbeddingFidelity {
         modes.forEach(mode -> fastTensors.add(new ArrayList<>()));
         long exactNanos = 0;
         long[] fastNanos = new long[modes.size()];
+        SizeTable sizes = new SizeTable(modes);
         for (Path file : files) {
             byte[] bytes = Files.readAllBytes(file);
             try {
+                long[] cpu = new long[modes.size() + 1];
                 long t0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
                 float[] e = exact.preprocess(bytes);
+                cpu[0] = THREADS.getCurrentThreadCpuTime() - c0;
                 exactNanos += System.nanoTime() - t0;
                 List<float[]> f = new ArrayList<>();
                 for (int i = 0; i < modes.size(); i++) {
                     long t1 = System.nanoTime();
+                    long c1 = THREADS.getCurrentThreadCpuTime();
                     f.add(fast.get(i).preprocess(bytes));
+                    cpu[i + 1] = THREADS.getCurrentThreadCpuTime() - c1;
                     fastNanos[i] += System.nanoTime() - t1;
                 }
                 usable.add(file);
+                sizes.add(megapixels(bytes), cpu);
                 exactTensors.add(e);
                 for (int i = 0; i < modes.size(); i++) {
                     fastTensors.get(i).add(f.get(i));
@@ -81,6 +96,7 @@ public final class EmbeddingFidelity {
             out.println("no decodable images");
             return 1;
         }
+        sizes.print(out);
 
         try (ClipModel model = ClipModel.load(m.modelPath(), m.modelName(), m.dimension(), Optional.empty())) {
             List<float[]> reference = embedAll(model, exactTensors, m.batchMaxSize());
@@ -110,6 +126,85 @@ public final class EmbeddingFidelity {
             }
         }
         return 0;
+    }
+
+    /** The JIT compiles the decoders on the first images; time them once compiled, as in a running worker. */
+    private static void warmUp(List<Path> files, ImagePreprocessor exact, List<ImagePreprocessor> fast) throws IOException {
+        for (Path file : files.subList(0, Math.min(WARM_UP_IMAGES, files.size()))) {
+            byte[] bytes = Files.readAllBytes(file);
+            for (ImagePreprocessor p : Stream.concat(Stream.of(exact), fast.stream()).toList()) {
+                try {
+                    p.preprocess(bytes);
+                } catch (Exception e) {
+                    // a bad-input fixture: reported by the timed pass
+                }
+            }
+        }
+    }
+
+    /** Width x height from the header (ImageIO reads no pixels for it), in megapixels; 0 when unknown. */
+    private static double megapixels(byte[] bytes) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                return 0;
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                return reader.getWidth(0) * (double) reader.getHeight(0) / 1e6;
+            } finally {
+                reader.dispose();
+            }
+        }
+    }
+
+    /**
+     * Decode + preprocess CPU time of one thread per path, by picture size: each image counts towards the nearest
+     * of 1, 3, 6 and 12 megapixels (bounds at the geometric means between them).
+     */
+    private static final class SizeTable {
+        private static final double[] SIZES = {1, 3, 6, 12};
+        private final List<Downscale> modes;
+        private final long[][] cpu = new long[SIZES.length][];
+        private final int[] count = new int[SIZES.length];
+        private final double[] megapixels = new double[SIZES.length];
+
+        SizeTable(List<Downscale> modes) {
+            this.modes = modes;
+            for (int i = 0; i < SIZES.length; i++) {
+                cpu[i] = new long[modes.size() + 1];
+            }
+        }
+
+        void add(double mp, long[] nanos) {
+            int b = 0;
+            while (b < SIZES.length - 1 && mp >= Math.sqrt(SIZES[b] * SIZES[b + 1])) {
+                b++;
+            }
+            count[b]++;
+            megapixels[b] += mp;
+            for (int i = 0; i < nanos.length; i++) {
+                cpu[b][i] += nanos[i];
+            }
+        }
+
+        void print(PrintStream out) {
+            StringBuilder header = new StringBuilder("decode+preprocess, ms of CPU per image (one thread), by size: size  images  mean MP  exact");
+            modes.forEach(m -> header.append("  ").append(m.name().toLowerCase(Locale.ROOT)));
+            out.println(header);
+            for (int b = 0; b < SIZES.length; b++) {
+                if (count[b] == 0) {
+                    continue;
+                }
+                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  ~%2.0f MP  %5d  %6.2f", SIZES[b], count[b],
+                        megapixels[b] / count[b]));
+                for (long nanos : cpu[b]) {
+                    row.append(String.format(Locale.ROOT, "  %6.1f", nanos / 1e6 / count[b]));
+                }
+                out.println(row);
+            }
+        }
     }
 
     private static List<Path> files(List<Path> inputs) throws IOException {

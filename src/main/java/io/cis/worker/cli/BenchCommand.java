@@ -134,7 +134,7 @@ public final class BenchCommand {
                     + "bf16 export), with the time per image of each. Uses MODEL_PATH/MODEL_NAME from the environment."})
     static final class Fidelity implements Callable<Integer> {
         @Option(names = "--downscale", split = ",", paramLabel = "MODE",
-                description = "Compare exact decoding with these IMAGE_DOWNSCALE modes: reduce, subsample.")
+                description = "Compare exact decoding with these IMAGE_DOWNSCALE modes: dct, reduce, subsample.")
         List<String> downscale = new ArrayList<>();
 
         @Option(names = "--other-model", paramLabel = "PATH", description = "Compare MODEL_PATH's vectors with this model's.")

@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
-import io.cis.worker.image.ClipPreprocessor;
 import io.cis.worker.image.DecodeLimits;
-import io.cis.worker.image.ImageDecoder;
+import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImagePreprocessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +20,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = {"Embed local image files and print one JSON line per file, to check a model and an image by hand.",
-                "Uses MODEL_PATH, MODEL_NAME and VECTOR_DIMENSION unless --model is given; runs fully offline."})
+                "Uses MODEL_PATH, MODEL_NAME and VECTOR_DIMENSION unless --model is given, and the daemon's image path (IMAGE_DOWNSCALE, MAX_IMAGE_PIXELS); runs fully offline."})
 public final class EmbedCommand implements Callable<Integer> {
 
     @Mixin
@@ -44,7 +43,10 @@ public final class EmbedCommand implements Callable<Integer> {
         String name = modelName != null ? modelName : m.modelName();
         DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
         ObjectMapper json = new ObjectMapper();
-        ImagePreprocessor preprocessor = new ImagePreprocessor(new ImageDecoder(new DecodeLimits(workerConfig.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE)), new ClipPreprocessor());
+        // The daemon's path: the same limits and IMAGE_DOWNSCALE mode (by default dct).
+        ImagePreprocessor preprocessor = ImagePreprocessor.of(
+                new DecodeLimits(workerConfig.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
+                Downscale.valueOf(workerConfig.objects().downscale().name()));
         int failures = 0;
         try (ClipModel model = ClipModel.load(path, name, m.dimension(), modelPath != null ? java.util.Optional.empty() : m.sha256())) {
             for (Path file : files) {

@@ -52,11 +52,14 @@ public final class Settings {
     public static final SettingSpec MAX_IMAGE_SIZE = SettingSpec.of("MAX_IMAGE_SIZE", "2048",
             "Old Lambda setting (longest side it downscaled to). Accepted for compatibility; images are resized "
                     + "exactly as CLIPProcessor does, so it does not change vectors.");
-    public static final SettingSpec IMAGE_DOWNSCALE = SettingSpec.of("IMAGE_DOWNSCALE", "exact",
-            "exact: every pixel decoded and resized as CLIPProcessor does (vectors equal the reference's). reduce: large "
-                    + "pictures are first averaged in n x n blocks, keeping the shorter side >= 672 (less resize work). "
-                    + "subsample: large JPEGs are decoded at 1/n scale, shorter side >= 448 (much less decode work, but "
-                    + "texture aliases). "
+    public static final SettingSpec IMAGE_DOWNSCALE = SettingSpec.of("IMAGE_DOWNSCALE", "dct",
+            "dct: large JPEGs are decoded by SIMD libjpeg-turbo at 1/2, 1/4 or 1/8 scale (shorter side >= 672), then "
+                    + "resized over the exact region the full picture covers; other formats, CMYK and small JPEGs as "
+                    + "exact (vectors within cosine 0.9999 of exact, decoding several times faster). exact: every "
+                    + "pixel decoded and resized as CLIPProcessor does: the bit-exact path, vectors identical to the "
+                    + "Python Lambda's (PIL + CLIPProcessor). reduce: large pictures are first averaged in n x n "
+                    + "blocks, keeping the shorter side >= 672 (less resize work). subsample: large JPEGs are decoded "
+                    + "at 1/n scale, shorter side >= 448 (much less decode work, but texture aliases). "
                     + "See the README's benchmark section for speed and cosine to exact.");
 
     // --- Model ---

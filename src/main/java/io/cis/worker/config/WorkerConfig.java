@@ -26,7 +26,7 @@ public record WorkerConfig(
     public enum MissingDocument { UPSERT, FAIL, RETRY }
 
     /** See {@link io.cis.worker.image.Downscale}. */
-    public enum ImageDownscale { EXACT, REDUCE, SUBSAMPLE }
+    public enum ImageDownscale { EXACT, DCT, REDUCE, SUBSAMPLE }
 
     public record QueueConfig(String queueUrl, int pollers, int waitTimeSeconds, int maxMessagesPerReceive,
                               int visibilityTimeoutSeconds, boolean heartbeatEnabled, double heartbeatFraction,

@@ -23,7 +23,7 @@ public final class ClipPreprocessor {
     /**
      * @param downscale {@link Downscale#REDUCE} averages a large picture in n x n blocks first and then resizes the
      *                  small picture over the same region (Pillow's {@code reducing_gap} technique); the other modes
-     *                  resize exactly here (subsampling happens in the decoder)
+     *                  resize exactly here (subsampling and DCT scaling happen in the decoder)
      */
     public ClipPreprocessor(Downscale downscale) {
         this.downscale = java.util.Objects.requireNonNull(downscale, "downscale");
@@ -34,23 +34,31 @@ public final class ClipPreprocessor {
      * the exact window of the resized picture that the centre crop keeps.
      */
     public byte[] resizeAndCrop(RgbImage image) {
-        int[] size = resizedSize(image.width(), image.height());
+        int factor = downscale == Downscale.REDUCE ? downscale.factor(image.width(), image.height()) : 1;
+        if (factor >= 2) {
+            // The small picture's pixel (0, 0) is the block starting at (dropX, dropY) of the full one, so the full
+            // picture starts that many small pixels before it.
+            RgbImage small = BoxReducer.reduce(image, factor);
+            return resizeAndCrop(new ReducedImage(small, image.width(), image.height(), factor,
+                    -BoxReducer.dropped(image.width(), factor) / (double) factor,
+                    -BoxReducer.dropped(image.height(), factor) / (double) factor));
+        }
+        return resizeAndCrop(ReducedImage.whole(image));
+    }
+
+    /**
+     * The same for a picture held smaller than it is: the full picture's region of it is resized, expressed in its
+     * own pixels, which keeps the geometry of the full picture's resize.
+     */
+    byte[] resizeAndCrop(ReducedImage image) {
+        int[] size = resizedSize(image.fullWidth(), image.fullHeight());
         int width = size[0];
         int height = size[1];
         // transformers' center_crop: integer halves of the excess, the odd pixel goes to the right/bottom.
         int top = (height - SIZE) / 2;
         int left = (width - SIZE) / 2;
-        int factor = downscale == Downscale.REDUCE ? downscale.factor(image.width(), image.height()) : 1;
-        if (factor >= 2) {
-            // The small picture's pixel (0, 0) is the block starting at (dropX, dropY) of the full one; resizing
-            // the full picture's extent, expressed in small-picture pixels, keeps the exact path's geometry.
-            RgbImage small = BoxReducer.reduce(image, factor);
-            double x0 = -BoxReducer.dropped(image.width(), factor) / (double) factor;
-            double y0 = -BoxReducer.dropped(image.height(), factor) / (double) factor;
-            return PilBicubicResampler.resizeWindow(small, x0, y0, x0 + image.width() / (double) factor,
-                    y0 + image.height() / (double) factor, width, height, left, top, SIZE, SIZE);
-        }
-        return PilBicubicResampler.resizeWindow(image, width, height, left, top, SIZE, SIZE);
+        return PilBicubicResampler.resizeWindow(image.pixels(), image.left(), image.top(), image.right(),
+                image.bottom(), width, height, left, top, SIZE, SIZE);
     }
 
     /** The normalised CHW tensor of a {@link #resizeAndCrop} picture. */
@@ -72,6 +80,10 @@ public final class ClipPreprocessor {
 
     public float[] preprocess(RgbImage image) {
         return toTensor(resizeAndCrop(image));
+    }
+
+    float[] preprocess(ReducedImage image) {
+        return toTensor(image.factor() == 1 ? resizeAndCrop(image.pixels()) : resizeAndCrop(image));
     }
 
     /**

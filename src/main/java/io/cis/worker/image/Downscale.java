@@ -11,6 +11,14 @@ public enum Downscale {
     /** Every pixel decoded, one bicubic resize straight to 224: equal to the reference. */
     EXACT(0),
     /**
+     * The default. JPEGs (8-bit, grey or YCbCr) are decoded by SIMD libjpeg-turbo at 1/2, 1/4 or 1/8 scale: the
+     * inverse DCT itself produces the smaller picture (each output pixel the average of an n x n block), so most of
+     * the decoding and all the full-size pixels are skipped. The bicubic resize then runs over the exact fractional
+     * region the full picture covers, so the geometry equals the full resize's. Gap 3, as {@link #REDUCE}. Other
+     * formats, CMYK JPEGs and JPEGs too small to shrink are decoded as in {@link #EXACT}.
+     */
+    DCT(3),
+    /**
      * Every pixel decoded, then n x n blocks averaged (Pillow's own {@code reduce}, which its {@code reducing_gap}
      * option uses), then the bicubic resize over the same region: the resize's cost shrinks by n squared. Gap 3,
      * the value Pillow documents as indistinguishable from the full resize in most cases (gap 2 moved vectors up
@@ -34,8 +42,20 @@ public enum Downscale {
         return gap * ClipPreprocessor.SIZE;
     }
 
-    /** The whole factor n to shrink a picture of this size by: 1 when it is too small to gain anything. */
+    /**
+     * The whole factor n to shrink a picture of this size by: 1 when it is too small to gain anything. For
+     * {@link #DCT} the largest of 2, 4 and 8 (the scales libjpeg's inverse DCT offers) that keeps the shorter side
+     * at least {@link #minSide()}.
+     */
     int factor(int width, int height) {
-        return gap == 0 ? 1 : Math.max(1, Math.min(width, height) / minSide());
+        int most = gap == 0 ? 1 : Math.max(1, Math.min(width, height) / minSide());
+        if (this != DCT) {
+            return most;
+        }
+        int n = 1;
+        while (n < 8 && n * 2 <= most) {
+            n *= 2;
+        }
+        return n;
     }
 }

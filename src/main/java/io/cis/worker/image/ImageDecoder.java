@@ -44,12 +44,18 @@ public final class ImageDecoder {
     }
 
     /**
-     * @param downscale {@link Downscale#SUBSAMPLE} reads a large JPEG at 1/n scale; any other mode decodes the
-     *                  picture PIL decodes (the reference); {@link Downscale#REDUCE} is done by the preprocessor
+     * @param downscale {@link Downscale#SUBSAMPLE} reads a large JPEG at 1/n scale; {@link Downscale#DCT} lets
+     *                  {@link #decodeReduced} read a large JPEG at 1/2, 1/4 or 1/8 through libjpeg-turbo (whose
+     *                  natives load now: a failure to load them is an IllegalStateException here, not on every
+     *                  image); {@link #decode} otherwise decodes the picture PIL decodes (the reference);
+     *                  {@link Downscale#REDUCE} is done by the preprocessor
      */
     public ImageDecoder(DecodeLimits limits, Downscale downscale) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.downscale = Objects.requireNonNull(downscale, "downscale");
+        if (downscale == Downscale.DCT) {
+            ScaledJpegDecoder.ensureLoaded();
+        }
     }
 
     public ImageDecoder() {
@@ -79,6 +85,33 @@ public final class ImageDecoder {
             }
         }
         return decodeWithImageIo(format, bytes, orientation);
+    }
+
+    /**
+     * The picture ready for resizing: with {@link Downscale#DCT}, a large 8-bit grey or colour JPEG is decoded at the
+     * largest of 1/2, 1/4, 1/8 that keeps its shorter side at least {@link Downscale#minSide()}, after the size check;
+     * anything else, and any JPEG whose structure is damaged or that libjpeg-turbo cannot decode (so that
+     * {@link #decode} refuses it, or not, as it always has), is {@link #decode}d at full size.
+     */
+    ReducedImage decodeReduced(byte[] bytes) throws ImageDecodeException {
+        if (downscale == Downscale.DCT && bytes != null && ImageFormat.detect(bytes).orElse(null) == ImageFormat.JPEG) {
+            JpegHeader header = JpegHeader.read(bytes);
+            if (header.scalable()) {
+                limits.check(header.width(), header.height());
+                int factor = downscale.factor(header.width(), header.height());
+                RgbImage stored = factor >= 2 && JpegStructure.intact(bytes) ? ScaledJpegDecoder.decode(bytes, factor) : null;
+                if (stored != null && stored.width() == ceilDiv(header.width(), factor)
+                        && stored.height() == ceilDiv(header.height(), factor)) {
+                    return ReducedImage.ofScaledJpeg(stored, header.width(), header.height(), factor,
+                            OrientationReader.read(ImageFormat.JPEG, bytes));
+                }
+            }
+        }
+        return ReducedImage.whole(decode(bytes));
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     private RgbImage decodeWithImageIo(ImageFormat format, byte[] bytes, Orientation orientation)

@@ -22,7 +22,12 @@ public final class ImagePreprocessor {
         this(new ImageDecoder(), new ClipPreprocessor());
     }
 
+    /** The worker's path (the daemon, {@code embed}, the backfill): limits from settings, the given mode. */
+    public static ImagePreprocessor of(DecodeLimits limits, Downscale downscale) {
+        return new ImagePreprocessor(new ImageDecoder(limits, downscale), new ClipPreprocessor(downscale));
+    }
+
     public float[] preprocess(byte[] imageBytes) throws ImageDecodeException {
-        return clip.preprocess(decoder.decode(imageBytes));
+        return clip.preprocess(decoder.decodeReduced(imageBytes));
     }
 }

@@ -43,6 +43,16 @@ enum Orientation {
         return exifValue >= 5;
     }
 
+    /** True when the result's columns run against the stored axis they come from (stored x, or y when sides swap). */
+    boolean reversesColumns() {
+        return this == FLIP_LEFT_RIGHT || this == ROTATE_180 || this == ROTATE_CLOCKWISE || this == TRANSVERSE;
+    }
+
+    /** True when the result's rows run against the stored axis they come from (stored y, or x when sides swap). */
+    boolean reversesRows() {
+        return this == ROTATE_180 || this == FLIP_TOP_BOTTOM || this == TRANSVERSE || this == ROTATE_COUNTER_CLOCKWISE;
+    }
+
     /** Pixel index in the result of stored pixel (0, y), for a stored picture of w x h. */
     int rowStart(int y, int w, int h) {
         switch (this) {

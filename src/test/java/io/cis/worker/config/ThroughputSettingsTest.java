@@ -17,9 +17,9 @@ class ThroughputSettingsTest {
     }
 
     @Test
-    void defaultsAreExactDecodingFp32AndDjlsDefaultDevice() {
+    void defaultsAreDctDecodingFp32AndDjlsDefaultDevice() {
         WorkerConfig c = config(Map.of());
-        assertEquals(WorkerConfig.ImageDownscale.EXACT, c.objects().downscale());
+        assertEquals(WorkerConfig.ImageDownscale.DCT, c.objects().downscale());
         assertEquals(WorkerConfig.ModelPrecision.FP32, c.model().precision());
         assertEquals("auto", c.model().device());
     }

@@ -109,6 +109,7 @@ class DockerfileTest {
         assertEquals(Settings.JAVA_OPTS.defaultValue(), env.get("JAVA_OPTS"));
         assertEquals(Settings.MODEL_PATH.defaultValue(), env.get("MODEL_PATH"));
         assertEquals(SystemdUnit.read().environment().get("DJL_CACHE_DIR"), env.get("DJL_CACHE_DIR"));
+        assertEquals(SystemdUnit.read().environment().get("OPENBLAS_NUM_THREADS"), env.get("OPENBLAS_NUM_THREADS"));
         assertEquals(Settings.METRICS_PORT.defaultValue(), env.get("METRICS_PORT"));
         assertEquals(List.of(Settings.METRICS_PORT.defaultValue()), all("EXPOSE"));
         assertEquals(List.of("[\"" + Path.of(Settings.MODEL_PATH.defaultValue()).getParent() + "\"]"), all("VOLUME"));

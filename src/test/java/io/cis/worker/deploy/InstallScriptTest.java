@@ -61,6 +61,7 @@ class InstallScriptTest {
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)),
                 "the env file may hold a password: not world-readable");
         assertTrue(Files.isDirectory(under(root, InstallLayout.STATE_DIR + "/djl")));
+        assertTrue(Files.isDirectory(under(root, InstallLayout.STATE_DIR + "/javacpp")));
         assertTrue(first.output().contains("MODEL_SHA256=" + sha256("torchscript")), first.output());
 
         // The operator configures; a later install brings a new jar and must keep that configuration.

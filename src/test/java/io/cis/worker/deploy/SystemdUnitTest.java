@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SystemdUnitTest {
 
-    static final String JAVA_FLAGS = "-Dai.djl.offline=true --enable-native-access=ALL-UNNAMED";
+    static final String JAVA_FLAGS = "-Dai.djl.offline=true -Dorg.bytedeco.javacpp.cachedir=/var/lib/cis-worker/javacpp "
+            + "--enable-native-access=ALL-UNNAMED";
 
     @Test
     void runsTheJarAsItsOwnUserWithTheConfigFileAndStateDirectory() throws IOException {
@@ -38,6 +39,7 @@ class SystemdUnitTest {
         assertEquals(Settings.MODEL_PATH.defaultValue(), env.get("MODEL_PATH"));
         assertEquals("/var/lib/cis-worker/model/model.pt", env.get("MODEL_PATH"));
         assertEquals("/var/lib/cis-worker/djl", env.get("DJL_CACHE_DIR"));
+        assertEquals("1", env.get("OPENBLAS_NUM_THREADS"));
         assertEquals(Settings.JAVA_OPTS.defaultValue(), env.get("JAVA_OPTS"), "the unit's JVM flags are the documented default");
 
         String exec = unit.get("Service", "ExecStart");

@@ -22,8 +22,7 @@ class ClipModelTest {
 
     @BeforeAll
     static void load() {
-        DjlRuntime.configure(Optional.empty(), 2, 1, true);
-        model = ClipModel.load(ClipReference.MODEL, ClipReference.modelName(), 512, Optional.empty());
+        model = ClipReference.loadModel();
     }
 
     @AfterAll

@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Watches worker processes' memory from /proc: the peak resident set (VmHWM, kept by the kernel) and the current
  * one (VmRSS), sampled every 250 ms until the process exits.
  */
-final class RssSampler implements AutoCloseable {
+public final class RssSampler implements AutoCloseable {
 
     /** One sample: when (ms since the sampler started), current and peak resident set in KB. */
     record Sample(long atMillis, long rssKb, long peakKb) {
@@ -47,6 +47,16 @@ final class RssSampler implements AutoCloseable {
         }, "rss-" + pid);
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** A process's resident set now (VmRSS), in KB: for checks that take their own samples at chosen points. */
+    public static long currentRssKb(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return kb(line);
+            }
+        }
+        throw new IOException("no VmRSS for process " + pid);
     }
 
     private static long kb(String line) {

@@ -1,8 +1,8 @@
 package io.cis.worker.image;
 
+import io.cis.worker.testing.ExifSegments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
@@ -15,22 +15,22 @@ class OrientationReaderTest {
 
     @Test
     void readsBigEndianExifInAJpeg() {
-        byte[] jpeg = jpegWithApp1(exif(false, 3, 6));
+        byte[] jpeg = jpegWithApp1(ExifSegments.exif(false, 3, 6));
 
         assertEquals(Orientation.ROTATE_CLOCKWISE, OrientationReader.read(ImageFormat.JPEG, jpeg));
     }
 
     @Test
     void readsLittleEndianLongValue() {
-        byte[] jpeg = jpegWithApp1(exif(true, 4, 8));
+        byte[] jpeg = jpegWithApp1(ExifSegments.exif(true, 4, 8));
 
         assertEquals(Orientation.ROTATE_COUNTER_CLOCKWISE, OrientationReader.read(ImageFormat.JPEG, jpeg));
     }
 
     @Test
     void unknownValuesAndBrokenExifMeanAsStored() {
-        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(exif(false, 3, 9))));
-        byte[] cut = exif(false, 3, 6);
+        assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(ExifSegments.exif(false, 3, 9))));
+        byte[] cut = ExifSegments.exif(false, 3, 6);
         byte[] truncatedExif = java.util.Arrays.copyOf(cut, cut.length - 6);
         assertEquals(Orientation.NORMAL, OrientationReader.read(ImageFormat.JPEG, jpegWithApp1(truncatedExif)));
         byte[] garbage = "Exif\0\0IIgarbage-garbage".getBytes(StandardCharsets.ISO_8859_1);
@@ -64,42 +64,7 @@ class OrientationReaderTest {
         }
     }
 
-    /** "Exif\0\0" + a TIFF structure whose first IFD holds one Orientation entry of the given type. */
-    private static byte[] exif(boolean littleEndian, int type, int value) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes("Exif\0\0".getBytes(StandardCharsets.ISO_8859_1));
-        out.writeBytes(littleEndian ? new byte[] {'I', 'I'} : new byte[] {'M', 'M'});
-        write(out, 42, 2, littleEndian);
-        write(out, 8, 4, littleEndian);
-        write(out, 1, 2, littleEndian);
-        write(out, 0x0112, 2, littleEndian);
-        write(out, type, 2, littleEndian);
-        write(out, 1, 4, littleEndian);
-        if (type == 3) {
-            write(out, value, 2, littleEndian);
-            write(out, 0, 2, littleEndian);
-        } else {
-            write(out, value, 4, littleEndian);
-        }
-        write(out, 0, 4, littleEndian);
-        return out.toByteArray();
-    }
-
-    private static void write(ByteArrayOutputStream out, int value, int bytes, boolean littleEndian) {
-        for (int i = 0; i < bytes; i++) {
-            int shift = littleEndian ? 8 * i : 8 * (bytes - 1 - i);
-            out.write(value >>> shift);
-        }
-    }
-
     private static byte[] jpegWithApp1(byte[] payload) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE1});
-        int length = payload.length + 2;
-        out.write(length >> 8);
-        out.write(length);
-        out.writeBytes(payload);
-        out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD9});
-        return out.toByteArray();
+        return ExifSegments.withApp1(payload, new byte[] {(byte) 0xFF, (byte) 0xD9});
     }
 }

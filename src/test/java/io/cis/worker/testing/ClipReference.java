@@ -44,6 +44,12 @@ public final class ClipReference {
         }
     }
 
+    /** The test model, loaded as the model tests load it (2 torch threads, graph optimizer on). */
+    public static io.cis.worker.embed.ClipModel loadModel() {
+        io.cis.worker.embed.DjlRuntime.configure(java.util.Optional.empty(), 2, 1, true);
+        return io.cis.worker.embed.ClipModel.load(MODEL, modelName(), 512, java.util.Optional.empty());
+    }
+
     public static String modelName() {
         return json().path("model").path("model_name").asText();
     }

@@ -1,0 +1,93 @@
+package io.cis.worker.image;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR_RGB;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_2;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_4;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_8;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.opencv.global.opencv_imgcodecs;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * A JPEG decoded at 1/2, 1/4 or 1/8 scale by the SIMD libjpeg-turbo inside OpenCV's imgcodecs: libjpeg scales in
+ * the inverse DCT, so it never produces the full-size pixels. The output is as stored (EXIF orientation ignored; the
+ * caller turns it) and RGB. Native buffers are freed before each call returns. Thread-safe.
+ *
+ * <p>The natives are unpacked from the jar into JavaCPP's cache directory (system property
+ * {@code org.bytedeco.javacpp.cachedir}, by default ~/.javacpp/cache; the systemd unit and the container point it
+ * under /var/lib/cis-worker) the first time this class is used, without any network access.
+ */
+final class ScaledJpegDecoder {
+
+    private static final Throwable LOAD_FAILURE = loadNatives();
+
+    private ScaledJpegDecoder() {
+    }
+
+    private static Throwable loadNatives() {
+        // JavaCPP refuses allocations while the whole process's resident memory exceeds twice the Java heap; here
+        // that memory is mostly libtorch's and the heap's, not the few MB this class holds for a moment, so the
+        // guard would only fail decodes. It is read when JavaCPP's Pointer class loads, so before anything else.
+        if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+            System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+        }
+        try {
+            Loader.load(opencv_imgcodecs.class);
+            return null;
+        } catch (LinkageError | RuntimeException e) {
+            return e;
+        }
+    }
+
+    /**
+     * Makes sure the natives loaded, so a missing or unloadable library fails start-up rather than every image.
+     *
+     * @throws IllegalStateException saying what failed
+     */
+    static void ensureLoaded() {
+        if (LOAD_FAILURE != null) {
+            throw new IllegalStateException("cannot load the native JPEG decoder (OpenCV's libjpeg-turbo) for "
+                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + LOAD_FAILURE
+                    + "; IMAGE_DOWNSCALE=exact or reduce decode without it", LOAD_FAILURE);
+        }
+    }
+
+    /**
+     * The picture at 1/factor, ceil(w / factor) x ceil(h / factor), as stored; null when libjpeg-turbo cannot decode
+     * it (corrupt or truncated data: OpenCV then gives no picture rather than a half-grey one), so the caller can
+     * hand it to the decoder that reports why.
+     */
+    static RgbImage decode(byte[] jpeg, int factor) {
+        ensureLoaded();
+        int flags = scaleFlag(factor) | IMREAD_COLOR_RGB | IMREAD_IGNORE_ORIENTATION;
+        try (BytePointer data = new BytePointer(jpeg);
+             Mat encoded = new Mat(1, jpeg.length, CV_8UC1, data);
+             Mat picture = imdecode(encoded, flags)) {
+            if (picture.empty() || picture.type() != CV_8UC3 || !picture.isContinuous()) {
+                return null;
+            }
+            byte[] rgb = new byte[Math.multiplyExact(picture.cols() * picture.rows(), 3)];
+            picture.data().get(rgb);
+            return new RgbImage(picture.cols(), picture.rows(), rgb);
+        } catch (RuntimeException e) {
+            // cv::Exception arrives as a RuntimeException: a JPEG libjpeg-turbo refuses.
+            return null;
+        }
+    }
+
+    /** The reduced-grey flags carry the scale; IMREAD_COLOR_RGB then asks for three channels in RGB order. */
+    private static int scaleFlag(int factor) {
+        switch (factor) {
+            case 2: return IMREAD_REDUCED_GRAYSCALE_2;
+            case 4: return IMREAD_REDUCED_GRAYSCALE_4;
+            case 8: return IMREAD_REDUCED_GRAYSCALE_8;
+            default: throw new IllegalArgumentException("libjpeg scales by 2, 4 or 8, not " + factor);
+        }
+    }
+}
