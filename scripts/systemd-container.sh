@@ -108,14 +108,18 @@ cmd_build() {
   # The JRE through apt inside (its resolver and maintainer scripts handle ca-certificates-java, which debootstrap's
   # simple ordering does not); nspawn gives the scripts /proc and /dev.
   cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
-  nspawn_run "$tmp" /bin/sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends ${EXTRA_PACKAGES[*]} >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/*" >&2 \
+  nspawn_run "$tmp" /bin/sh -c "echo 'APT::Sandbox::User \"root\";' >/etc/apt/apt.conf.d/00sandbox-root && \
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${EXTRA_PACKAGES[*]} >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/* /etc/apt/apt.conf.d/00sandbox-root" >&2 \
     || cannot_run "installing ${EXTRA_PACKAGES[*]} in the container failed"
   # A machine of its own: a name, and an empty machine-id that nspawn fills in at every boot.
   echo cis-test >"$tmp/etc/hostname"
   : >"$tmp/etc/machine-id"
   touch "$tmp/.complete"
-  mv -T "$tmp" "$rootfs"
+  # Another build may have finished first (two test runs at once): keep that one.
+  if ! mv -T "$tmp" "$rootfs" 2>/dev/null; then
+    [[ -f $rootfs/.complete ]] || die "could not move the new root file system to $rootfs"
+    rm -rf "$tmp"
+  fi
   trap - EXIT
   log "built in $((SECONDS - started)) s: $(du -sh "$rootfs" | cut -f1)"
   echo "$rootfs"
@@ -188,8 +192,17 @@ cmd_boot() {
   done
   echo "$leader" >"$run_dir/leader.pid"
   # Booted: systemd reached its default target (degraded = some unit failed; still usable, the list says which).
-  local state
-  state=$(timeout "$BOOT_TIMEOUT" "$0" exec "$run_dir" systemctl is-system-running --wait 2>/dev/null) || true
+  # Asked again until systemd answers: just after its exec it has no bus socket yet (the answer is then empty
+  # or "offline").
+  local state=""
+  while ((SECONDS < deadline)); do
+    state=$(timeout $((deadline - SECONDS + 1)) "$0" exec "$run_dir" systemctl is-system-running --wait 2>/dev/null) || true
+    case $state in
+      running | degraded | maintenance | stopping) break ;;
+    esac
+    alive "$pid" || break
+    sleep 0.5
+  done
   case $state in
     running) ;;
     degraded) log "booted degraded; failed units: $("$0" exec "$run_dir" systemctl --failed --plain --no-legend | tr '\n' ' ')" ;;
