@@ -18,6 +18,8 @@
 #   CIS_CACHE_DIR               download cache (default ~/.cache/cis-worker); the root file system is kept in
 #                               its systemd-container/ folder, named by a hash of what goes into it
 #   CIS_CONTAINER_BOOT_TIMEOUT  seconds to wait for the boot to finish (default 120)
+#   CIS_CONTAINER_OWNER_PID     boot: power the container off when this process is gone (a test JVM that dies
+#                               before its clean-up must not leave a worker running)
 set -euo pipefail
 
 readonly SUITE=bookworm
@@ -212,6 +214,12 @@ cmd_boot() {
       cannot_run "the container did not finish booting within $BOOT_TIMEOUT s (state: ${state:-none}; console above)"
       ;;
   esac
+  if [[ -n ${CIS_CONTAINER_OWNER_PID:-} ]]; then
+    local owner=$CIS_CONTAINER_OWNER_PID
+    setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 5; done
+                    kill -0 "$2" 2>/dev/null && exec "$0" stop "$3"' "$0" "$owner" "$pid" "$run_dir" \
+      </dev/null >>"$run_dir/watchdog.log" 2>&1 &
+  fi
   log "booted $name (nspawn PID $pid, PID 1 = host PID $leader, root: $(cat "$run_dir/root.kind") in $root)"
 }
 

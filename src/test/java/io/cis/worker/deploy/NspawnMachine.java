@@ -6,17 +6,20 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A Debian 12 machine with a real systemd as PID 1, booted by scripts/systemd-container.sh (systemd-nspawn) on the
  * host's network. Commands run inside as root, like an operator's shell on the instance.
  */
-final class NspawnMachine implements AutoCloseable {
+final class NspawnMachine {
 
     static final Path SCRIPT = Path.of("scripts/systemd-container.sh");
     /** The script's "cannot run here" status: not root, no debootstrap or packages, no boot. */
@@ -45,7 +48,7 @@ final class NspawnMachine implements AutoCloseable {
     static void build() throws CannotRun {
         Result build = script(Duration.ofMinutes(30), null, "build");
         if (!build.ok()) {
-            throw failure("build", build);
+            throw cannotRunOrFail("build", build);
         }
     }
 
@@ -55,12 +58,12 @@ final class NspawnMachine implements AutoCloseable {
         args.addAll(List.of(nspawnOptions));
         Result boot = script(Duration.ofMinutes(5), null, args.toArray(String[]::new));
         if (!boot.ok()) {
-            throw failure("boot", boot);
+            throw cannotRunOrFail("boot", boot);
         }
         return new NspawnMachine(runDir);
     }
 
-    private static CannotRun failure(String step, Result result) {
+    private static CannotRun cannotRunOrFail(String step, Result result) {
         if (result.exit() == EXIT_CANNOT_RUN) {
             return new CannotRun(result.output().strip());
         }
@@ -97,10 +100,19 @@ final class NspawnMachine implements AutoCloseable {
         return exec(Duration.ofSeconds(30), "test", "-e", path).ok();
     }
 
-    /** Powers the machine off and removes its copy of the root file system. */
-    @Override
-    public void close() {
+    /** Powers the machine off, removes its copy of the root file system and keeps its console log in {@code logDir}. */
+    void close(Path logDir) throws IOException {
         script(Duration.ofMinutes(2), null, "stop", runDir.toString());
+        Path console = runDir.resolve("console.log");
+        if (Files.exists(console)) {
+            Files.move(console, Files.createDirectories(logDir).resolve("systemd-nspawn-console.log"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (Stream<Path> files = Files.walk(runDir)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
     }
 
     private static Result script(Duration timeout, String input, String... args) {
@@ -109,7 +121,10 @@ final class NspawnMachine implements AutoCloseable {
         try {
             Path output = Files.createTempFile("nspawn-", ".out");
             try {
-                Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+                ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+                // A machine outlives this JVM only until the script's watchdog notices that it is gone.
+                builder.environment().put("CIS_CONTAINER_OWNER_PID", Long.toString(ProcessHandle.current().pid()));
+                Process process = builder.start();
                 // Written from another thread: a command that does not read its input must not block the test.
                 CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> feed(process, input));
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

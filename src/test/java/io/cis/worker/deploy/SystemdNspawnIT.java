@@ -44,7 +44,6 @@ import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch._types.FieldValue;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -123,21 +122,18 @@ class SystemdNspawnIT {
         if (machine == null) {
             return;
         }
+        Path logDir = Files.createDirectories(Path.of("target/it-logs"));
         try {
-            Path log = Files.createDirectories(Path.of("target/it-logs")).resolve("systemd-nspawn-journal.log");
-            Files.writeString(log, machine.exec(Duration.ofMinutes(1), "journalctl", "--no-pager", "-o", "short-iso").output());
+            Files.writeString(logDir.resolve("systemd-nspawn-journal.log"),
+                    machine.exec(Duration.ofMinutes(1), "journalctl", "--no-pager", "-o", "short-iso").output());
         } finally {
-            machine.close();
+            machine.close(logDir);
         }
         try {
             openSearch.indices().delete(d -> d.index(index).ignoreUnavailable(true));
         } finally {
             queues.delete();
-            for (int from = 0; from < keys.size(); from += 1000) {
-                List<ObjectIdentifier> chunk = keys.subList(from, Math.min(keys.size(), from + 1000)).stream()
-                        .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-                s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(chunk).quiet(true)));
-            }
+            LocalStack.deleteObjects(s3, bucket, keys);
             sqs.close();
             s3.close();
             openSearch._transport().close();
