@@ -91,7 +91,7 @@ class SystemdNspawnIT {
         long started = System.nanoTime();
         try {
             NspawnMachine.build();
-            log("root file system ready after %d s", seconds(started));
+            log("root file system ready after %.1f s", seconds(started));
             Path runDir = Files.createTempDirectory("cis-nspawn-");
             machine = NspawnMachine.boot(runDir, "--bind-ro=" + Path.of("").toAbsolutePath() + ":" + CHECKOUT);
         } catch (NspawnMachine.CannotRun e) {
@@ -100,7 +100,7 @@ class SystemdNspawnIT {
             log("%s", cannotRun);
             return;
         }
-        log("machine booted after %d s", seconds(started));
+        log("machine booted after %.1f s", seconds(started));
         sqs = LocalStack.sqs();
         s3 = LocalStack.s3();
         openSearch = LocalStack.openSearchClient();
@@ -193,7 +193,7 @@ class SystemdNspawnIT {
         long started = System.nanoTime();
         machine.run("systemctl", "enable", "--now", UNIT);
         awaitReady("after `systemctl enable --now`");
-        log("active and ready %d s after `systemctl enable --now`", seconds(started));
+        log("active and ready %.1f s after `systemctl enable --now`", seconds(started));
         assertEquals("active", machine.property(UNIT, "ActiveState"));
         String pid = machine.property(UNIT, "MainPID");
         String status = machine.run("cat", "/proc/" + pid + "/status");
@@ -235,7 +235,7 @@ class SystemdNspawnIT {
         sleep(3000);
         long restarted = System.nanoTime();
         machine.run("systemctl", "restart", UNIT);
-        long restartSeconds = seconds(restarted);
+        double restartSeconds = seconds(restarted);
         awaitReady("after `systemctl restart`");
         sender.join();
         long expected = before + backlog.size() + trickle.size();
@@ -244,7 +244,7 @@ class SystemdNspawnIT {
                 + VISIBILITY_SECONDS + " s)", SETTLE, () -> embedded() >= expected);
         awaitCondition("the queue empty", Duration.ofSeconds(30), () -> queues.count(queues.queueUrl()) == 0);
         assertEquals("0", machine.property(UNIT, "NRestarts"), "no crash and restart by systemd");
-        log("restart under load: `systemctl restart` took %d s; all %d messages indexed %d s after the last was sent; %d redelivered",
+        log("restart under load: `systemctl restart` took %.1f s; all %d messages indexed %.1f s after the last was sent; %d redelivered",
                 restartSeconds, backlog.size() + trickle.size(), seconds(sentAll), countJournalLines("message redelivered"));
     }
 
@@ -260,7 +260,7 @@ class SystemdNspawnIT {
         awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> embedded() >= before + 10);
         long stopping = System.nanoTime();
         machine.run("systemctl", "stop", UNIT);
-        long stopSeconds = seconds(stopping);
+        double stopSeconds = seconds(stopping);
         notifyCreated(probe);
         assertEquals("success", machine.property(UNIT, "Result"), "a clean stop within TimeoutStopSec, no SIGKILL");
         assertEquals("0", machine.property(UNIT, "ExecMainStatus"));
@@ -276,7 +276,7 @@ class SystemdNspawnIT {
                 + ") or back in the queue (" + left + ") of " + (backlog.size() + probe.size()));
         JsonNode stopped = journalJson().stream().filter(l -> "stopped".equals(l.path("message").asText()))
                 .reduce((first, last) -> last).orElse(null);
-        log("`systemctl stop` during a backlog took %d s: %d of %d indexed, %d back in the queue; the worker logged %s",
+        log("`systemctl stop` during a backlog took %.1f s: %d of %d indexed, %d back in the queue; the worker logged %s",
                 stopSeconds, done, backlog.size(), left, stopped);
     }
 
@@ -434,8 +434,8 @@ class SystemdNspawnIT {
         }
     }
 
-    private static long seconds(long sinceNanos) {
-        return Duration.ofNanos(System.nanoTime() - sinceNanos).toSeconds();
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
     }
 
     private static void log(String format, Object... args) {
