@@ -22,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -260,11 +259,7 @@ final class FaultKit implements AutoCloseable {
             // OpenSearch may be the thing a failed scenario left stopped
         }
         queues.delete();
-        for (int from = 0; from < keys.size(); from += 1000) {
-            List<ObjectIdentifier> chunk = keys.subList(from, Math.min(keys.size(), from + 1000)).stream()
-                    .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
-            s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(chunk).quiet(true)));
-        }
+        LocalStack.deleteObjects(s3, bucket, keys);
         sqs.close();
         s3.close();
     }

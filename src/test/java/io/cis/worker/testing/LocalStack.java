@@ -1,8 +1,10 @@
 package io.cis.worker.testing;
 
 import java.net.URI;
+import java.util.List;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
@@ -44,5 +46,14 @@ public final class LocalStack {
 
     public static URI openSearch() {
         return URI.create(require("OPENSEARCH_ENDPOINT"));
+    }
+
+    /** Deletes a test's objects, 1,000 per request (S3's limit). */
+    public static void deleteObjects(S3Client s3, String bucket, List<String> keys) {
+        for (int from = 0; from < keys.size(); from += 1000) {
+            List<ObjectIdentifier> chunk = keys.subList(from, Math.min(keys.size(), from + 1000)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+            s3.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(chunk).quiet(true)));
+        }
     }
 }

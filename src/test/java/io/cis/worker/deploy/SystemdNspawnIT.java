@@ -1,0 +1,444 @@
+package io.cis.worker.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cis.worker.embed.VectorMath;
+import io.cis.worker.event.S3ObjectRef;
+import io.cis.worker.source.S3NotificationPublisher;
+import io.cis.worker.testing.ClipReference;
+import io.cis.worker.testing.Documents;
+import io.cis.worker.testing.LocalStack;
+import io.cis.worker.testing.TestQueues;
+import io.cis.worker.testing.WorkerProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.opensearch._types.FieldValue;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+/**
+ * The README's "Install on EC2" steps on a Debian 12 machine with a real systemd (scripts/systemd-container.sh:
+ * systemd-nspawn, on the host's network, so the worker inside reaches the local stack): install.sh with the test
+ * model, the env file, `systemctl enable --now` -> active and /health/ready, notifications indexed with the right
+ * vectors, `systemctl restart` under load strands nothing, `systemctl stop` drains with Result=success, the journal
+ * holds the JSON lines, and `install.sh --uninstall [--purge]` removes what it promises. The worker runs under the
+ * unit exactly as committed, so this proves its sandbox (seccomp filter, ProtectSystem, PrivateDevices, ...) lets
+ * the JVM and libtorch work. Skipped, with the reason, where no such machine can be booted (not root, no Debian
+ * packages).
+ */
+class SystemdNspawnIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String UNIT = "cis-worker";
+    /** The checkout, read-only inside the machine: the operator's "copy of this checkout with the jar built". */
+    private static final String CHECKOUT = "/srv/cis-worker";
+    private static final String INSTALL = CHECKOUT + "/scripts/install.sh";
+    /**
+     * Long, so a message that a stop strands (received by a long poll nobody reads any more) cannot come back within
+     * the test's deadlines: it shows up as missing instead of as slow.
+     */
+    private static final int VISIBILITY_SECONDS = 600;
+    private static final Duration SETTLE = Duration.ofSeconds(240);
+
+    private static NspawnMachine machine;
+    /** Why no machine could be booted here, or null. */
+    private static String cannotRun;
+    private static SqsClient sqs;
+    private static S3Client s3;
+    private static OpenSearchClient openSearch;
+    private static TestQueues queues;
+    private static String bucket;
+    private static String index;
+    private static String prefix;
+    private static int metricsPort;
+    private static final List<String> keys = new ArrayList<>();
+    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    static void bootMachine() throws Exception {
+        assertTrue(Files.isRegularFile(WorkerProcess.JAR), WorkerProcess.JAR + " is missing: integration tests run after `mvn package`");
+        long started = System.nanoTime();
+        try {
+            NspawnMachine.build();
+            log("root file system ready after %.1f s", seconds(started));
+            Path runDir = Files.createTempDirectory("cis-nspawn-");
+            machine = NspawnMachine.boot(runDir, "--bind-ro=" + Path.of("").toAbsolutePath() + ":" + CHECKOUT);
+        } catch (NspawnMachine.CannotRun e) {
+            // Reported as a skipped test (an aborted @BeforeAll would count as no test at all).
+            cannotRun = "the unit is not tested under a real systemd here: " + e.getMessage();
+            log("%s", cannotRun);
+            return;
+        }
+        log("machine booted after %.1f s", seconds(started));
+        sqs = LocalStack.sqs();
+        s3 = LocalStack.s3();
+        openSearch = LocalStack.openSearchClient();
+        bucket = LocalStack.require("S3_BUCKET");
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        queues = TestQueues.create(sqs, "nspawn", 5, VISIBILITY_SECONDS);
+        index = "cis-nspawn-" + run;
+        prefix = "nspawn-" + run + "/";
+        metricsPort = freePort();
+    }
+
+    @BeforeEach
+    void skipWithoutAMachine() {
+        Assumptions.assumeTrue(cannotRun == null, cannotRun);
+    }
+
+    @AfterAll
+    static void cleanUp() throws IOException {
+        if (machine == null) {
+            return;
+        }
+        Path logDir = Files.createDirectories(Path.of("target/it-logs"));
+        try {
+            Files.writeString(logDir.resolve("systemd-nspawn-journal.log"),
+                    machine.exec(Duration.ofMinutes(1), "journalctl", "--no-pager", "-o", "short-iso").output());
+        } finally {
+            machine.close(logDir);
+        }
+        try {
+            openSearch.indices().delete(d -> d.index(index).ignoreUnavailable(true));
+        } finally {
+            queues.delete();
+            LocalStack.deleteObjects(s3, bucket, keys);
+            sqs.close();
+            s3.close();
+            openSearch._transport().close();
+        }
+    }
+
+    @Test
+    void theReadmeInstallStepsWorkUnderARealSystemd() throws Exception {
+        String modelSha256 = install();
+        configure(modelSha256);
+        startAndAwaitReady();
+        List<ClipReference.Image> photos = smallPhotos();
+        indexesNotificationsWithTheReferenceVectors(photos);
+        restartUnderLoadStrandsNothing(photos);
+        stopDrainsWithSuccess(photos);
+        journalHoldsTheJsonLines();
+        uninstallRemovesWhatItPromises();
+    }
+
+    /** README step 4: install.sh with the model; it finds the machine's JRE 17 and creates the user. */
+    private String install() {
+        String output = machine.run(INSTALL, "--model", CHECKOUT + "/" + ClipReference.MODEL);
+        assertTrue(output.contains("java 17 found"), output);
+        assertTrue(machine.exists(InstallLayout.UNIT) && machine.exists(InstallLayout.JAR) && machine.exists(InstallLayout.MODEL), output);
+        machine.run("getent", "passwd", UNIT);
+        Matcher sha = Pattern.compile("MODEL_SHA256=([0-9a-f]{64})").matcher(output);
+        assertTrue(sha.find(), "install.sh prints the model's SHA-256:\n" + output);
+        return sha.group(1);
+    }
+
+    /** README step 5: the operator's env file, here pointing at the local stack with its static test credentials. */
+    private void configure(String modelSha256) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String variable : List.of("AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_SQS",
+                "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_DYNAMODB", "EMBEDDING_CACHE_TABLE", "OPENSEARCH_ENDPOINT")) {
+            settings.put(variable, LocalStack.require(variable));
+        }
+        settings.put("S3_FORCE_PATH_STYLE", "true");
+        settings.put("OPENSEARCH_AUTH", "none");
+        settings.put("OPENSEARCH_KNN_ENGINE", "lucene");
+        settings.put("SQS_QUEUE_URL", queues.queueUrl());
+        settings.put("SQS_DLQ_URL", queues.dlqUrl());
+        settings.put("SQS_VISIBILITY_TIMEOUT_SECONDS", Integer.toString(VISIBILITY_SECONDS));
+        settings.put("OPENSEARCH_INDEX", index);
+        settings.put("MODEL_NAME", ClipReference.modelName());
+        settings.put("MODEL_SHA256", modelSha256);
+        settings.put("METRICS_PORT", Integer.toString(metricsPort));
+        StringBuilder file = new StringBuilder();
+        settings.forEach((key, value) -> file.append(key).append('=').append(value).append('\n'));
+        NspawnMachine.Result write = machine.execWithInput(Duration.ofSeconds(30), file.toString(),
+                "sh", "-c", "cat > " + InstallLayout.ENV_FILE);
+        assertTrue(write.ok(), write.output());
+    }
+
+    /** README step 6: enable --now -> active (running) as the service user, inside its seccomp filter, and ready. */
+    private void startAndAwaitReady() throws Exception {
+        long started = System.nanoTime();
+        machine.run("systemctl", "enable", "--now", UNIT);
+        awaitReady("after `systemctl enable --now`");
+        log("active and ready %.1f s after `systemctl enable --now`", seconds(started));
+        assertEquals("active", machine.property(UNIT, "ActiveState"));
+        String pid = machine.property(UNIT, "MainPID");
+        String status = machine.run("cat", "/proc/" + pid + "/status");
+        assertTrue(status.contains("\nSeccomp:\t2\n"), "the unit's SystemCallFilter is in force:\n" + status);
+        assertTrue(status.contains("\nNoNewPrivs:\t1\n"), status);
+        assertEquals("cis-worker", machine.run("stat", "-c", "%U", "/proc/" + pid).strip(), "runs as the service user");
+    }
+
+    /** S3 notifications for the test photos: each document gets its photo's reference vector (libtorch ran). */
+    private void indexesNotificationsWithTheReferenceVectors(List<ClipReference.Image> photos) throws Exception {
+        List<String> sent = uploadAndNotify("first", photos, photos.size());
+        for (int i = 0; i < sent.size(); i++) {
+            ClipReference.Image photo = photos.get(i);
+            JsonNode doc = Documents.await(openSearch, index, sent.get(i), Documents::embedded, Duration.ofMinutes(2));
+            float[] vector = ClipReference.floats(doc.path("image_embedding"));
+            assertEquals(512, vector.length);
+            double cosine = VectorMath.cosine(vector, photo.embedding());
+            assertTrue(cosine > 0.999, sent.get(i) + ": cosine " + cosine + " to the reference of " + photo.file());
+        }
+    }
+
+    /**
+     * `systemctl restart` while a backlog is being worked and new notifications keep arriving (before, during and
+     * after the stop): every document is embedded well within the visibility timeout, and the queue ends empty.
+     */
+    private void restartUnderLoadStrandsNothing(List<ClipReference.Image> photos) throws Exception {
+        long before = embedded();
+        List<String> backlog = uploadAndNotify("restart-backlog", photos, 200);
+        List<String> trickle = upload("restart-trickle", photos, 160);
+        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> embedded() >= before + 20);
+        // 4 notifications a second for 40 s: they reach the queue while the old process drains and exits, and while
+        // the new one starts.
+        CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+            for (String key : trickle) {
+                notifyCreated(List.of(key));
+                sleep(250);
+            }
+        });
+        sleep(3000);
+        long restarted = System.nanoTime();
+        machine.run("systemctl", "restart", UNIT);
+        double restartSeconds = seconds(restarted);
+        awaitReady("after `systemctl restart`");
+        sender.join();
+        long expected = before + backlog.size() + trickle.size();
+        long sentAll = System.nanoTime();
+        awaitCondition(expected + " documents embedded (a message stranded by the restart would stay invisible for "
+                + VISIBILITY_SECONDS + " s)", SETTLE, () -> embedded() >= expected);
+        awaitCondition("the queue empty", Duration.ofSeconds(30), () -> queues.count(queues.queueUrl()) == 0);
+        assertEquals("0", machine.property(UNIT, "NRestarts"), "no crash and restart by systemd");
+        log("restart under load: `systemctl restart` took %.1f s; all %d messages indexed %.1f s after the last was sent; %d redelivered",
+                restartSeconds, backlog.size() + trickle.size(), seconds(sentAll), countJournalLines("message redelivered"));
+    }
+
+    /**
+     * `systemctl stop` in the middle of a backlog: a clean exit, what was not finished is back in the queue at once,
+     * and a notification sent the moment the worker is gone stays visible (no receive of the stopped process is
+     * still open at the server to take it).
+     */
+    private void stopDrainsWithSuccess(List<ClipReference.Image> photos) throws Exception {
+        long before = embedded();
+        List<String> backlog = uploadAndNotify("stop-backlog", photos, 200);
+        List<String> probe = upload("stop-probe", photos, 1);
+        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> embedded() >= before + 10);
+        long stopping = System.nanoTime();
+        machine.run("systemctl", "stop", UNIT);
+        double stopSeconds = seconds(stopping);
+        notifyCreated(probe);
+        assertEquals("success", machine.property(UNIT, "Result"), "a clean stop within TimeoutStopSec, no SIGKILL");
+        assertEquals("0", machine.property(UNIT, "ExecMainStatus"));
+        assertEquals("inactive", machine.property(UNIT, "ActiveState"));
+        sleep(2000);
+        Map<QueueAttributeName, String> queue = queueAttributes();
+        assertEquals("0", queue.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
+                "nothing in flight 2 s after the worker stopped (the backlog handed back, the notification sent after "
+                        + "the exit not taken by a receive of the stopped process): " + queue);
+        long left = Long.parseLong(queue.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+        long done = embedded() - before;
+        assertTrue(done + left >= backlog.size() + probe.size(), "every message either indexed (" + done
+                + ") or back in the queue (" + left + ") of " + (backlog.size() + probe.size()));
+        JsonNode stopped = journalJson().stream().filter(l -> "stopped".equals(l.path("message").asText()))
+                .reduce((first, last) -> last).orElse(null);
+        log("`systemctl stop` during a backlog took %.1f s: %d of %d indexed, %d back in the queue; the worker logged %s",
+                stopSeconds, done, backlog.size(), left, stopped);
+    }
+
+    /** `journalctl -u cis-worker` holds the worker's JSON lines: start-up, and one outcome line per object. */
+    private void journalHoldsTheJsonLines() throws IOException {
+        List<JsonNode> lines = journalJson();
+        List<JsonNode> running = lines.stream().filter(l -> "worker running".equals(l.path("message").asText())).toList();
+        assertEquals(2, running.size(), "one `worker running` per start (enable --now, restart)");
+        for (String field : List.of("@timestamp", "level", "logger_name", "queue_url", "index")) {
+            assertTrue(running.get(0).hasNonNull(field), field + " in " + running.get(0));
+        }
+        JsonNode outcome = lines.stream().filter(l -> "io.cis.worker.outcome".equals(l.path("logger_name").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no outcome line in the journal"));
+        assertEquals("indexed", outcome.path("outcome").asText(), outcome.toString());
+        assertTrue(outcome.path("s3_url").asText().startsWith("s3://" + bucket + "/" + prefix), outcome.toString());
+        assertNotNull(outcome.get("document_id"), outcome.toString());
+    }
+
+    /** --uninstall removes the unit and the jar and keeps config, model and user; --purge removes those too. */
+    private void uninstallRemovesWhatItPromises() {
+        machine.run(INSTALL, "--uninstall");
+        assertFalse(machine.exists(InstallLayout.UNIT));
+        assertFalse(machine.exists("/opt/cis-worker"));
+        assertEquals("not-found", machine.property(UNIT, "LoadState"), "systemd forgot the unit");
+        assertTrue(machine.exists(InstallLayout.ENV_FILE) && machine.exists(InstallLayout.MODEL));
+        machine.run("getent", "passwd", UNIT);
+
+        machine.run(INSTALL, "--uninstall", "--purge");
+        assertFalse(machine.exists("/etc/cis-worker"));
+        assertFalse(machine.exists(InstallLayout.STATE_DIR));
+        assertFalse(machine.exec(Duration.ofSeconds(30), "getent", "passwd", UNIT).ok(), "the user is removed");
+    }
+
+    // --- helpers ---
+
+    /** Decodable test photos of at most 60 KB (the local S3 keeps objects in a small heap). */
+    private static List<ClipReference.Image> smallPhotos() throws IOException {
+        List<ClipReference.Image> photos = new ArrayList<>();
+        for (ClipReference.Image image : ClipReference.images()) {
+            if (image.decodable() && Files.size(image.path()) <= 60_000) {
+                photos.add(image);
+            }
+        }
+        assertTrue(photos.size() >= 4, "test photos in " + ClipReference.SHARED_IMAGES);
+        return photos;
+    }
+
+    /** Uploads {@code count} objects cycling through the photos, under this run's prefix. */
+    private static List<String> upload(String folder, List<ClipReference.Image> photos, int count) throws IOException {
+        List<String> uploaded = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ClipReference.Image photo = photos.get(i % photos.size());
+            String name = photo.file().substring(photo.file().lastIndexOf('/') + 1);
+            String key = String.format(Locale.ROOT, "%s%s/%04d-%s", prefix, folder, i, name);
+            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(Files.readAllBytes(photo.path())));
+            keys.add(key);
+            uploaded.add(key);
+        }
+        return uploaded;
+    }
+
+    private static List<String> uploadAndNotify(String folder, List<ClipReference.Image> photos, int count) throws IOException {
+        List<String> uploaded = upload(folder, photos, count);
+        notifyCreated(uploaded);
+        return uploaded;
+    }
+
+    private static void notifyCreated(List<String> objectKeys) {
+        List<S3ObjectRef> objects = objectKeys.stream().map(k -> S3ObjectRef.of(bucket, k)).toList();
+        assertEquals(objects.size(), new S3NotificationPublisher(sqs, queues.queueUrl()).publish(objects));
+    }
+
+    private static long embedded() {
+        try {
+            openSearch.indices().refresh(r -> r.index(index));
+            return openSearch.count(c -> c.index(index)
+                    .query(q -> q.term(t -> t.field("has_image_embedding").value(FieldValue.of(true))))).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<QueueAttributeName, String> queueAttributes() {
+        return sqs.getQueueAttributes(b -> b.queueUrl(queues.queueUrl()).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
+    }
+
+    /** Polls /health/ready from the host (the machine shares its network) until 200; fails if the unit fails. */
+    private static void awaitReady(String when) throws InterruptedException {
+        URI ready = URI.create("http://127.0.0.1:" + metricsPort + "/health/ready");
+        awaitCondition("/health/ready " + when, Duration.ofMinutes(2), () -> {
+            String state = machine.property(UNIT, "ActiveState");
+            if (state.equals("failed")) {
+                throw new AssertionError(UNIT + " failed " + when + ":\n" + machine.run("journalctl", "-u", UNIT, "--no-pager", "-n", "40"));
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
+    private static List<JsonNode> journalJson() throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : machine.run("journalctl", "-u", UNIT, "-o", "cat", "--no-pager").split("\n")) {
+            if (line.startsWith("{")) {
+                lines.add(JSON.readTree(line));
+            }
+        }
+        return lines;
+    }
+
+    private static long countJournalLines(String message) throws IOException {
+        return journalJson().stream().filter(l -> message.equals(l.path("message").asText())).count();
+    }
+
+    private static void awaitCondition(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; " + progress());
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    /** The queue's and the index's state, for a failure message. */
+    private static String progress() {
+        try {
+            return "queue: " + queueAttributes() + ", documents embedded: " + embedded()
+                    + " (the machine's journal goes to target/it-logs/systemd-nspawn-journal.log)";
+        } catch (RuntimeException e) {
+            return "queue and index state unknown: " + e;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    private static void log(String format, Object... args) {
+        System.out.println("SystemdNspawnIT: " + String.format(Locale.ROOT, format, args));
+    }
+}
