@@ -43,9 +43,9 @@ final class BenchReport {
     }
 
     static String phaseLine(PhaseResult p) {
-        return String.format(Locale.ROOT, "%s: %.1f images/s, %d/%d indexed (%d cache hits) in %.1f s; enqueue->indexed "
-                        + "p50 %d ms, p95 %d ms, max %d ms", p.name(), p.imagesPerSecond(), p.indexed(), p.offered(),
-                p.cacheHits(), p.seconds(), p.latencyPercentile(50), p.latencyPercentile(95), p.latencyPercentile(100));
+        return String.format(Locale.ROOT, "%s: %.1f images/s, %d/%d indexed (%d cache hits, %d without download) in %.1f s; "
+                        + "enqueue->indexed p50 %d ms, p95 %d ms, max %d ms", p.name(), p.imagesPerSecond(), p.indexed(),
+                p.offered(), p.cacheHits(), p.hitsWithoutDownload(), p.seconds(), p.latencyPercentile(50), p.latencyPercentile(95), p.latencyPercentile(100));
     }
 
     static void print(BenchRun.RunReport r, PrintStream out) {
@@ -252,6 +252,7 @@ final class BenchReport {
             phase.put("indexed", p.indexed());
             phase.put("offered", p.offered());
             phase.put("cache_hits", p.cacheHits());
+            phase.put("cache_hits_without_download", p.hitsWithoutDownload());
             phase.put("seconds", p.seconds());
             phase.put("p50_ms", p.latencyPercentile(50));
             phase.put("p95_ms", p.latencyPercentile(95));
