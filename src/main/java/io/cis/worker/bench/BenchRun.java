@@ -107,6 +107,7 @@ public final class BenchRun {
             try (Application app = Application.start(config, Application.Mode.DAEMON, Clock.systemUTC())) {
                 report.modelLoadSeconds = (System.nanoTime() - startedAt) / 1e9;
                 report.rssAfterStartBytes = StageCpu.residentMemory()[1];
+                report.modelFile = app.model().file();
                 if (options.phases().contains("ceiling")) {
                     ceiling(app, set, config, report);
                     out.println(BenchReport.ceilingLine(report.ceiling, report.ceilingCpuSecondsPerImage));
@@ -300,6 +301,8 @@ public final class BenchRun {
         double ceilingCpuSecondsPerImage;
         double modelLoadSeconds;
         long rssAfterStartBytes;
+        /** The model file the worker loaded (MODEL_PRECISION=auto may pick the bf16 export beside MODEL_PATH). */
+        Path modelFile;
         long peakRssBytes;
         long finalRssBytes;
 
@@ -307,6 +310,10 @@ public final class BenchRun {
             this.set = set;
             this.config = config;
             this.settings = settings;
+        }
+
+        Path modelFile() {
+            return modelFile != null ? modelFile : config.model().modelPath();
         }
 
         PhaseResult phase(String name) {
