@@ -88,8 +88,9 @@ public final class Settings {
     public static final SettingSpec WORK_QUEUE_CAPACITY = SettingSpec.of("WORK_QUEUE_CAPACITY", "32",
             "Preprocessed images waiting for inference; bounds memory (600 KB each).");
     public static final SettingSpec MODEL_PRECISION = SettingSpec.of("MODEL_PRECISION", "auto",
-            "auto, fp32 or bf16. auto: bf16 when the CPU has AMX (amx_bf16 in /proc/cpuinfo, e.g. EC2 c7i/m7i/r7i), "
-                    + "where it is about 4x faster, otherwise fp32; logged at start-up with the reason. bf16 loads the "
+            "auto, fp32 or bf16. auto: bf16 when the CPU runs it natively (amx_bf16 or avx512_bf16 in /proc/cpuinfo, "
+                    + "e.g. EC2 c7i/m7i/r7i, c7a/m7a), where inference is 3-4x faster, otherwise fp32; logged at start-up "
+                    + "with the reason. bf16 loads the "
                     + "bf16 export beside MODEL_PATH (model-bf16.pt, written by the export scripts next to model.pt) "
                     + "or MODEL_PATH itself if that is a bf16 export. Checked against the dtype in the export's json.");
     public static final SettingSpec DEVICE = SettingSpec.of("DEVICE", "auto",

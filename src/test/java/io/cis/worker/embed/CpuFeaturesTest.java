@@ -25,6 +25,13 @@ class CpuFeaturesTest {
     }
 
     @Test
+    void amxAndAvx512Bf16RunBf16Natively() {
+        assertEquals(java.util.List.of("amx_bf16", "avx512_bf16"), CpuFeatures.nativeBf16(Set.of("avx512_bf16", "amx_bf16")));
+        assertEquals(java.util.List.of("avx512_bf16"), CpuFeatures.nativeBf16(Set.of("avx512f", "avx512_bf16")));
+        assertEquals(java.util.List.of(), CpuFeatures.nativeBf16(Set.of("avx2", "avx512f", "avx512_vnni")));
+    }
+
+    @Test
     void avx512Bf16IsNotAmx() {
         assertFalse(CpuFeatures.flags("flags\t: avx512f avx512_bf16\n").contains(CpuFeatures.AMX_BF16));
         assertEquals(Set.of(), CpuFeatures.flags("processor : 0\n"));
