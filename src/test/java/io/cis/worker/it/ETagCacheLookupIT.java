@@ -17,7 +17,6 @@ import io.cis.worker.testing.LocalStack;
 import io.cis.worker.testing.Metrics;
 import io.cis.worker.testing.TestQueues;
 import io.cis.worker.testing.WorkerProcess;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -52,11 +51,10 @@ class ETagCacheLookupIT {
             TestQueues queues = TestQueues.create(sqs, "it-etag", 3, 30);
             String table = LocalStack.require("EMBEDDING_CACHE_TABLE");
 
-            ClipReference.Image chelsea = reference("chelsea.png");
-            ClipReference.Image coffee = reference("coffee.png");
-            // A marker after IEND makes the bytes, hence the MD5, unique to this run; the pixels stay the same.
-            byte[] chelseaBytes = concat(Files.readAllBytes(chelsea.path()), run.getBytes());
-            byte[] coffeeBytes = concat(Files.readAllBytes(coffee.path()), run.getBytes());
+            ClipReference.Image chelsea = ClipReference.image("chelsea.png");
+            ClipReference.Image coffee = ClipReference.image("coffee.png");
+            byte[] chelseaBytes = ClipReference.bytesWithMarker(chelsea, run); // an MD5 unique to this run
+            byte[] coffeeBytes = ClipReference.bytesWithMarker(coffee, run);
             String chelseaMd5 = ImageHashes.md5Hex(chelseaBytes);
 
             String original = "it-" + run + "/original.png";
@@ -119,10 +117,6 @@ class ETagCacheLookupIT {
         }
     }
 
-    private static ClipReference.Image reference(String file) {
-        return ClipReference.images().stream().filter(i -> i.file().equals(file)).findFirst().orElseThrow();
-    }
-
     private static HeadObjectResponse head(S3Client s3, String key) {
         return s3.headObject(b -> b.bucket(BUCKET).key(key));
     }
@@ -161,12 +155,5 @@ class ETagCacheLookupIT {
         assertEquals("indexed", line.path("outcome").asText(), line.toString());
         assertEquals(cacheHit, line.path("cache_hit").asBoolean(), line.toString());
         assertEquals(downloaded, line.path("downloaded").asBoolean(), line.toString());
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length];
-        System.arraycopy(a, 0, out, 0, a.length);
-        System.arraycopy(b, 0, out, 0 + a.length, b.length);
-        return out;
     }
 }
