@@ -3,7 +3,7 @@
 # cache-cold pass over the first N images of the benchmark set, then one line per combination. This is how the
 # thread and batch defaults were chosen (README, benchmark section).
 #
-#   scripts/bench-matrix.sh [--limit N] [--precision fp32|bf16] "SETTING=VALUE ..." ["SETTING=VALUE ..." ...]
+#   scripts/bench-matrix.sh [--limit N] [--precision auto|fp32|bf16] "SETTING=VALUE ..." ["SETTING=VALUE ..." ...]
 #
 # e.g. scripts/bench-matrix.sh --limit 300 "TORCH_NUM_THREADS=2 DECODE_THREADS=2" "INFERENCE_THREADS=2 TORCH_NUM_THREADS=1"
 # Settings not named keep their defaults (or whatever the environment sets). Needs jq.
@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 LIMIT=300
-PRECISION=fp32
+PRECISION=auto
 while [ $# -gt 0 ]; do
   case $1 in
     --limit) LIMIT=$2; shift 2 ;;

@@ -16,7 +16,9 @@
 #   --paced-count N    images in the light-load set (default 200; 0 skips that pass)
 #   --paced-rate R     images/s offered in the light-load pass (default 10)
 #   --phases LIST      any of ceiling,paced,cold,warm (default: all)
-#   --precision P      fp32 (default) or bf16 (the bf16 export of the same weights; MODEL_PRECISION=bf16)
+#   --precision P      MODEL_PRECISION: auto (default: bf16 on a CPU with AMX, else fp32), fp32, or bf16. The model
+#                      is exported once with model.pt in fp32 and model-bf16.pt beside it (what auto and bf16 load);
+#                      bf16 on a CPU without AMX is allowed but slow
 #   --no-readme        do not touch README.md
 #   --build            rebuild target/cis-worker.jar first (it is built anyway when missing)
 # Worker settings (BATCH_MAX_SIZE, TORCH_NUM_THREADS, DECODE_THREADS, ...) come from the environment, as for the
@@ -29,7 +31,7 @@ COUNT=500
 PACED_COUNT=200
 PACED_RATE=10
 PHASES=ceiling,paced,cold,warm
-PRECISION=fp32
+PRECISION=auto
 README_ARGS=(--readme README.md)
 BUILD=false
 EXTRA=()
@@ -48,9 +50,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 case $PRECISION in
-  fp32) DTYPE=float32; EXPORT_FLAGS=() ;;
-  bf16) DTYPE=bfloat16; EXPORT_FLAGS=(--bf16) ;;
-  *) echo "bench.sh: --precision must be fp32 or bf16" >&2; exit 2 ;;
+  auto | fp32 | bf16) ;;
+  *) echo "bench.sh: --precision must be auto, fp32 or bf16" >&2; exit 2 ;;
 esac
 
 BENCH_DIR=$(realpath -m "${CIS_BENCH_DIR:-.local/bench}")
@@ -58,16 +59,16 @@ RESULTS_DIR=$BENCH_DIR/results
 mkdir -p "$RESULTS_DIR"
 PYTHON=/usr/bin/python3   # Debian's python3-torch, not a pyenv python on PATH
 
-# A model.json that records the full-size random model in the wanted dtype.
+# The full-size random model as the export script now writes it: model.pt in fp32, model-bf16.pt beside it.
 is_full_size() {
-  [ -f "$1/model.pt" ] && [ -f "$1/model.json" ] \
+  [ -f "$1/model.pt" ] && [ -f "$1/model.json" ] && [ -f "$1/model-bf16.pt" ] && [ -f "$1/model-bf16.json" ] \
     && grep -q '"source": *"random-full-size"' "$1/model.json" \
-    && grep -q "\"dtype\": *\"$DTYPE\"" "$1/model.json"
+    && grep -q '"dtype": *"float32"' "$1/model.json"
 }
 
-MODEL_DIR=$BENCH_DIR/model-full-$PRECISION
+MODEL_DIR=$BENCH_DIR/model-full
 if ! is_full_size "$MODEL_DIR"; then
-  if [ "$PRECISION" = fp32 ] && is_full_size /tmp/clip-full; then
+  if is_full_size /tmp/clip-full; then
     MODEL_DIR=/tmp/clip-full   # made earlier by the fidelity work; same script, same seed
   else
     if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
@@ -81,8 +82,8 @@ if ! is_full_size "$MODEL_DIR"; then
         exit 2
       fi
     fi
-    echo "bench: exporting the full-size random model ($PRECISION) to $MODEL_DIR ..."
-    "$PYTHON" scripts/clip_model.py --full-size-random "${EXPORT_FLAGS[@]}" --out "$MODEL_DIR"
+    echo "bench: exporting the full-size random model (fp32 and bf16) to $MODEL_DIR ..."
+    "$PYTHON" scripts/clip_model.py --full-size-random --out "$MODEL_DIR"
   fi
 fi
 MODEL_NAME_IN_JSON=$(sed -n 's/.*"model_name": *"\([^"]*\)".*/\1/p' "$MODEL_DIR/model.json")

@@ -33,6 +33,7 @@ def image_features(model, pixel_values):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-dir", required=True, help="directory with our model.pt")
+    parser.add_argument("--model-file", default="model.pt", help="file in --model-dir to check (default model.pt)")
     parser.add_argument("--hf-model", required=True, help="HF model directory (config + weights) or hub name")
     parser.add_argument("--images", required=True, help="images directory (walked recursively)")
     parser.add_argument("--min-cosine", type=float, default=DEFAULT_MIN_COSINE,
@@ -47,7 +48,7 @@ def main(argv=None):
 
     processor = CLIPImageProcessor.from_pretrained(args.hf_model)  # the slow (PIL) image processor
     hf_model = CLIPModel.from_pretrained(args.hf_model, torch_dtype=torch.float32).eval()
-    ours = torch.jit.load(os.path.join(args.model_dir, "model.pt")).eval()
+    ours = torch.jit.load(os.path.join(args.model_dir, args.model_file)).eval()
 
     failures, checked = [], 0
     for relative in clip_reference.list_images(args.images):

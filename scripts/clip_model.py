@@ -355,9 +355,11 @@ def time_per_image(model, cfg, batch_size, repeats):
     return (time.perf_counter() - start) / (repeats * batch_size)
 
 
-def export(model, cfg, out_dir, model_name, source, seed, bf16, extra):
+def export(model, cfg, out_dir, model_name, source, seed, bf16, extra, stem="model"):
+    """Writes out_dir/<stem>.pt and its metadata out_dir/<stem>.json (the worker reads the json beside the file)."""
     os.makedirs(out_dir, exist_ok=True)
-    model_path = os.path.join(out_dir, "model.pt")
+    model_path = os.path.join(out_dir, stem + ".pt")
+    extra = dict(extra)
     dtype = "float32"
     fp32_model = model
     if bf16:
@@ -385,7 +387,7 @@ def export(model, cfg, out_dir, model_name, source, seed, bf16, extra):
         "torch_version": torch.__version__,
         **extra,
     }
-    with open(os.path.join(out_dir, "model.json"), "w") as f:
+    with open(os.path.join(out_dir, stem + ".json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
     return traced, meta
@@ -397,9 +399,13 @@ def parse_args(argv):
     source.add_argument("--small", action="store_true", help="small random test model (committed under test resources)")
     source.add_argument("--full-size-random", action="store_true", help="ViT-B/32-sized random model, for benchmarks")
     source.add_argument("--hf-weights", metavar="PATH", help="pytorch_model.bin of a HF CLIP model, or its directory")
-    parser.add_argument("--out", required=True, metavar="DIR", help="writes DIR/model.pt and DIR/model.json")
+    parser.add_argument("--out", required=True, metavar="DIR", help="writes DIR/model.pt and DIR/model.json (and model-bf16.pt/.json)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random init seed (default {DEFAULT_SEED})")
-    parser.add_argument("--bf16", action="store_true", help="bfloat16 weights; input cast to bf16, output float32")
+    parser.add_argument("--bf16", action="store_true",
+                        help="model.pt itself in bfloat16 (input cast to bf16, output float32), and no separate bf16 export")
+    parser.add_argument("--no-bf16-export", action="store_true",
+                        help="do not write model-bf16.pt/model-bf16.json beside model.pt (written by default: the "
+                             "worker's MODEL_PRECISION=auto loads it on CPUs with AMX)")
     parser.add_argument("--model-name", help="name written to model.json (defaults depend on the source)")
     parser.add_argument("--reference", metavar="IMAGES_DIR",
                         help="also write reference.json and tensors/ for every image under IMAGES_DIR")
@@ -431,6 +437,11 @@ def main(argv=None):
     size = os.path.getsize(os.path.join(args.out, "model.pt"))
     print(f"wrote {args.out}/model.pt ({size / 1e6:.2f} MB, sha256 {meta['sha256'][:16]}...) and model.json "
           f"[{name}, {cfg}] in {time.perf_counter() - started:.1f} s")
+    if not args.bf16 and not args.no_bf16_export:
+        # The same weights in bf16 beside the fp32 file: what the worker loads by default on CPUs with AMX.
+        _, bf16_meta = export(model, cfg, args.out, name, source, seed, True, extra, stem="model-bf16")
+        print(f"wrote {args.out}/model-bf16.pt (sha256 {bf16_meta['sha256'][:16]}..., min cosine to fp32 on random "
+              f"input {bf16_meta['bf16_min_cosine_to_fp32_on_random_input']}) and model-bf16.json")
     if args.timing:
         for batch_size, repeats in ((1, 20), (8, 5)):
             print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: batch {batch_size}: "

@@ -1,29 +1,34 @@
 #!/usr/bin/env bash
 # Exports the production image encoder (openai/clip-vit-base-patch32's vision tower + projection) as the
-# TorchScript model.pt + model.json the worker loads from MODEL_PATH.
+# TorchScript model.pt + model.json the worker loads from MODEL_PATH, and beside them the same weights in bf16
+# (model-bf16.pt + model-bf16.json), which the worker's default MODEL_PRECISION=auto loads on CPUs with AMX.
+# scripts/install.sh --model OUT/model.pt installs all four.
 #
 # Run it on a machine with internet access and pip (the project's own machines have neither the model hub
 # nor PyPI). Once per machine:
 #     python3 -m pip install torch pillow numpy huggingface_hub    # add `transformers` for the self-check
 # Then, from the repository root:
 #     scripts/export-production-model.sh --out build/clip-vit-base-patch32
-# and copy the output directory to the worker host (e.g. /var/lib/cis-worker/model). model.json holds the
-# model.pt SHA-256 to configure for the worker's start-up check.
+# and copy the output directory to the worker host (e.g. /var/lib/cis-worker/model). model.json and
+# model-bf16.json hold the SHA-256s to configure (comma-separated MODEL_SHA256) for the worker's start-up check.
 #
 # Options:
-#   --out DIR           where model.pt and model.json go (default: build/clip-vit-base-patch32)
+#   --out DIR           where model.pt, model.json, model-bf16.pt and model-bf16.json go
+#                       (default: build/clip-vit-base-patch32)
 #   --weights PATH      use an already downloaded pytorch_model.bin (or a directory holding it and config.json)
 #                       instead of downloading
 #   --revision REV      model repository revision (branch, tag or commit) to download (default: main)
 #   --download-dir DIR  where downloaded files go (default: build/hf/clip-vit-base-patch32)
-#   --bf16              export the bfloat16 variant (input cast to bf16, output float32)
+#   --bf16              make model.pt itself the bfloat16 variant (input cast to bf16, output float32), with no
+#                       separate bf16 export; the default writes both
 #   --python PY         Python interpreter with torch + pillow (default: $PYTHON or python3)
 #   --images DIR        images for the self-check (default: ../shared/images beside the repository)
 #   --no-check          skip the self-check against transformers
 #
 # The self-check (scripts/check_against_transformers.py) runs when `transformers` is importable: for every
 # sample image, transformers' CLIPImageProcessor + CLIPModel.get_image_features (L2-normalised) must match our
-# preprocessing and our model.pt (cosine >= 0.9999; 0.999 for --bf16). Without transformers it says so and is skipped.
+# preprocessing and our model.pt (cosine >= 0.9999; 0.999 for --bf16) and model-bf16.pt (0.999). Without
+# transformers it says so and is skipped.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -86,8 +91,16 @@ if [[ "$CHECK" == 1 ]]; then
   else
     "$PYTHON_BIN" "$REPO_ROOT/scripts/check_against_transformers.py" \
       --model-dir "$OUT" --hf-model "$HF_MODEL" --images "$IMAGES" --min-cosine "$MIN_COSINE"
+    if [[ -f "$OUT/model-bf16.pt" ]]; then
+      "$PYTHON_BIN" "$REPO_ROOT/scripts/check_against_transformers.py" --model-file model-bf16.pt \
+        --model-dir "$OUT" --hf-model "$HF_MODEL" --images "$IMAGES" --min-cosine 0.999
+    fi
   fi
 fi
 
 echo "exported $OUT/model.pt; model.json:"
 cat "$OUT/model.json"
+if [[ -f "$OUT/model-bf16.pt" ]]; then
+  echo "and the bf16 export $OUT/model-bf16.pt; model-bf16.json:"
+  cat "$OUT/model-bf16.json"
+fi

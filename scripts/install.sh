@@ -21,8 +21,9 @@ usage() {
 Options:
   --jar PATH     the worker jar (default: target/cis-worker.jar of this checkout; build it with mvn package)
   --model PATH   TorchScript model to install as /var/lib/cis-worker/model/model.pt, with the model.json
-                 beside it if there is one (scripts/export-production-model.sh makes both); its SHA-256 is
-                 printed for MODEL_SHA256
+                 beside it if there is one, and the bf16 export beside it (model-bf16.pt + model-bf16.json,
+                 which MODEL_PRECISION=auto loads on CPUs with AMX) if there is one
+                 (scripts/export-production-model.sh makes all four); their SHA-256s are printed for MODEL_SHA256
   --uninstall    stop and disable the service, remove the jar and the unit; keep config, model and user
   --purge        with --uninstall: also remove /etc/cis-worker, /var/lib/cis-worker and the user
   --dry-run      print what would be done, change nothing
@@ -164,8 +165,24 @@ install_worker() {
       put_file "$(dirname "$model")/model.json" "$state_dir/model/model.json" 0640
       if on_host; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model.json"; fi
     fi
+    # The bf16 export of the same weights (X.pt -> X-bf16.pt, with X-bf16.json), installed as model-bf16.pt.
+    # Without one, a bf16 export left by an earlier install is removed: it holds other weights.
+    local bf16_model="${model%.pt}-bf16.pt"
+    local sha256s
+    sha256s="$(sha256sum "$model" | cut -d' ' -f1)"
+    if [ -f "$bf16_model" ] && [ -f "${model%.pt}-bf16.json" ]; then
+      put_file "$bf16_model" "$state_dir/model/model-bf16.pt" 0640
+      put_file "${model%.pt}-bf16.json" "$state_dir/model/model-bf16.json" 0640
+      if on_host; then
+        run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model-bf16.pt" "$state_dir/model/model-bf16.json"
+      fi
+      sha256s="$sha256s,$(sha256sum "$bf16_model" | cut -d' ' -f1)"
+    elif [ -e "$state_dir/model/model-bf16.pt" ] || [ -e "$state_dir/model/model-bf16.json" ]; then
+      run rm -f "$state_dir/model/model-bf16.pt" "$state_dir/model/model-bf16.json"
+      did "removed the bf16 export of the previous model (none beside $model)"
+    fi
     did "installed the model; to have the worker check it at start-up, set in $env_file:"
-    echo "  MODEL_SHA256=$(sha256sum "$model" | cut -d' ' -f1)"
+    echo "  MODEL_SHA256=$sha256s"
   elif [ ! -f "$state_dir/model/model.pt" ]; then
     say "WARNING: no model at $state_dir/model/model.pt yet: install one with --model PATH"
   fi

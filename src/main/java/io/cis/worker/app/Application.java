@@ -9,6 +9,7 @@ import io.cis.worker.cache.ResilientEmbeddingCache;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
+import io.cis.worker.embed.ModelChoice;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.fetch.FetchRetryDecision;
@@ -59,6 +60,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,9 +138,10 @@ public final class Application implements AutoCloseable {
         WorkerConfig.ModelConfig m = config.model();
         DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
         try {
-            ClipModel.checkRecordedPrecision(m.modelPath(), m.precision().torchDtype());
-            model = closeLater(ClipModel.load(m.modelPath(), m.modelName(), m.dimension(), m.sha256(), m.device()));
-            log.info("model loaded", kv("model_path", m.modelPath().toString()), kv("model", m.modelName()),
+            // The choice checks MODEL_SHA256 against the file it picks, so the load need not hash it again.
+            ModelChoice choice = ModelChoice.chooseAndLog(m.modelPath(), m.precision(), m.sha256s());
+            model = closeLater(ClipModel.load(choice.file(), m.modelName(), m.dimension(), Optional.empty(), m.device()));
+            log.info("model loaded", kv("model_path", choice.file().toString()), kv("model", m.modelName()),
                     kv("dimension", m.dimension()), kv("load_ms", model.loadTime().toMillis()));
         } catch (RuntimeException e) {
             problems.add("model: " + e.getMessage());

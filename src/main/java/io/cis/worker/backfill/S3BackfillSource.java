@@ -36,7 +36,7 @@ public final class S3BackfillSource implements BackfillSource {
         while (pages.hasNext()) {
             List<BackfillCandidate> page = pages.next().contents().stream()
                     .filter(o -> inSlice(o.key()))
-                    .map(o -> new BackfillCandidate(new S3ObjectRef(bucket, o.key(), null, o.size(), unquote(o.eTag())), null))
+                    .map(o -> new BackfillCandidate(new S3ObjectRef(bucket, o.key(), null, o.size(), o.eTag()), null))
                     .toList();
             if (!page.isEmpty()) {
                 return page;
@@ -49,9 +49,6 @@ public final class S3BackfillSource implements BackfillSource {
         return Math.floorMod(key.hashCode(), slice.max()) == slice.id();
     }
 
-    private static String unquote(String eTag) {
-        return eTag == null ? null : eTag.replace("\"", "");
-    }
 
     @Override
     public void close() {

@@ -1,6 +1,7 @@
 package io.cis.worker.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.cis.worker.embed.ClipModel;
+import io.cis.worker.embed.CpuFeatures;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /** The benchmark's printed report, its JSON form, and the README results table it keeps up to date. */
@@ -44,14 +46,14 @@ final class BenchReport {
     }
 
     static String phaseLine(PhaseResult p) {
-        return String.format(Locale.ROOT, "%s: %.1f images/s, %d/%d indexed (%d cache hits) in %.1f s; enqueue->indexed "
-                        + "p50 %d ms, p95 %d ms, max %d ms", p.name(), p.imagesPerSecond(), p.indexed(), p.offered(),
-                p.cacheHits(), p.seconds(), p.latencyPercentile(50), p.latencyPercentile(95), p.latencyPercentile(100));
+        return String.format(Locale.ROOT, "%s: %.1f images/s, %d/%d indexed (%d cache hits, %d without download) in %.1f s; "
+                        + "enqueue->indexed p50 %d ms, p95 %d ms, max %d ms", p.name(), p.imagesPerSecond(), p.indexed(),
+                p.offered(), p.cacheHits(), p.hitsWithoutDownload(), p.seconds(), p.latencyPercentile(50), p.latencyPercentile(95), p.latencyPercentile(100));
     }
 
     static void print(BenchRun.RunReport r, PrintStream out) {
         Machine machine = Machine.describe();
-        Model model = Model.describe(r.config.model().modelPath());
+        Model model = Model.describe(r.modelFile());
         var m = r.config.model();
         out.println();
         out.println("== cis-worker benchmark ==");
@@ -174,7 +176,7 @@ final class BenchReport {
      */
     static String tableRow(BenchRun.RunReport r) {
         Machine machine = Machine.describe();
-        Model model = Model.describe(r.config.model().modelPath());
+        Model model = Model.describe(r.modelFile());
         var m = r.config.model();
         PhaseResult cold = r.phase("cold");
         PhaseResult warm = r.phase("warm");
@@ -239,7 +241,7 @@ final class BenchReport {
         ObjectNode root = JSON.createObjectNode();
         root.put("machine", Machine.describe().label());
         root.put("model", r.config.model().modelName());
-        root.put("dtype", Model.describe(r.config.model().modelPath()).dtype());
+        root.put("dtype", Model.describe(r.modelFile()).dtype());
         root.put("settings", settingsLine(r));
         root.put("images", r.set.images().size());
         root.put("mean_megapixels", r.set.meanMegapixels());
@@ -253,6 +255,7 @@ final class BenchReport {
             phase.put("indexed", p.indexed());
             phase.put("offered", p.offered());
             phase.put("cache_hits", p.cacheHits());
+            phase.put("cache_hits_without_download", p.hitsWithoutDownload());
             phase.put("seconds", p.seconds());
             phase.put("p50_ms", p.latencyPercentile(50));
             phase.put("p95_ms", p.latencyPercentile(95));
@@ -280,23 +283,21 @@ final class BenchReport {
     record Machine(String label, String loadAverage) {
         static Machine describe() {
             String model = "unknown CPU";
-            String flags = "";
+            Set<String> flags = CpuFeatures.flags();
             try {
                 for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                     if (line.startsWith("model name") && model.equals("unknown CPU")) {
                         model = line.substring(line.indexOf(':') + 1).strip();
-                    } else if (line.startsWith("flags") && flags.isEmpty()) {
-                        flags = " " + line.substring(line.indexOf(':') + 1).strip() + " ";
                     }
                 }
             } catch (IOException e) {
                 // not Linux
             }
             StringJoiner features = new StringJoiner(", ");
-            if (flags.contains(" avx512f ")) {
+            if (flags.contains("avx512f")) {
                 features.add("AVX-512");
             }
-            if (flags.contains(" amx_bf16 ")) {
+            if (flags.contains(CpuFeatures.AMX_BF16)) {
                 features.add("AMX");
             }
             String label = Runtime.getRuntime().availableProcessors() + " cores " + model.replace("(R)", "")
@@ -317,10 +318,9 @@ final class BenchReport {
         static Model describe(Path modelPath) {
             String dtype = "dtype unknown";
             try {
-                JsonNode meta = JSON.readTree(modelPath.resolveSibling("model.json").toFile());
-                dtype = meta.path("dtype").asText(dtype);
-            } catch (IOException e) {
-                // no model.json
+                dtype = ClipModel.recordedDtype(modelPath).orElse(dtype);
+            } catch (RuntimeException e) {
+                // an unreadable json: reported as unknown
             }
             long bytes = -1;
             try {

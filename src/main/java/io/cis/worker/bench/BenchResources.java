@@ -123,6 +123,18 @@ final class BenchResources implements AutoCloseable {
         return missing.size();
     }
 
+    /**
+     * Key -> ETag of every object under the prefix, as ListObjectsV2 gives them: the notifications carry them, as
+     * S3's own do, so a cache hit costs no download (the local S3 makes a single-part upload's ETag its MD5, as S3 does).
+     */
+    static Map<String, String> eTags(S3Client s3, String bucket, String prefix) {
+        Map<String, String> eTags = new HashMap<>();
+        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+            eTags.put(o.key(), o.eTag());
+        }
+        return eTags;
+    }
+
     /** Deletes the queue and table this run created (the index is deleted through the worker's own client). */
     @Override
     public void close() {

@@ -41,8 +41,10 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * <ol>
  *   <li>paced: a separate set of fresh images offered at a light, steady rate (latency at light load);</li>
  *   <li>cold: the whole set sent at once, cache empty (end-to-end throughput);</li>
- *   <li>warm: the same set again, every image now a cache hit in DynamoDB (the in-process LRU is off).</li>
+ *   <li>warm: the same set again, every image now a cache hit in DynamoDB (the in-process LRU is off), found by
+ *       the ETag in its notification, so without a download.</li>
  * </ol>
+ * Notifications carry the objects' ETags, as S3's do.
  */
 public final class BenchRun {
 
@@ -85,14 +87,17 @@ public final class BenchRun {
             WorkerConfig config = WorkerConfig.from(new RawSettings(Map.of(), settings), WorkerConfig.Scope.DAEMON);
 
             String bucket = options.bucket();
+            Map<String, String> eTags = new HashMap<>();
             // Plain PUTs (no aws-chunked trailing checksum) two at a time: the local S3 emulator, with its small heap,
             // runs out of memory decoding several large chunked uploads at once.
             try (S3Client s3 = S3Client.builder().httpClientBuilder(ApacheHttpClient.builder().maxConnections(4))
                     .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .forcePathStyle(config.objects().s3ForcePathStyle()).build()) {
                 BenchResources.upload(s3, bucket, prefix(set), set, 2, out);
+                eTags.putAll(BenchResources.eTags(s3, bucket, prefix(set)));
                 if (pacedSet != null) {
                     BenchResources.upload(s3, bucket, prefix(pacedSet), pacedSet, 2, out);
+                    eTags.putAll(BenchResources.eTags(s3, bucket, prefix(pacedSet)));
                 }
             }
 
@@ -102,6 +107,7 @@ public final class BenchRun {
             try (Application app = Application.start(config, Application.Mode.DAEMON, Clock.systemUTC())) {
                 report.modelLoadSeconds = (System.nanoTime() - startedAt) / 1e9;
                 report.rssAfterStartBytes = StageCpu.residentMemory()[1];
+                report.modelFile = app.model().file();
                 if (options.phases().contains("ceiling")) {
                     ceiling(app, set, config, report);
                     out.println(BenchReport.ceilingLine(report.ceiling, report.ceilingCpuSecondsPerImage));
@@ -111,13 +117,13 @@ public final class BenchRun {
                 // The run's own SQS client, not the worker's, sends the notifications.
                 S3NotificationPublisher publisher = new S3NotificationPublisher(resources.sqs(), settings.get("SQS_QUEUE_URL"));
                 if (pacedSet != null) {
-                    report.phases.add(phase("paced", app, recorder, publisher, pacedSet, bucket, options.pacedRate()));
+                    report.phases.add(phase("paced", app, recorder, publisher, pacedSet, bucket, eTags, options.pacedRate()));
                 }
                 if (options.phases().contains("cold")) {
-                    report.phases.add(phase("cold", app, recorder, publisher, set, bucket, 0));
+                    report.phases.add(phase("cold", app, recorder, publisher, set, bucket, eTags, 0));
                 }
                 if (options.phases().contains("warm")) {
-                    report.phases.add(phase("warm", app, recorder, publisher, set, bucket, 0));
+                    report.phases.add(phase("warm", app, recorder, publisher, set, bucket, eTags, 0));
                 }
                 app.queueSource().stopReceiving();
                 deleteIndex(app, resources.indexName());
@@ -165,13 +171,15 @@ public final class BenchRun {
     }
 
     private PhaseResult phase(String name, Application app, OutcomeRecorder recorder, S3NotificationPublisher publisher,
-                              BenchImageSet set, String bucket, double rate) throws InterruptedException {
+                              BenchImageSet set, String bucket, Map<String, String> eTags, double rate)
+            throws InterruptedException {
         out.printf(Locale.ROOT, "%s: %d images%s ...%n", name, set.images().size(),
                 rate > 0 ? String.format(Locale.ROOT, " offered at %.1f/s", rate) : " sent at once");
         List<S3ObjectRef> refs = new ArrayList<>();
         List<String> urls = new ArrayList<>();
         for (BenchImageSet.Image image : set.images()) {
-            S3ObjectRef ref = new S3ObjectRef(bucket, prefix(set) + image.file(), null, image.bytes(), null);
+            String key = prefix(set) + image.file();
+            S3ObjectRef ref = new S3ObjectRef(bucket, key, null, image.bytes(), eTags.get(key));
             refs.add(ref);
             urls.add(ref.s3Url());
         }
@@ -206,6 +214,7 @@ public final class BenchRun {
                 .map(OutcomeRecorder.Outcome::latencyMillis).sorted().toList();
         int indexed = latencies.size();
         int hits = (int) outcomes.stream().filter(o -> o.indexed() && o.cacheHit()).count();
+        int hitsWithoutDownload = (int) outcomes.stream().filter(o -> o.indexed() && o.cacheHit() && !o.downloaded()).count();
         List<String> failures = outcomes.stream().filter(o -> !o.indexed()).limit(5)
                 .map(o -> o.s3Url() + ": " + o.outcome() + " " + o.reason()).toList();
         Map<String, Double> wall = new LinkedHashMap<>();
@@ -217,7 +226,7 @@ public final class BenchRun {
                 batches.put(bucketLabel, count - metricsBefore.batchBuckets.getOrDefault(bucketLabel, 0L)));
         long batchCount = metricsAfter.batchCount - metricsBefore.batchCount;
         double batchTotal = metricsAfter.batchTotal - metricsBefore.batchTotal;
-        PhaseResult result = new PhaseResult(name, refs.size(), indexed, refs.size() - indexed, hits,
+        PhaseResult result = new PhaseResult(name, refs.size(), indexed, refs.size() - indexed, hits, hitsWithoutDownload,
                 (lastMillis - startMillis) / 1000.0, rate, latencies, metricsAfter.latencyP50, metricsAfter.latencyP95,
                 StageCpu.between(cpuBefore, cpuAfter), wall, machineBusy, batches,
                 batchCount == 0 ? 0 : batchTotal / batchCount, failures);
@@ -292,6 +301,8 @@ public final class BenchRun {
         double ceilingCpuSecondsPerImage;
         double modelLoadSeconds;
         long rssAfterStartBytes;
+        /** The model file the worker loaded (MODEL_PRECISION=auto may pick the bf16 export beside MODEL_PATH). */
+        Path modelFile;
         long peakRssBytes;
         long finalRssBytes;
 
@@ -299,6 +310,10 @@ public final class BenchRun {
             this.set = set;
             this.config = config;
             this.settings = settings;
+        }
+
+        Path modelFile() {
+            return modelFile != null ? modelFile : config.model().modelPath();
         }
 
         PhaseResult phase(String name) {

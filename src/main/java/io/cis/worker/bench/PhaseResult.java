@@ -11,6 +11,7 @@ import java.util.Map;
  * @param indexed         images that ended indexed
  * @param failed          images with another final outcome (or none before the timeout)
  * @param cacheHits       indexed images whose vector came from the cache
+ * @param hitsWithoutDownload of those, the ones found by their ETag, never downloaded
  * @param seconds         from the first send to the last outcome
  * @param offeredRate     images/s the sender aimed at (0 = all at once)
  * @param latencyMillis   enqueue-to-indexed latency (SentTimestamp to outcome) of every indexed image, sorted
@@ -22,7 +23,7 @@ import java.util.Map;
  * @param batchSizes      inference batches per batch-size bucket (cis.inference.batch.size), bucket label -> count
  * @param meanBatchSize   mean images per inference batch
  */
-record PhaseResult(String name, int offered, int indexed, int failed, int cacheHits, double seconds, double offeredRate,
+record PhaseResult(String name, int offered, int indexed, int failed, int cacheHits, int hitsWithoutDownload, double seconds, double offeredRate,
                    List<Long> latencyMillis, double metricP50Millis, double metricP95Millis,
                    Map<String, Double> stageCpuSeconds, Map<String, Double> stageWallSeconds,
                    double machineBusySeconds, Map<String, Long> batchSizes, double meanBatchSize,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
+import io.cis.worker.embed.ModelChoice;
 import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImagePreprocessor;
@@ -48,7 +49,10 @@ public final class EmbedCommand implements Callable<Integer> {
                 new DecodeLimits(workerConfig.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
                 Downscale.valueOf(workerConfig.objects().downscale().name()));
         int failures = 0;
-        try (ClipModel model = ClipModel.load(path, name, m.dimension(), modelPath != null ? java.util.Optional.empty() : m.sha256())) {
+        // The daemon's choice of file and precision; a --model given by hand is not held to MODEL_SHA256.
+        try (ClipModel model = ClipModel.load(
+                ModelChoice.chooseAndLog(path, m.precision(), modelPath != null ? List.of() : m.sha256s()).file(),
+                name, m.dimension(), java.util.Optional.empty())) {
             for (Path file : files) {
                 ObjectNode line = json.createObjectNode().put("file", file.toString());
                 try {

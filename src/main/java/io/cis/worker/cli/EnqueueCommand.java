@@ -47,11 +47,11 @@ public final class EnqueueCommand implements Callable<Integer> {
             List<S3ObjectRef> objects = new ArrayList<>();
             if (prefix != null) {
                 s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().forEach(o ->
-                        objects.add(new S3ObjectRef(bucket, o.key(), null, o.size(), unquote(o.eTag()))));
+                        objects.add(new S3ObjectRef(bucket, o.key(), null, o.size(), o.eTag())));
             } else {
                 for (String key : keys) {
                     HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key));
-                    objects.add(new S3ObjectRef(bucket, key, head.versionId(), head.contentLength(), unquote(head.eTag())));
+                    objects.add(new S3ObjectRef(bucket, key, head.versionId(), head.contentLength(), head.eTag()));
                 }
             }
             int sent = new S3NotificationPublisher(sqs, queueUrl).publish(objects);
@@ -60,7 +60,4 @@ public final class EnqueueCommand implements Callable<Integer> {
         }
     }
 
-    private static String unquote(String eTag) {
-        return eTag == null ? null : eTag.replace("\"", "");
-    }
 }

@@ -70,7 +70,8 @@ public final class Settings {
     public static final SettingSpec VECTOR_DIMENSION = SettingSpec.of("VECTOR_DIMENSION", "512",
             "Embedding dimension; checked against the model's output at start-up.");
     public static final SettingSpec MODEL_SHA256 = SettingSpec.of("MODEL_SHA256", "",
-            "If set, the model file's SHA-256 must equal it or start-up fails.");
+            "If set, the SHA-256 of the model file loaded must be one of these (comma-separated) or start-up fails; "
+                    + "list the bf16 export's too (scripts/install.sh prints both) or auto keeps to fp32.");
     public static final SettingSpec DJL_CACHE_DIR = SettingSpec.of("DJL_CACHE_DIR", "",
             "Where libtorch is unpacked from the jar (about 450 MB); empty = DJL's default (~/.djl.ai).");
     public static final SettingSpec INFERENCE_THREADS = SettingSpec.of("INFERENCE_THREADS", "1",
@@ -89,9 +90,12 @@ public final class Settings {
             "Threads that download, decode and preprocess images; auto = available cores.");
     public static final SettingSpec WORK_QUEUE_CAPACITY = SettingSpec.of("WORK_QUEUE_CAPACITY", "32",
             "Preprocessed images waiting for inference; bounds memory (600 KB each).");
-    public static final SettingSpec MODEL_PRECISION = SettingSpec.of("MODEL_PRECISION", "fp32",
-            "fp32 or bf16: the precision the model file was exported in (scripts/clip_model.py --bf16; bf16 pays off "
-                    + "on CPUs with AMX, e.g. EC2 c7i/m7i/r7i). Checked against the dtype in the model's model.json.");
+    public static final SettingSpec MODEL_PRECISION = SettingSpec.of("MODEL_PRECISION", "auto",
+            "auto, fp32 or bf16. auto: bf16 when the CPU runs it natively (amx_bf16 or avx512_bf16 in /proc/cpuinfo, "
+                    + "e.g. EC2 c7i/m7i/r7i, c7a/m7a), where inference is 3-4x faster, otherwise fp32; logged at start-up "
+                    + "with the reason. bf16 loads the "
+                    + "bf16 export beside MODEL_PATH (model-bf16.pt, written by the export scripts next to model.pt) "
+                    + "or MODEL_PATH itself if that is a bf16 export. Checked against the dtype in the export's json.");
     public static final SettingSpec DEVICE = SettingSpec.of("DEVICE", "auto",
             "Where inference runs: auto (a GPU when the CUDA build of libtorch finds one, else the CPU), cpu, gpu, "
                     + "or gpu(N). GPUs need the jar built with -Pgpu.");

@@ -38,16 +38,19 @@ public record WorkerConfig(
                                long maxObjectBytes, long maxImagePixels, ImageDownscale downscale) {
     }
 
-    public record ModelConfig(Path modelPath, String modelName, int dimension, Optional<String> sha256,
+    public record ModelConfig(Path modelPath, String modelName, int dimension, List<String> sha256s,
                               Optional<Path> djlCacheDir, int inferenceThreads, int torchThreads,
                               int torchInteropThreads, boolean graphOptimizer, int batchMaxSize,
                               Duration batchMaxWait, int decodeThreads, int workQueueCapacity,
                               ModelPrecision precision, String device) {
     }
 
-    /** The precision a model file was exported in; model.json's dtype names it in torch's words. */
+    /**
+     * The precision to run the model in: fp32 and bf16 name the export to load (model.json's dtype names it in
+     * torch's words); auto picks one from the CPU (see io.cis.worker.embed.ModelChoice).
+     */
     public enum ModelPrecision {
-        FP32("float32"), BF16("bfloat16");
+        AUTO("auto"), FP32("float32"), BF16("bfloat16");
 
         private final String torchDtype;
 
@@ -135,7 +138,7 @@ public record WorkerConfig(
                 r.path(Settings.MODEL_PATH),
                 r.required(Settings.MODEL_NAME),
                 r.intInRange(Settings.VECTOR_DIMENSION, 1, 16_384),
-                r.optional(Settings.MODEL_SHA256).map(s -> s.toLowerCase(java.util.Locale.ROOT)),
+                r.list(Settings.MODEL_SHA256).stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList(),
                 r.optional(Settings.DJL_CACHE_DIR).map(Path::of),
                 r.intInRange(Settings.INFERENCE_THREADS, 1, 64),
                 r.threads(Settings.TORCH_NUM_THREADS, 256),
@@ -150,9 +153,9 @@ public record WorkerConfig(
         if (!model.device().matches("auto|cpu|gpu|gpu\\([0-9]+\\)")) {
             r.problems().add(Settings.DEVICE.name() + "=" + model.device() + " must be auto, cpu, gpu or gpu(N)");
         }
-        model.sha256().ifPresent(sha -> {
+        model.sha256s().forEach(sha -> {
             if (!sha.matches("[0-9a-f]{64}")) {
-                r.problems().add(Settings.MODEL_SHA256.name() + " must be 64 hex digits");
+                r.problems().add(Settings.MODEL_SHA256.name() + " must be 64 hex digits (or several, comma-separated)");
             }
         });
 

@@ -28,12 +28,14 @@ import java.util.Optional;
 public final class ClipModel implements AutoCloseable {
 
     private final ZooModel<NDList, NDList> model;
+    private final Path file;
     private final String name;
     private final int dimension;
     private final Duration loadTime;
 
-    private ClipModel(ZooModel<NDList, NDList> model, String name, int dimension, Duration loadTime) {
+    private ClipModel(ZooModel<NDList, NDList> model, Path file, String name, int dimension, Duration loadTime) {
         this.model = model;
+        this.file = file;
         this.name = name;
         this.dimension = dimension;
         this.loadTime = loadTime;
@@ -79,7 +81,7 @@ public final class ClipModel implements AutoCloseable {
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new ModelLoadException("cannot load TorchScript model " + modelFile + ": " + e.getMessage(), e);
         }
-        ClipModel loaded = new ClipModel(zooModel, expectedName, expectedDimension, Duration.ofNanos(System.nanoTime() - start));
+        ClipModel loaded = new ClipModel(zooModel, modelFile, expectedName, expectedDimension, Duration.ofNanos(System.nanoTime() - start));
         try {
             loaded.checkOutputDimension();
         } catch (RuntimeException e) {
@@ -107,7 +109,12 @@ public final class ClipModel implements AutoCloseable {
         });
     }
 
-    /** The model.json that scripts/clip_model.py writes beside the model file, if there is one. */
+    /** The dtype the export's json records ("float32" when it records none), or empty without a json. */
+    public static Optional<String> recordedDtype(Path modelFile) {
+        return recordedMetadata(modelFile).map(json -> json.path("dtype").asText("float32"));
+    }
+
+    /** The json that scripts/clip_model.py writes beside the model file, if there is one. */
     private static Optional<JsonNode> recordedMetadata(Path modelFile) {
         Path sidecar = sidecar(modelFile);
         if (!Files.isRegularFile(sidecar)) {
@@ -120,8 +127,15 @@ public final class ClipModel implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code X.json} beside {@code X.pt} (model.json, model-bf16.json), else model.json: a model file installed under
+     * another name keeps the json of the export it came from.
+     */
     private static Path sidecar(Path modelFile) {
-        return modelFile.resolveSibling("model.json");
+        String name = modelFile.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path own = modelFile.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
+        return Files.isRegularFile(own) ? own : modelFile.resolveSibling("model.json");
     }
 
     private static Device device(String name) {
@@ -144,7 +158,7 @@ public final class ClipModel implements AutoCloseable {
      * Without a model.json there is nothing to check.
      */
     public static void checkRecordedPrecision(Path modelFile, String expectedTorchDtype) {
-        recordedMetadata(modelFile).map(json -> json.path("dtype").asText("float32")).ifPresent(recorded -> {
+        recordedDtype(modelFile).ifPresent(recorded -> {
             if (!recorded.equals(expectedTorchDtype)) {
                 throw new ModelLoadException("model file " + modelFile + " was exported as " + recorded + " ("
                         + sidecar(modelFile) + ") but MODEL_PRECISION expects " + expectedTorchDtype);
@@ -175,6 +189,11 @@ public final class ClipModel implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The file loaded. */
+    public Path file() {
+        return file;
     }
 
     public int dimension() {

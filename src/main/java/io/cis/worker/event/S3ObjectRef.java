@@ -7,7 +7,8 @@ package io.cis.worker.event;
  * @param key       the object's real key (already URL-decoded where the notification encoded it), never blank
  * @param versionId version id when the bucket is versioned, otherwise {@code null}
  * @param size      size in bytes when the notification carried it, otherwise {@code null}
- * @param eTag      entity tag when the notification carried it, otherwise {@code null}
+ * @param eTag      entity tag when the notification carried it, otherwise {@code null}; without the double quotes
+ *                  that ListObjectsV2 and HeadObject put around it (notifications send it bare)
  */
 public record S3ObjectRef(String bucket, String key, String versionId, Long size, String eTag) {
 
@@ -23,7 +24,7 @@ public record S3ObjectRef(String bucket, String key, String versionId, Long size
         }
         // Notifications send "" or null for "not applicable"; one spelling keeps callers to a single null check.
         versionId = blankToNull(versionId);
-        eTag = blankToNull(eTag);
+        eTag = blankToNull(eTag == null ? null : eTag.replace("\"", ""));
     }
 
     /** An object known only by its location (no version, size or eTag). */

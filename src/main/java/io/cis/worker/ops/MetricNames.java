@@ -13,6 +13,8 @@ public final class MetricNames {
     /** Tagged with outcome (indexed, skipped, failed_permanent, failed_transient) and reason. */
     public static final String ITEMS = "cis.items";
     public static final String CACHE_HITS = "cis.cache.hits";
+    /** Of the cache hits, those found by the object's ETag before any download (see ImageHashes.fromETag). */
+    public static final String CACHE_HITS_WITHOUT_DOWNLOAD = "cis.cache.hits.without.download";
     public static final String CACHE_MISSES = "cis.cache.misses";
     public static final String BATCH_SIZE = "cis.inference.batch.size";
     /** Timer tagged with stage: fetch, cache, decode, inference, index. */

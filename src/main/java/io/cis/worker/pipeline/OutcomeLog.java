@@ -37,7 +37,7 @@ public final class OutcomeLog {
             enqueueToIndexed.record(latencyMillis, TimeUnit.MILLISECONDS);
         }
         Object[] args = {kind, kv("s3_url", item.s3Url()), kv("document_id", item.documentId()), kv("outcome", kind),
-                kv("reason", outcome.reason()), kv("cache_hit", item.cacheHit()), kv("image_hash", item.imageHash()),
+                kv("reason", outcome.reason()), kv("cache_hit", item.cacheHit()), kv("downloaded", item.downloaded()), kv("image_hash", item.imageHash()),
                 kv("latency_ms", latencyMillis)};
         switch (outcome.kind()) {
             case INDEXED, SKIPPED -> log.info("item {}", args);

@@ -1,6 +1,7 @@
 package io.cis.worker.pipeline;
 
 import io.cis.worker.cache.EmbeddingCache;
+import io.cis.worker.cache.ImageHashes;
 import io.cis.worker.embed.BatchEmbedder;
 import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.FetchedObject;
@@ -33,6 +34,11 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
  * The stages wired together: fetch -> cache lookup -> decode + preprocess -> batched inference -> bulk index ->
  * settle. One admission semaphore bounds how many items are inside at once, so memory is bounded by configuration,
  * never by the backlog; {@link #submit} blocks when the pipeline is full, which stops the source.
+ *
+ * <p>An object whose ETag states its MD5 ({@link ImageHashes#fromETag}) is looked up by it first, before any
+ * download: a hit goes straight to the index stage, a miss is fetched. After a download the cache is asked again by
+ * the real MD5 only if it differs from the one already asked (an encrypted object's ETag), so each item costs one
+ * lookup either way. Only the MD5 of downloaded bytes is ever stored.
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -135,8 +141,14 @@ public final class Pipeline implements AutoCloseable {
     public void submit(WorkItem item) throws InterruptedException {
         admission.acquire();
         inside.incrementAndGet();
+        String eTagHash = ImageHashes.fromETag(item.object().eTag());
+        if (eTagHash != null) {
+            item.hashFromETag(eTagHash);
+            lookupQueue.add(item);
+            return;
+        }
         try {
-            fetchPool.execute(() -> fetchStage(item));
+            fetch(item);
         } catch (RuntimeException e) {
             finish(item, Outcome.transientFailure("pipeline_stopped"));
             throw e;
@@ -174,12 +186,21 @@ public final class Pipeline implements AutoCloseable {
         return inside.get() == 0;
     }
 
+    private void fetch(WorkItem item) {
+        fetchPool.execute(() -> fetchStage(item));
+    }
+
     private void fetchStage(WorkItem item) {
         long start = System.nanoTime();
         try {
             FetchedObject object = fetcher.fetch(item.object());
+            String askedByETag = item.imageHash(); // set only when the ETag's MD5 was looked up (and missed)
             item.fetched(object.bytes(), object.md5Hex());
-            lookupQueue.add(item);
+            if (object.md5Hex().equals(askedByETag)) {
+                decode(item); // the same key already missed: no second lookup
+            } else {
+                lookupQueue.add(item);
+            }
         } catch (FetchException e) {
             if (e.isPermanent()) {
                 item.failedPermanently(e.getMessage());
@@ -207,10 +228,14 @@ public final class Pipeline implements AutoCloseable {
                 if (cached != null) {
                     item.embedded(cached.clone(), true);
                     metrics.counter(MetricNames.CACHE_HITS).increment();
+                    if (!item.downloaded()) {
+                        metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD).increment();
+                    }
                     indexQueue.add(item);
+                } else if (!item.downloaded()) {
+                    fetch(item); // looked up by its ETag: download it now
                 } else {
-                    metrics.counter(MetricNames.CACHE_MISSES).increment();
-                    decodePool.execute(() -> decodeStage(item));
+                    decode(item);
                 }
             }
         }
@@ -229,6 +254,12 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             cacheTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** A cache miss: decode, preprocess and embed it. */
+    private void decode(WorkItem item) {
+        metrics.counter(MetricNames.CACHE_MISSES).increment();
+        decodePool.execute(() -> decodeStage(item));
     }
 
     private void decodeStage(WorkItem item) {

@@ -20,6 +20,7 @@ public final class WorkItem {
     private float[] pixels;
     private float[] embedding;
     private boolean cacheHit;
+    private boolean downloaded;
     private String permanentFailure;
     private String documentId;
 
@@ -56,9 +57,21 @@ public final class WorkItem {
         return imageHash;
     }
 
+    /** Before any download: the MD5 the object's ETag states, tried as the cache key (see Pipeline#submit). */
+    void hashFromETag(String imageHash) {
+        this.imageHash = imageHash;
+    }
+
+    /** The object's bytes and their MD5, which replaces whatever the ETag stated. */
     void fetched(byte[] bytes, String imageHash) {
         this.bytes = bytes;
         this.imageHash = imageHash;
+        this.downloaded = true;
+    }
+
+    /** Whether the object was downloaded; false for a cache hit found by its ETag. */
+    public boolean downloaded() {
+        return downloaded;
     }
 
     public float[] pixels() {

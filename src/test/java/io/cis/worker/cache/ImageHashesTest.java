@@ -2,6 +2,7 @@ package io.cis.worker.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -24,5 +25,24 @@ class ImageHashesTest {
         assertFalse(ImageHashes.isValid("900150983cd24fb0d6963f7d28e17f72 "));
         assertFalse(ImageHashes.isValid(""));
         assertFalse(ImageHashes.isValid(null));
+    }
+
+    @Test
+    void aSinglePartETagStatesTheMd5QuotedOrNotInEitherCase() {
+        String md5 = "900150983cd24fb0d6963f7d28e17f72";
+        assertEquals(md5, ImageHashes.fromETag(md5));
+        assertEquals(md5, ImageHashes.fromETag("\"" + md5 + "\""));
+        assertEquals(md5, ImageHashes.fromETag("900150983CD24FB0D6963F7D28E17F72"));
+    }
+
+    @Test
+    void multipartAndOtherETagsStateNoHash() {
+        assertNull(ImageHashes.fromETag("900150983cd24fb0d6963f7d28e17f72-2"), "multipart: an MD5 of part MD5s");
+        assertNull(ImageHashes.fromETag("\"d41d8cd98f00b204e9800998ecf8427e-12\""));
+        assertNull(ImageHashes.fromETag("9b2cf535"));
+        assertNull(ImageHashes.fromETag("W/\"900150983cd24fb0d6963f7d28e17f72\""), "a weak HTTP ETag is not S3's");
+        assertNull(ImageHashes.fromETag("900150983cd24fb0d6963f7d28e17g72"));
+        assertNull(ImageHashes.fromETag(""));
+        assertNull(ImageHashes.fromETag(null));
     }
 }

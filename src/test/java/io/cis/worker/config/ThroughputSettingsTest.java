@@ -17,10 +17,10 @@ class ThroughputSettingsTest {
     }
 
     @Test
-    void defaultsAreDctDecodingFp32AndDjlsDefaultDevice() {
+    void defaultsAreDctDecodingAutoPrecisionAndDjlsDefaultDevice() {
         WorkerConfig c = config(Map.of());
         assertEquals(WorkerConfig.ImageDownscale.DCT, c.objects().downscale());
-        assertEquals(WorkerConfig.ModelPrecision.FP32, c.model().precision());
+        assertEquals(WorkerConfig.ModelPrecision.AUTO, c.model().precision());
         assertEquals("auto", c.model().device());
     }
 
@@ -40,5 +40,17 @@ class ThroughputSettingsTest {
         assertTrue(e.getMessage().contains("MODEL_PRECISION=fp16"), e.getMessage());
         assertTrue(e.getMessage().contains("DEVICE=tpu"), e.getMessage());
         assertTrue(e.getMessage().contains("IMAGE_DOWNSCALE=fast"), e.getMessage());
+    }
+
+    @Test
+    void modelSha256ListsTheChecksumsOfEveryFileThatMayBeLoaded() {
+        String fp32 = "a".repeat(64);
+        String bf16 = "B".repeat(64);
+        WorkerConfig c = config(Map.of("MODEL_SHA256", fp32 + ", " + bf16));
+        assertEquals(java.util.List.of(fp32, "b".repeat(64)), c.model().sha256s());
+        assertEquals(java.util.List.of(), config(Map.of()).model().sha256s());
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> config(Map.of("MODEL_SHA256", fp32 + ",abc")));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("MODEL_SHA256"), e.getMessage());
     }
 }

@@ -133,6 +133,33 @@ class InstallScriptTest {
         assertEquals(2, unknown.exit(), unknown.output());
     }
 
+    @Test
+    void installsTheBf16ExportBesideTheModelAndRemovesAStaleOne() throws Exception {
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        Path jar = Files.writeString(tmp.resolve("cis-worker.jar"), "jar");
+        Path export = Files.createDirectory(tmp.resolve("export"));
+        Path model = Files.writeString(export.resolve("model.pt"), "fp32 weights");
+        Files.writeString(export.resolve("model.json"), "{\"dtype\":\"float32\"}");
+        Files.writeString(export.resolve("model-bf16.pt"), "bf16 weights");
+        Files.writeString(export.resolve("model-bf16.json"), "{\"dtype\":\"bfloat16\"}");
+        Path modelDir = under(root, InstallLayout.STATE_DIR + "/model");
+
+        Result first = install(root, "--jar", jar.toString(), "--model", model.toString());
+        assertEquals(0, first.exit(), first.output());
+        assertEquals("bf16 weights", Files.readString(modelDir.resolve("model-bf16.pt")));
+        assertEquals("{\"dtype\":\"bfloat16\"}", Files.readString(modelDir.resolve("model-bf16.json")));
+        assertTrue(first.output().contains("MODEL_SHA256=" + sha256("fp32 weights") + "," + sha256("bf16 weights")),
+                first.output());
+
+        // A new model without a bf16 export: the old one's must not stay beside it (other weights).
+        Path other = Files.writeString(Files.createDirectory(tmp.resolve("other")).resolve("model.pt"), "new fp32");
+        Result second = install(root, "--jar", jar.toString(), "--model", other.toString());
+        assertEquals(0, second.exit(), second.output());
+        assertFalse(Files.exists(modelDir.resolve("model-bf16.pt")), second.output());
+        assertFalse(Files.exists(modelDir.resolve("model-bf16.json")));
+        assertTrue(second.output().contains("MODEL_SHA256=" + sha256("new fp32") + "\n"), second.output());
+    }
+
     private static String sha256(String text) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
     }

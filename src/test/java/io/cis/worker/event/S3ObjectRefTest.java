@@ -29,6 +29,13 @@ class S3ObjectRefTest {
     }
 
     @Test
+    void theQuotesListObjectsV2AndHeadObjectPutAroundTheETagAreDropped() {
+        assertEquals("9b2cf535f27731c974343645a3985328",
+                new S3ObjectRef("b", "k.jpg", null, null, "\"9b2cf535f27731c974343645a3985328\"").eTag());
+        assertNull(new S3ObjectRef("b", "k.jpg", null, null, "\"\"").eTag());
+    }
+
+    @Test
     void blankVersionAndETagMeanAbsent() {
         S3ObjectRef ref = new S3ObjectRef("b", "k.jpg", "", null, " ");
 

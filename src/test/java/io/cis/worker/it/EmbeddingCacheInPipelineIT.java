@@ -15,7 +15,6 @@ import io.cis.worker.testing.LocalStack;
 import io.cis.worker.testing.Metrics;
 import io.cis.worker.testing.TestQueues;
 import io.cis.worker.testing.WorkerProcess;
-import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,13 +47,13 @@ class EmbeddingCacheInPipelineIT {
             TestQueues queues = TestQueues.create(sqs, "it-cache", 3, 30);
             String table = LocalStack.require("EMBEDDING_CACHE_TABLE");
 
-            ClipReference.Image chelsea = ClipReference.images().stream().filter(i -> i.file().equals("chelsea.png")).findFirst().orElseThrow();
-            ClipReference.Image coffee = ClipReference.images().stream().filter(i -> i.file().equals("coffee.png")).findFirst().orElseThrow();
-            ClipReference.Image camera = ClipReference.images().stream().filter(i -> i.file().equals("camera.png")).findFirst().orElseThrow();
-            // chelsea.png is re-encoded with a marker byte appended after IEND, so its MD5 is unique to this run.
-            byte[] chelseaBytes = concat(Files.readAllBytes(chelsea.path()), run.getBytes());
-            byte[] coffeeBytes = concat(Files.readAllBytes(coffee.path()), run.getBytes());
-            byte[] cameraBytes = concat(Files.readAllBytes(camera.path()), run.getBytes());
+            ClipReference.Image chelsea = ClipReference.image("chelsea.png");
+            ClipReference.Image coffee = ClipReference.image("coffee.png");
+            ClipReference.Image camera = ClipReference.image("camera.png");
+            // Each with a marker appended after the image data, so its MD5 is unique to this run.
+            byte[] chelseaBytes = ClipReference.bytesWithMarker(chelsea, run);
+            byte[] coffeeBytes = ClipReference.bytesWithMarker(coffee, run);
+            byte[] cameraBytes = ClipReference.bytesWithMarker(camera, run);
 
             // The old Lambda's exact item format: a marker vector that inference could never produce for coffee.png.
             float[] marker = new float[512];
@@ -122,12 +121,5 @@ class EmbeddingCacheInPipelineIT {
 
     private static String md5(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(bytes));
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length];
-        System.arraycopy(a, 0, out, 0, a.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

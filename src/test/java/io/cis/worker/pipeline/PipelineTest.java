@@ -1,15 +1,20 @@
 package io.cis.worker.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cis.worker.cache.EmbeddingCache;
+import io.cis.worker.cache.ImageHashes;
 import io.cis.worker.embed.BatchEmbedder;
 import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.FetchedObject;
 import io.cis.worker.fetch.ObjectFetcher;
+import io.cis.worker.ops.MetricNames;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -33,8 +38,13 @@ class PipelineTest {
     private final List<WorkItem> indexed = java.util.Collections.synchronizedList(new ArrayList<>());
     private Pipeline pipeline;
 
+    private final AtomicInteger downloads = new AtomicInteger();
+    private final AtomicInteger lookups = new AtomicInteger();
+    private final MeterRegistry metrics = new SimpleMeterRegistry();
+
     /** Object content is the key itself, so identical keys in two buckets have identical bytes and hashes. */
     private final ObjectFetcher fetcher = object -> {
+        downloads.incrementAndGet();
         if (object.key().startsWith("missing")) {
             throw FetchException.permanent("object_not_found: NoSuchKey", null);
         }
@@ -42,12 +52,13 @@ class PipelineTest {
             throw FetchException.transientFailure("s3_error: HTTP 503", null);
         }
         byte[] bytes = object.key().getBytes(StandardCharsets.UTF_8);
-        return new FetchedObject(bytes, Integer.toHexString(object.key().hashCode()));
+        return new FetchedObject(bytes, ImageHashes.md5Hex(bytes));
     };
 
     private final EmbeddingCache cache = new EmbeddingCache() {
         @Override
         public Map<String, float[]> lookup(Collection<String> hashes) {
+            lookups.addAndGet(hashes.size());
             Map<String, float[]> hits = new java.util.HashMap<>();
             hashes.forEach(h -> {
                 if (cacheEntries.containsKey(h)) {
@@ -95,7 +106,7 @@ class PipelineTest {
     private void start(int capacity) {
         pipeline = new Pipeline(fetcher, cache, preprocessing, this::embedder, indexer,
                 new OutcomeLog(new SimpleMeterRegistry(), Clock.systemUTC()),
-                new Pipeline.Limits(capacity, 2, 2, 1, 4, Duration.ofMillis(20), 100), new SimpleMeterRegistry());
+                new Pipeline.Limits(capacity, 2, 2, 1, 4, Duration.ofMillis(20), 100), metrics);
         pipeline.start();
     }
 
@@ -105,7 +116,11 @@ class PipelineTest {
     }
 
     private WorkItem submit(String bucket, String key) throws InterruptedException {
-        WorkItem item = new WorkItem(new S3ObjectRef(bucket, key, null, null, null), null,
+        return submit(bucket, key, null);
+    }
+
+    private WorkItem submit(String bucket, String key, String eTag) throws InterruptedException {
+        WorkItem item = new WorkItem(new S3ObjectRef(bucket, key, null, null, eTag), null,
                 (i, outcome) -> outcomes.put(i.s3Url(), outcome), System.currentTimeMillis());
         pipeline.submit(item);
         return item;
@@ -176,5 +191,93 @@ class PipelineTest {
         second.join(10_000);
         assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
         assertEquals(2, outcomes.size());
+    }
+
+    private static String md5(String content) {
+        return ImageHashes.md5Hex(content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void anETagStatingTheMd5FindsTheCachedVectorWithoutADownload() throws Exception {
+        start(8);
+        float[] cached = {42f, 1f};
+        cacheEntries.put(md5("photo.jpg"), cached);
+        // As ListObjectsV2 and HeadObject give it: quoted; hex case does not matter.
+        WorkItem item = submit("b", "photo.jpg", "\"" + md5("photo.jpg").toUpperCase(java.util.Locale.ROOT) + "\"");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/photo.jpg").kind());
+        assertEquals(0, downloads.get());
+        assertTrue(item.cacheHit());
+        assertFalse(item.downloaded());
+        assertEquals(md5("photo.jpg"), item.imageHash(), "the document's image_hash is the MD5 the ETag stated");
+        assertArrayEquals(cached, item.embedding());
+        assertEquals(0, imagesEmbedded.get());
+        assertEquals(1.0, metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD).count());
+    }
+
+    @Test
+    void aMultipartETagIsNeverLookedUpSoItCannotGiveAFalseHit() throws Exception {
+        start(8);
+        // The hex part of a multipart ETag is an MD5 of part MD5s; even if an entry happened to sit under it,
+        // it must not be used.
+        String hexPart = md5("some other picture");
+        cacheEntries.put(hexPart, new float[]{-1f, -1f});
+        WorkItem item = submit("b", "big.jpg", hexPart + "-3");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(1, downloads.get());
+        assertFalse(item.cacheHit());
+        assertEquals(md5("big.jpg"), item.imageHash());
+        assertArrayEquals(new float[]{"big.jpg".length(), 1}, item.embedding());
+        assertArrayEquals(item.embedding(), cacheEntries.get(md5("big.jpg")), "stored under the real MD5");
+    }
+
+    @Test
+    void a32HexETagThatIsNotTheMd5MissesAndTheDownloadedBytesDecide() throws Exception {
+        start(8);
+        // An SSE-KMS object's ETag: 32 hex digits, not the MD5 of its bytes. Nothing is ever stored under it.
+        String kmsETag = md5("not the content");
+        WorkItem item = submit("b", "secret.jpg", kmsETag);
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(1, downloads.get());
+        assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/secret.jpg").kind());
+        assertFalse(item.cacheHit());
+        assertTrue(item.downloaded());
+        assertEquals(md5("secret.jpg"), item.imageHash(), "image_hash is the MD5 of the bytes, not the ETag");
+        assertArrayEquals(new float[]{"secret.jpg".length(), 1}, item.embedding());
+        assertArrayEquals(item.embedding(), cacheEntries.get(md5("secret.jpg")));
+        assertFalse(cacheEntries.containsKey(kmsETag), "the cache is never written under an ETag");
+        assertEquals(2, lookups.get(), "asked by the ETag, then by the real MD5");
+    }
+
+    @Test
+    void anEncryptedObjectWhoseBytesAreCachedIsAHitAfterTheDownload() throws Exception {
+        start(8);
+        float[] cached = {7f, 7f};
+        cacheEntries.put(md5("copy.jpg"), cached);
+        WorkItem item = submit("b", "copy.jpg", md5("its KMS ETag"));
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(1, downloads.get());
+        assertTrue(item.cacheHit());
+        assertTrue(item.downloaded());
+        assertArrayEquals(cached, item.embedding());
+        assertEquals(0, imagesEmbedded.get());
+        assertEquals(0.0, metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD).count());
+    }
+
+    @Test
+    void anETagMissIsDownloadedAndNotLookedUpTwice() throws Exception {
+        start(8);
+        WorkItem item = submit("b", "new.jpg", md5("new.jpg"));
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(1, downloads.get());
+        assertEquals(1, lookups.get(), "the real MD5 equals the ETag that already missed");
+        assertEquals(1, imagesEmbedded.get());
+        assertEquals(md5("new.jpg"), item.imageHash());
+        assertTrue(cacheEntries.containsKey(md5("new.jpg")));
     }
 }

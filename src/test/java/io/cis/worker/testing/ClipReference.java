@@ -64,6 +64,28 @@ public final class ClipReference {
         return images;
     }
 
+    /** The reference entry of one file of ../shared/images (e.g. "chelsea.png"). */
+    public static Image image(String file) {
+        return images().stream().filter(i -> i.file().equals(file)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no reference for " + file));
+    }
+
+    /**
+     * The file's bytes with a marker appended after the image data, which decoders ignore: the pixels (and so the
+     * reference vector) stay the same while the MD5, the cache key, is unique to the marker (e.g. a test run).
+     */
+    public static byte[] bytesWithMarker(Image image, String marker) {
+        try {
+            byte[] file = java.nio.file.Files.readAllBytes(image.path());
+            byte[] tail = marker.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] out = java.util.Arrays.copyOf(file, file.length + tail.length);
+            System.arraycopy(tail, 0, out, file.length, tail.length);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static float[] floats(JsonNode array) {
         float[] values = new float[array.size()];
         for (int i = 0; i < values.length; i++) {
