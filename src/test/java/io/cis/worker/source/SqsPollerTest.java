@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -24,6 +25,7 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRes
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+import software.amazon.awssdk.services.sqs.model.SqsException;
 
 /** Stopping a poller: a receive in progress is never cut off (its messages would vanish until their visibility ends). */
 class SqsPollerTest {
@@ -33,8 +35,8 @@ class SqsPollerTest {
     private final AtomicBoolean handled = new AtomicBoolean();
 
     private SqsPoller poller(ReceivedMessageHandler handler, ReceiveGate gate) {
-        return new SqsPoller(sqs, "http://sqs/q", 10, 20, 30, registry, handler, Clock.systemUTC(),
-                new IdleTracker(Clock.systemUTC()), gate);
+        return new SqsPoller(sqs, new SqsBatchOperations(sqs, "http://sqs/q"), "http://sqs/q", 10, 20, 30, registry,
+                handler, Clock.systemUTC(), new IdleTracker(Clock.systemUTC()), gate);
     }
 
     @Test
@@ -116,6 +118,31 @@ class SqsPollerTest {
         assertFalse(thread.isAlive());
         verify(sqs, never()).receiveMessage(any(Consumer.class));
         verify(sqs, never()).receiveMessage(any(ReceiveMessageRequest.class));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aReceiveThatFailsAfterTheStopIsNotRetried() throws Exception {
+        CountDownLatch inReceive = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        when(sqs.receiveMessage(any(Consumer.class))).thenAnswer(call -> {
+            inReceive.countDown();
+            answer.await(5, TimeUnit.SECONDS);
+            throw SqsException.builder().statusCode(503).message("Service Unavailable").build();
+        });
+        SqsPoller poller = poller((message, body, sentAt) -> handled.set(true), ReceiveGate.ALWAYS_OPEN);
+        Thread thread = new Thread(poller);
+        thread.start();
+        assertTrue(inReceive.await(5, TimeUnit.SECONDS));
+        poller.stop();
+        long answered = System.nanoTime();
+        answer.countDown();
+        thread.join(5_000);
+
+        assertFalse(thread.isAlive());
+        assertTrue(System.nanoTime() - answered < TimeUnit.MILLISECONDS.toNanos(400), "no backoff after the stop");
+        verify(sqs, times(1)).receiveMessage(any(Consumer.class));
+        assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
     }
 
     private static Message message(String id) {
