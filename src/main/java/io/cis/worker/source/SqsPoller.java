@@ -1,6 +1,7 @@
 package io.cis.worker.source;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -103,9 +104,7 @@ public final class SqsPoller implements Runnable {
                 registry.release(permits - messages.size());
                 permits = 0;
                 idle.received(messages.size());
-                for (Message message : messages) {
-                    accept(message);
-                }
+                handOver(messages);
                 backoffMillis = 0;
             } catch (InterruptedException | AbortedException e) {
                 Thread.currentThread().interrupt();
@@ -159,15 +158,42 @@ public final class SqsPoller implements Runnable {
                 .messages();
     }
 
-    private void accept(Message message) {
-        InFlightMessage inFlight = inFlight(message);
-        registry.add(inFlight);
-        if (inFlight.receiveCount() > 1) {
-            log.info("message redelivered", kv("message_id", message.messageId()),
-                    kv("receive_count", inFlight.receiveCount()));
+    /**
+     * Hands the messages to the pipeline, one by one; each holds its permit from here on. A stop while the pipeline
+     * is full interrupts the hand-over: the message cut short and the ones not yet handed over are handed back at
+     * once, instead of sitting in flight, unable to finish, until the drain's grace period ends.
+     */
+    private void handOver(List<Message> messages) {
+        List<InFlightMessage> received = messages.stream().map(this::inFlight).toList();
+        received.forEach(registry::add);
+        for (int i = 0; i < received.size(); i++) {
+            InFlightMessage inFlight = received.get(i);
+            Message message = messages.get(i);
+            if (inFlight.receiveCount() > 1) {
+                log.info("message redelivered", kv("message_id", message.messageId()),
+                        kv("receive_count", inFlight.receiveCount()));
+            }
+            long sentAt = parseOr(message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP),
+                    inFlight.receivedAtMillis());
+            handler.handle(inFlight, message.body(), sentAt);
+            if (Thread.currentThread().isInterrupted()) {
+                List<InFlightMessage> notHandedOver = new ArrayList<>(received.subList(i + 1, received.size()));
+                if (!inFlight.registrationComplete()) {
+                    notHandedOver.add(0, inFlight);
+                }
+                handBackNotHandedOver(notHandedOver);
+                return;
+            }
         }
-        long sentAt = parseOr(message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP), inFlight.receivedAtMillis());
-        handler.handle(inFlight, message.body(), sentAt);
+    }
+
+    private void handBackNotHandedOver(List<InFlightMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        messages.forEach(registry::remove);
+        operations.changeVisibility(messages, 0);
+        log.info("handed back messages the full pipeline had no room for at the stop", kv("messages", messages.size()));
     }
 
     private InFlightMessage inFlight(Message message) {

@@ -181,6 +181,14 @@ final class FaultKit implements AutoCloseable {
         return highest;
     }
 
+    /** The longest enqueue -> outcome latency ({@code latency_ms}) of any outcome line of this kind, over every worker. */
+    long maxLatencyMs(String outcome) {
+        return workers.stream().flatMap(w -> w.logLines().stream())
+                .filter(l -> "io.cis.worker.outcome".equals(l.path("logger_name").asText()))
+                .filter(l -> outcome.equals(l.path("outcome").asText()))
+                .mapToLong(l -> l.path("latency_ms").asLong()).max().orElse(0);
+    }
+
     long peakRssMb() {
         return samplers.stream().mapToLong(RssSampler::peakMb).max().orElse(0);
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -78,13 +79,17 @@ class SqsPollerTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void aPollerWaitingForRoomInThePipelineIsInterrupted() throws Exception {
+    void aStopWhileThePipelineIsFullHandsBackWhatItHadNoRoomFor() throws Exception {
         when(sqs.receiveMessage(any(Consumer.class)))
-                .thenReturn(ReceiveMessageResponse.builder().messages(message("m1")).build())
+                .thenReturn(ReceiveMessageResponse.builder().messages(message("m1"), message("m2")).build())
                 .thenReturn(ReceiveMessageResponse.builder().build());
+        when(sqs.changeMessageVisibilityBatch(any(Consumer.class)))
+                .thenReturn(ChangeMessageVisibilityBatchResponse.builder().build());
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch released = new CountDownLatch(1);
+        AtomicInteger handedOver = new AtomicInteger();
         SqsPoller poller = poller((message, body, sentAt) -> {
+            handedOver.incrementAndGet();
             blocked.countDown();
             try {
                 Thread.sleep(60_000); // a full pipeline
@@ -99,8 +104,17 @@ class SqsPollerTest {
         poller.stop();
         assertTrue(released.await(5, TimeUnit.SECONDS), "interrupted out of the wait");
         thread.join(5_000);
+
         assertFalse(thread.isAlive());
-        assertEquals(1, registry.size(), "the message stays registered, to be handed back by the source");
+        assertEquals(1, handedOver.get(), "m2 is not offered to the pipeline after the stop");
+        assertEquals(0, registry.size(), "neither waits in flight for the drain's grace to end");
+        ArgumentCaptor<Consumer<ChangeMessageVisibilityBatchRequest.Builder>> handBack = ArgumentCaptor.forClass(Consumer.class);
+        verify(sqs).changeMessageVisibilityBatch(handBack.capture());
+        ChangeMessageVisibilityBatchRequest.Builder request = ChangeMessageVisibilityBatchRequest.builder();
+        handBack.getValue().accept(request);
+        assertEquals(List.of("rh-m1", "rh-m2"), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
+        assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
+        assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
     }
 
     @Test
