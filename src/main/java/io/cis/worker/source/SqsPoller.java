@@ -192,7 +192,16 @@ public final class SqsPoller implements Runnable {
             return;
         }
         messages.forEach(registry::remove);
-        operations.changeVisibility(messages, 0);
+        // The stop's interrupt is still set on this thread, and the SDK refuses to start a call on an interrupted
+        // thread (AbortedException): clear it for the hand-back, then restore it.
+        boolean interrupted = Thread.interrupted();
+        try {
+            operations.changeVisibility(messages, 0);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         log.info("handed back messages the full pipeline had no room for at the stop", kv("messages", messages.size()));
     }
 

@@ -83,8 +83,12 @@ class SqsPollerTest {
         when(sqs.receiveMessage(any(Consumer.class)))
                 .thenReturn(ReceiveMessageResponse.builder().messages(message("m1"), message("m2")).build())
                 .thenReturn(ReceiveMessageResponse.builder().build());
-        when(sqs.changeMessageVisibilityBatch(any(Consumer.class)))
-                .thenReturn(ChangeMessageVisibilityBatchResponse.builder().build());
+        AtomicReference<Boolean> interruptedDuringHandBack = new AtomicReference<>();
+        when(sqs.changeMessageVisibilityBatch(any(Consumer.class))).thenAnswer(call -> {
+            // the SDK throws AbortedException when called on an interrupted thread
+            interruptedDuringHandBack.set(Thread.currentThread().isInterrupted());
+            return ChangeMessageVisibilityBatchResponse.builder().build();
+        });
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch released = new CountDownLatch(1);
         AtomicInteger handedOver = new AtomicInteger();
@@ -114,6 +118,7 @@ class SqsPollerTest {
         handBack.getValue().accept(request);
         assertEquals(List.of("rh-m1", "rh-m2"), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
         assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
+        assertEquals(Boolean.FALSE, interruptedDuringHandBack.get(), "the SDK call is not made on an interrupted thread");
         assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
     }
 
