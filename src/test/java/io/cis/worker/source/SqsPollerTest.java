@@ -67,12 +67,7 @@ class SqsPollerTest {
         assertEquals(Boolean.FALSE, interruptedDuringReceive.get(), "the receive was not interrupted");
         assertFalse(handled.get(), "nothing processed after the stop");
         assertEquals(0, registry.size());
-        ArgumentCaptor<Consumer<ChangeMessageVisibilityBatchRequest.Builder>> handBack = ArgumentCaptor.forClass(Consumer.class);
-        verify(sqs).changeMessageVisibilityBatch(handBack.capture());
-        ChangeMessageVisibilityBatchRequest.Builder request = ChangeMessageVisibilityBatchRequest.builder();
-        handBack.getValue().accept(request);
-        assertEquals(List.of("rh-m1", "rh-m2"), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
-        assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
+        assertHandedBack("rh-m1", "rh-m2");
         // every permit is back
         assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS));
     }
@@ -112,12 +107,7 @@ class SqsPollerTest {
         assertFalse(thread.isAlive());
         assertEquals(1, handedOver.get(), "m2 is not offered to the pipeline after the stop");
         assertEquals(0, registry.size(), "neither waits in flight for the drain's grace to end");
-        ArgumentCaptor<Consumer<ChangeMessageVisibilityBatchRequest.Builder>> handBack = ArgumentCaptor.forClass(Consumer.class);
-        verify(sqs).changeMessageVisibilityBatch(handBack.capture());
-        ChangeMessageVisibilityBatchRequest.Builder request = ChangeMessageVisibilityBatchRequest.builder();
-        handBack.getValue().accept(request);
-        assertEquals(List.of("rh-m1", "rh-m2"), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
-        assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
+        assertHandedBack("rh-m1", "rh-m2");
         assertEquals(Boolean.FALSE, interruptedDuringHandBack.get(), "the SDK call is not made on an interrupted thread");
         assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
     }
@@ -162,6 +152,17 @@ class SqsPollerTest {
         assertTrue(System.nanoTime() - answered < TimeUnit.MILLISECONDS.toNanos(400), "no backoff after the stop");
         verify(sqs, times(1)).receiveMessage(any(Consumer.class));
         assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
+    }
+
+    /** One ChangeMessageVisibilityBatch with these receipt handles, all at visibility 0. */
+    @SuppressWarnings("unchecked")
+    private void assertHandedBack(String... receiptHandles) {
+        ArgumentCaptor<Consumer<ChangeMessageVisibilityBatchRequest.Builder>> handBack = ArgumentCaptor.forClass(Consumer.class);
+        verify(sqs).changeMessageVisibilityBatch(handBack.capture());
+        ChangeMessageVisibilityBatchRequest.Builder request = ChangeMessageVisibilityBatchRequest.builder();
+        handBack.getValue().accept(request);
+        assertEquals(List.of(receiptHandles), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
+        assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
     }
 
     private static Message message(String id) {
