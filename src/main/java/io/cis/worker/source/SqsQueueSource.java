@@ -159,8 +159,12 @@ public final class SqsQueueSource implements AutoCloseable {
         stopReceiving();
         try {
             awaitReceivesFinished();
-            settler.stop();
-            scheduler.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        settler.stop();
+        scheduler.shutdownNow();
+        try {
             if (settlerThread != null) {
                 settlerThread.join(5_000);
             }
