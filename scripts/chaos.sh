@@ -3,7 +3,10 @@
 # itself, then prints one summary line per scenario: messages, faults injected, indexed, lost, duplicated
 # deliveries, dead-lettered, peak RSS of the worker process(es).
 #
-#   scripts/chaos.sh                      the default scenarios (the ones scripts/test.sh runs too), ~10 minutes
+#   scripts/chaos.sh                      the default scenarios (the ones scripts/test.sh runs too), ~20 minutes;
+#                                         among them the stop/restart runs: RollingRestartIT (1,000 messages, 5
+#                                         SIGTERM + start), StopStrandsNothingIT (40 stops), IdleExitIT
+#   scripts/chaos.sh --only 'RollingRestartIT,StopStrandsNothingIT,IdleExitIT'   the stop/restart runs alone
 #   scripts/chaos.sh --long               plus 10,000 messages with 5% poison, and the backpressure/memory run
 #   scripts/chaos.sh --long --full-model /tmp/clip-full --only BackpressureIT
 #                                         memory with the full-size random model (scripts/clip_model.py --full-size-random)

@@ -422,7 +422,12 @@ launch() {
 start_sqs() {
   local port=$SQS_PORT conf=$CONF_DIR/elasticmq.conf
   # Defaults would bind 0.0.0.0, put 'localhost' into queue URLs and use region 'elasticmq'.
+  # -Dconfig.file replaces ElasticMQ's own application.conf, hence the include. Its HTTP request timeout (21 s)
+  # is raised: at pekko's default of 20 s a 20 s long poll answers 503 instead of an empty receive, the SDK retries
+  # it, and a retry open at the server when a worker exits would take the next message (it stays in flight).
   cat >"$conf" <<EOF
+include classpath("application.conf")
+pekko.http.server.request-timeout = 30 s
 node-address { protocol = "http", host = "$HOST", port = $port, context-path = "" }
 rest-sqs { enabled = true, bind-hostname = "$HOST", bind-port = $port, sqs-limits = strict }
 generate-node-address = false

@@ -43,6 +43,7 @@ import io.cis.worker.source.IdleTracker;
 import io.cis.worker.source.InFlightRegistry;
 import io.cis.worker.source.MessageSettler;
 import io.cis.worker.source.QueueBacklogGauge;
+import io.cis.worker.source.QueueCounts;
 import io.cis.worker.source.QueueMessageHandler;
 import io.cis.worker.source.SqsBatchOperations;
 import io.cis.worker.source.SqsPoller;
@@ -64,7 +65,6 @@ import java.util.Optional;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.services.cloudwatch.CloudWatchAsyncClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
@@ -97,6 +97,8 @@ public final class Application implements AutoCloseable {
     private ClipModel model;
     private OpenSearchClient openSearch;
     private SqsClient sqs;
+    /** The pollers' own client: no SDK retries (see SdkClientSettings); closed after the pollers have finished. */
+    private SqsClient sqsReceiver;
     private S3Client s3;
     private DynamoDbClient dynamoDb;
     private Pipeline pipeline;
@@ -162,8 +164,12 @@ public final class Application implements AutoCloseable {
                 .forcePathStyle(config.objects().s3ForcePathStyle()).build());
 
         if (mode == Mode.DAEMON) {
-            sqs = closeLater(SqsClient.builder().httpClientBuilder(ApacheHttpClient.builder().maxConnections(32))
-                    .overrideConfiguration(SdkClientSettings.sqs(config.queue().waitTimeSeconds())).build());
+            int waitTimeSeconds = config.queue().waitTimeSeconds();
+            sqs = closeLater(SqsClient.builder().httpClientBuilder(SdkClientSettings.sqsHttp(waitTimeSeconds, 32))
+                    .overrideConfiguration(SdkClientSettings.sqs(waitTimeSeconds)).build());
+            sqsReceiver = closeLater(SqsClient.builder()
+                    .httpClientBuilder(SdkClientSettings.sqsHttp(waitTimeSeconds, config.queue().pollers()))
+                    .overrideConfiguration(SdkClientSettings.sqsReceive(waitTimeSeconds)).build());
             checkQueue(problems);
         }
         if (config.cache().enabled()) {
@@ -248,7 +254,7 @@ public final class Application implements AutoCloseable {
         ImagePreprocessor preprocessor = ImagePreprocessor.of(
                 new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), downscale);
         pipeline = new Pipeline(
-                retrying(new S3ObjectFetcher(s3, config.objects().maxObjectBytes()), retryPolicy),
+                retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes())), retryPolicy),
                 cache,
                 preprocessor::preprocess,
                 TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize())),
@@ -300,15 +306,16 @@ public final class Application implements AutoCloseable {
         IdleTracker idle = new IdleTracker(clock);
         List<SqsPoller> pollers = new ArrayList<>();
         for (int i = 0; i < q.pollers(); i++) {
-            pollers.add(new SqsPoller(sqs, q.queueUrl(), q.maxMessagesPerReceive(), q.waitTimeSeconds(),
-                    q.visibilityTimeoutSeconds(), registry, handler, clock, idle, openSearchGate));
+            pollers.add(new SqsPoller(sqsReceiver, operations, q.queueUrl(), q.maxMessagesPerReceive(),
+                    q.waitTimeSeconds(), q.visibilityTimeoutSeconds(), registry, handler, clock, idle, openSearchGate));
         }
         VisibilityHeartbeat heartbeat = q.heartbeatEnabled()
                 ? new VisibilityHeartbeat(registry, operations, clock, q.visibilityTimeoutSeconds(), q.heartbeatFraction(),
                 q.maxVisibilityTotal())
                 : null;
         metrics.gauge(io.cis.worker.ops.MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
-        queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle);
+        queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle,
+                () -> QueueCounts.read(sqs, q.queueUrl()), SdkClientSettings.sqsAttemptTimeout(q.waitTimeSeconds()));
         closeables.push(queueSource);
     }
 

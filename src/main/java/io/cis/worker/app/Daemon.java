@@ -11,7 +11,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * The queue worker's lifecycle: start (every check passes or nothing starts), run until SIGTERM or idle, then
- * drain within the grace period, hand back what did not finish, and exit 0.
+ * drain within the grace period, hand back what did not finish, and exit 0. When it returns, no ReceiveMessage of
+ * the process is open at SQS any more (see SqsPoller for why that matters).
  */
 public final class Daemon {
 
@@ -20,6 +21,8 @@ public final class Daemon {
     public static final int EXIT_STARTUP_FAILED = 3;
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** How often the exit-when-idle mode looks at the worker and the queue (one GetQueueAttributes when idle). */
+    private static final Duration IDLE_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     private final WorkerConfig config;
     private final Duration exitWhenIdle;
@@ -41,40 +44,54 @@ public final class Daemon {
             System.err.println(e.getMessage());
             return EXIT_STARTUP_FAILED;
         }
+        Drain drain;
+        long stopRequestedAt;
         try (app) {
             shutdown.onSecondSignal(() -> app.queueSource().handBackUnfinished());
             app.queueSource().start();
             app.health().ready();
             log.info("worker running", kv("queue_url", config.queue().queueUrl()), kv("index", config.index().indexName()));
             waitForStop(app, shutdown);
-            drain(app);
-            return EXIT_OK;
+            stopRequestedAt = System.nanoTime();
+            drain = drain(app);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return EXIT_OK;
         }
+        // Only now: the receives have finished, the stages and every client are closed. What remains is the JVM's exit.
+        log.info("stopped", kv("drained", drain.drained()), kv("handed_back", drain.handedBack()),
+                kv("stop_ms", (System.nanoTime() - stopRequestedAt) / 1_000_000));
+        return EXIT_OK;
     }
 
     private void waitForStop(Application app, ShutdownSignal shutdown) throws InterruptedException {
-        while (!shutdown.awaitRequested(500, TimeUnit.MILLISECONDS)) {
-            if (!exitWhenIdle.isZero() && app.queueSource().idleFor().compareTo(exitWhenIdle) >= 0
-                    && app.pipeline().inside() == 0) {
+        while (!shutdown.awaitRequested(IDLE_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!exitWhenIdle.isZero()
+                    && app.queueSource().idleFor(app.pipeline().inside()).compareTo(exitWhenIdle) >= 0) {
                 log.info("queue idle, exiting", kv("idle_seconds", exitWhenIdle.toSeconds()));
                 return;
             }
         }
     }
 
-    private void drain(Application app) throws InterruptedException {
+    private record Drain(boolean drained, int handedBack) {
+    }
+
+    /**
+     * Stops receiving and waits for the receives still open at SQS (each ends within SQS_WAIT_TIME_SECONDS, and what
+     * it returns is handed back), while the pipeline goes on finishing what is in flight; then gives the pipeline
+     * what is left of the grace period, stops it if it did not finish, and hands back every unsettled message.
+     */
+    private Drain drain(Application app) throws InterruptedException {
+        long graceEnds = System.nanoTime() + config.queue().shutdownGrace().toNanos();
         app.health().draining();
         app.queueSource().stopReceiving();
-        Duration grace = config.queue().shutdownGrace();
-        boolean drained = app.queueSource().awaitDrained(grace);
+        app.queueSource().awaitReceivesFinished();
+        boolean drained = app.queueSource().awaitDrained(Duration.ofNanos(Math.max(0, graceEnds - System.nanoTime())));
         if (!drained) {
             // Stop the stages first, so no message completes (and is deleted) while the rest is being handed back.
             app.pipeline().close();
         }
-        int handedBack = app.queueSource().handBackUnfinished();
-        log.info("stopped", kv("drained", drained), kv("handed_back", handedBack));
+        return new Drain(drained, app.queueSource().handBackUnfinished());
     }
 }

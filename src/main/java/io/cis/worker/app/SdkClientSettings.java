@@ -16,7 +16,12 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
  *   <li><b>DynamoDB</b> (the cache): the SDK's standard retry strategy, which knows DynamoDB's throttling errors,
  *       bounded by RETRY_MAX_ATTEMPTS, 5 s per attempt and 10 s per call. The cache only saves work, so it gets no
  *       second retry layer; {@code PausingEmbeddingCache} leaves it alone for a while when it cannot be reached.</li>
- *   <li><b>SQS</b>: the SDK's default retries; each attempt bounded to the long-poll wait plus 15 s.</li>
+ *   <li><b>SQS</b>: two clients. The one for deletes, visibility changes and queue attributes: the SDK's default
+ *       retries. The one the pollers receive with: no SDK retries ({@code SqsPoller} retries, and checks for a stop
+ *       first), so no ReceiveMessage is ever started after a stop. For both, each attempt is bounded to the
+ *       long-poll wait plus 15 s, and the socket timeout is as long, so neither cuts a long poll short: a poll cut
+ *       off on our side stays open at SQS, which hands the next message to it, and that message stays in flight,
+ *       with nobody reading it, until its visibility timeout.</li>
  * </ul>
  */
 final class SdkClientSettings {
@@ -54,9 +59,26 @@ final class SdkClientSettings {
                 .build();
     }
 
+    /** The longest a ReceiveMessage attempt may take: the long-poll wait plus time for a slow answer. */
+    static Duration sqsAttemptTimeout(int waitTimeSeconds) {
+        return Duration.ofSeconds(waitTimeSeconds + 15L);
+    }
+
+    static ApacheHttpClient.Builder sqsHttp(int waitTimeSeconds, int maxConnections) {
+        return ApacheHttpClient.builder().maxConnections(maxConnections)
+                .connectionTimeout(CONNECT_TIMEOUT).socketTimeout(sqsAttemptTimeout(waitTimeSeconds));
+    }
+
     static ClientOverrideConfiguration sqs(int waitTimeSeconds) {
         return ClientOverrideConfiguration.builder()
-                .apiCallAttemptTimeout(Duration.ofSeconds(waitTimeSeconds + 15L))
+                .apiCallAttemptTimeout(sqsAttemptTimeout(waitTimeSeconds))
+                .build();
+    }
+
+    static ClientOverrideConfiguration sqsReceive(int waitTimeSeconds) {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(AwsRetryStrategy.doNotRetry())
+                .apiCallAttemptTimeout(sqsAttemptTimeout(waitTimeSeconds))
                 .build();
     }
 }

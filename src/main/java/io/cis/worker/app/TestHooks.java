@@ -1,7 +1,12 @@
 package io.cis.worker.app;
 
 import io.cis.worker.embed.BatchEmbedder;
+import io.cis.worker.fetch.FetchException;
+import io.cis.worker.fetch.ObjectFetcher;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,11 +20,15 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
  * <ul>
  *   <li>{@code DEBUG_INFERENCE_DELAY_MS}: sleep this long before every inference batch, so processing is slow on
  *       purpose (visibility heartbeat and graceful shutdown tests).</li>
+ *   <li>{@code DEBUG_S3_GET_FAILURES=TEXT:N}: the first N GETs of every object whose key contains TEXT fail as an
+ *       unavailable S3 would (transient, worth retrying); later GETs go through. With N at least RETRY_MAX_ATTEMPTS
+ *       the message goes back to the queue and is retried after its visibility timeout (idle exit test).</li>
  * </ul>
  */
 final class TestHooks {
 
     static final String INFERENCE_DELAY = "DEBUG_INFERENCE_DELAY_MS";
+    static final String S3_GET_FAILURES = "DEBUG_S3_GET_FAILURES";
     private static final Logger log = LoggerFactory.getLogger(TestHooks.class);
 
     private TestHooks() {
@@ -33,6 +42,29 @@ final class TestHooks {
         long delayMillis = Long.parseLong(value.trim());
         log.warn("test hook active: every inference batch is delayed", kv("hook", INFERENCE_DELAY), kv("delay_ms", delayMillis));
         return () -> new DelayedEmbedder(embedders.get(), delayMillis);
+    }
+
+    static ObjectFetcher failingFirstGets(ObjectFetcher fetcher) {
+        String value = System.getenv(S3_GET_FAILURES);
+        if (value == null || value.isBlank()) {
+            return fetcher;
+        }
+        int colon = value.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException(S3_GET_FAILURES + " must be TEXT:N, not " + value);
+        }
+        String keyContains = value.substring(0, colon);
+        int failures = Integer.parseInt(value.substring(colon + 1).trim());
+        log.warn("test hook active: the first GETs of some objects fail", kv("hook", S3_GET_FAILURES),
+                kv("key_contains", keyContains), kv("failures", failures));
+        Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        return object -> {
+            if (object.key().contains(keyContains)
+                    && attempts.computeIfAbsent(object.key(), k -> new AtomicInteger()).incrementAndGet() <= failures) {
+                throw FetchException.transientFailure("s3_error: HTTP 503 ServiceUnavailable (test hook " + S3_GET_FAILURES + ")", null);
+            }
+            return fetcher.fetch(object);
+        };
     }
 
     private record DelayedEmbedder(BatchEmbedder delegate, long delayMillis) implements BatchEmbedder {

@@ -17,8 +17,8 @@ public final class Settings {
             .alias("QUEUE_URL");
     public static final SettingSpec SQS_POLLERS = SettingSpec.of("SQS_POLLERS", "1",
             "Number of concurrent long-polling receivers.");
-    public static final SettingSpec SQS_WAIT_TIME_SECONDS = SettingSpec.of("SQS_WAIT_TIME_SECONDS", "20",
-            "Long-polling wait per ReceiveMessage call (0-20).");
+    public static final SettingSpec SQS_WAIT_TIME_SECONDS = SettingSpec.of("SQS_WAIT_TIME_SECONDS", "10",
+            "Long-polling wait per ReceiveMessage call (0-20); an idle worker's stop waits for the poll under way.");
     public static final SettingSpec SQS_MAX_MESSAGES = SettingSpec.of("SQS_MAX_MESSAGES", "10",
             "Messages per ReceiveMessage call (1-10).");
     public static final SettingSpec SQS_VISIBILITY_TIMEOUT_SECONDS = SettingSpec.of("SQS_VISIBILITY_TIMEOUT_SECONDS", "60",
@@ -32,7 +32,7 @@ public final class Settings {
     public static final SettingSpec MAX_IN_FLIGHT_MESSAGES = SettingSpec.of("MAX_IN_FLIGHT_MESSAGES", "64",
             "Messages received but not yet settled; pollers wait when the pipeline holds this many.");
     public static final SettingSpec EXIT_WHEN_IDLE_SECONDS = SettingSpec.of("EXIT_WHEN_IDLE_SECONDS", "0",
-            "Exit once the queue has been empty and nothing is in flight for this long (0 = run until SIGTERM).");
+            "Exit once nothing is in the worker and the queue has no visible, delayed or in-flight message for this long (0 = run until SIGTERM).");
     public static final SettingSpec SHUTDOWN_GRACE_SECONDS = SettingSpec.of("SHUTDOWN_GRACE_SECONDS", "30",
             "On SIGTERM, time allowed to finish in-flight work before handing it back to the queue.");
     public static final SettingSpec SQS_DLQ_URL = SettingSpec.of("SQS_DLQ_URL", "",

@@ -2,35 +2,46 @@ package io.cis.worker.source;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
-/** Remembers when the queue last gave us work, for the exit-when-idle mode used by one-shot runs and tests. */
+/**
+ * Decides when the exit-when-idle mode (one-shot runs, tests) may exit: only after a whole window in which every
+ * look found nothing inside the worker and nothing in the queue: not visible, not delayed, and not in flight at any
+ * worker. The last matters most: a message whose processing failed transiently is invisible until its visibility
+ * timeout ends and is then retried; an exit before that would abandon it.
+ */
 public final class IdleTracker {
 
     private final Clock clock;
-    private volatile long lastWorkMillis;
+    private volatile long busyAtMillis;
 
     public IdleTracker(Clock clock) {
         this.clock = clock;
-        this.lastWorkMillis = clock.millis();
+        this.busyAtMillis = clock.millis();
     }
 
+    /** A receive returned; messages reset the idle clock. */
     void received(int messages) {
         if (messages > 0) {
-            lastWorkMillis = clock.millis();
+            busy();
         }
     }
 
-    /** Resets the idle clock without work, e.g. while receiving is paused. */
-    void notIdle() {
-        lastWorkMillis = clock.millis();
+    /** Something is (or may be) still to do: resets the idle clock. */
+    void busy() {
+        busyAtMillis = clock.millis();
     }
 
-    /** How long the queue has returned nothing, counting only while nothing is in flight. */
-    public Duration idleFor(int inFlight) {
-        if (inFlight > 0) {
-            lastWorkMillis = clock.millis();
+    /**
+     * One look at the queue, taken while nothing was inside the worker; empty when the counts could not be read
+     * (then nobody can tell whether work is waiting, so it counts as busy). Returns how long every look has
+     * found nothing to do.
+     */
+    Duration idleFor(Optional<QueueCounts> queue) {
+        if (queue.isEmpty() || !queue.get().empty()) {
+            busy();
             return Duration.ZERO;
         }
-        return Duration.ofMillis(clock.millis() - lastWorkMillis);
+        return Duration.ofMillis(Math.max(0, clock.millis() - busyAtMillis));
     }
 }

@@ -59,6 +59,11 @@ public final class InFlightMessage {
         return completeIfDone();
     }
 
+    /** Whether {@link #allItemsRegistered} was called: false for a message whose hand-over a shutdown cut short. */
+    public synchronized boolean registrationComplete() {
+        return allItemsRegistered;
+    }
+
     /** Records one item's outcome (or a message-level outcome); returns true exactly once, when the message is complete. */
     public synchronized boolean itemSettled(Outcome outcome) {
         outcomes.add(outcome);

@@ -63,8 +63,8 @@ public final class QueueMessageHandler implements ReceivedMessageHandler {
                 }
             }
         } catch (InterruptedException e) {
-            // Shutting down mid-message: it stays in flight, unfinished, and the drain hands it back to the queue
-            // (visibility 0) once the grace period ends, so another worker gets it at once.
+            // Shutting down mid-message: its registration stays incomplete, and the poller hands it back to the
+            // queue (visibility 0) at once, so another worker (or the restart) gets it without waiting.
             Thread.currentThread().interrupt();
             return;
         }

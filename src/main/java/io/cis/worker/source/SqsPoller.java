@@ -1,14 +1,13 @@
 package io.cis.worker.source;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.AbortedException;
 import software.amazon.awssdk.services.sqs.SqsClient;
-import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
@@ -17,12 +16,19 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 /**
  * One long-polling receiver. It asks for no more messages than the pipeline has room for, so a full pipeline
  * stops it receiving rather than piling messages up in memory.
+ *
+ * <p>Stopping never strands a message. A ReceiveMessage cut off on our side (interrupt, closed client) stays open
+ * at SQS, and SQS hands the next message to it: that message is then in flight with nobody to process it until its
+ * visibility timeout ends. So a receive in progress is always allowed to finish (within SQS_WAIT_TIME_SECONDS),
+ * what it returns after the stop is handed back with visibility 0, and no receive starts after the stop: the
+ * receiving client must not retry on its own (this class retries, after checking for a stop).
  */
 public final class SqsPoller implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(SqsPoller.class);
 
-    private final SqsClient sqs;
+    private final SqsClient receiver;
+    private final SqsBatchOperations operations;
     private final String queueUrl;
     private final int maxMessages;
     private final int waitTimeSeconds;
@@ -37,11 +43,16 @@ public final class SqsPoller implements Runnable {
     private boolean receiving; // guarded by receiveLock
     private Thread thread; // guarded by receiveLock
 
-    /** @param gate closed while a service every message needs is down: nothing is received then */
-    public SqsPoller(SqsClient sqs, String queueUrl, int maxMessages, int waitTimeSeconds, int visibilityTimeoutSeconds,
-                     InFlightRegistry registry, ReceivedMessageHandler handler, Clock clock, IdleTracker idle,
-                     ReceiveGate gate) {
-        this.sqs = sqs;
+    /**
+     * @param receiver   the client to receive with; it must not retry a failed receive itself (see above)
+     * @param operations for handing back what a receive returns after the stop
+     * @param gate       closed while a service every message needs is down: nothing is received then
+     */
+    public SqsPoller(SqsClient receiver, SqsBatchOperations operations, String queueUrl, int maxMessages,
+                     int waitTimeSeconds, int visibilityTimeoutSeconds, InFlightRegistry registry,
+                     ReceivedMessageHandler handler, Clock clock, IdleTracker idle, ReceiveGate gate) {
+        this.receiver = receiver;
+        this.operations = operations;
         this.queueUrl = queueUrl;
         this.maxMessages = maxMessages;
         this.waitTimeSeconds = waitTimeSeconds;
@@ -78,7 +89,7 @@ public final class SqsPoller implements Runnable {
             int permits = 0;
             try {
                 if (!gate.awaitOpen(1, TimeUnit.SECONDS)) {
-                    idle.notIdle(); // paused for an outage, with work likely waiting: not idle
+                    idle.busy(); // paused for an outage, with work likely waiting: not idle
                     continue;
                 }
                 permits = registry.acquireUpTo(maxMessages, 1, TimeUnit.SECONDS);
@@ -93,13 +104,14 @@ public final class SqsPoller implements Runnable {
                 registry.release(permits - messages.size());
                 permits = 0;
                 idle.received(messages.size());
-                for (Message message : messages) {
-                    accept(message);
-                }
+                handOver(messages);
                 backoffMillis = 0;
             } catch (InterruptedException | AbortedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
+                if (!running) {
+                    continue; // stopped during the failed receive: nothing to retry
+                }
                 backoffMillis = Math.min(20_000, Math.max(500, backoffMillis * 2));
                 log.warn("receive failed, retrying", kv("queue_url", queueUrl), kv("reason", e.toString()),
                         kv("retry_in_ms", backoffMillis));
@@ -132,22 +144,12 @@ public final class SqsPoller implements Runnable {
         if (messages.isEmpty()) {
             return;
         }
-        List<ChangeMessageVisibilityBatchRequestEntry> entries = new java.util.ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            entries.add(ChangeMessageVisibilityBatchRequestEntry.builder().id(Integer.toString(i))
-                    .receiptHandle(messages.get(i).receiptHandle()).visibilityTimeout(0).build());
-        }
-        try {
-            sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries));
-            log.info("handed back messages received after the stop", kv("messages", messages.size()));
-        } catch (RuntimeException e) {
-            log.warn("could not hand back messages received after the stop; they return after their visibility timeout",
-                    kv("messages", messages.size()), kv("reason", e.toString()));
-        }
+        operations.changeVisibility(messages.stream().map(this::inFlight).toList(), 0);
+        log.info("handed back messages received after the stop", kv("messages", messages.size()));
     }
 
     private List<Message> receive(int count) {
-        return sqs.receiveMessage(b -> b.queueUrl(queueUrl)
+        return receiver.receiveMessage(b -> b.queueUrl(queueUrl)
                 .maxNumberOfMessages(count)
                 .waitTimeSeconds(waitTimeSeconds)
                 .visibilityTimeout(visibilityTimeoutSeconds)
@@ -156,18 +158,58 @@ public final class SqsPoller implements Runnable {
                 .messages();
     }
 
-    private void accept(Message message) {
-        Map<MessageSystemAttributeName, String> attributes = message.attributes();
-        int receiveCount = parseOr(attributes.get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
-        long now = clock.millis();
-        long sentAt = parseOr(attributes.get(MessageSystemAttributeName.SENT_TIMESTAMP), now);
-        InFlightMessage inFlight = new InFlightMessage(message.messageId(), message.receiptHandle(), receiveCount, now,
-                now + visibilityTimeoutSeconds * 1000L);
-        registry.add(inFlight);
-        if (receiveCount > 1) {
-            log.info("message redelivered", kv("message_id", message.messageId()), kv("receive_count", receiveCount));
+    /**
+     * Hands the messages to the pipeline, one by one; each holds its permit from here on. A stop while the pipeline
+     * is full interrupts the hand-over: the message cut short and the ones not yet handed over are handed back at
+     * once, instead of sitting in flight, unable to finish, until the drain's grace period ends.
+     */
+    private void handOver(List<Message> messages) {
+        List<InFlightMessage> received = messages.stream().map(this::inFlight).toList();
+        received.forEach(registry::add);
+        for (int i = 0; i < received.size(); i++) {
+            InFlightMessage inFlight = received.get(i);
+            Message message = messages.get(i);
+            if (inFlight.receiveCount() > 1) {
+                log.info("message redelivered", kv("message_id", message.messageId()),
+                        kv("receive_count", inFlight.receiveCount()));
+            }
+            long sentAt = parseOr(message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP),
+                    inFlight.receivedAtMillis());
+            handler.handle(inFlight, message.body(), sentAt);
+            if (Thread.currentThread().isInterrupted()) {
+                List<InFlightMessage> notHandedOver = new ArrayList<>(received.subList(i + 1, received.size()));
+                if (!inFlight.registrationComplete()) {
+                    notHandedOver.add(0, inFlight);
+                }
+                handBackNotHandedOver(notHandedOver);
+                return;
+            }
         }
-        handler.handle(inFlight, message.body(), sentAt);
+    }
+
+    private void handBackNotHandedOver(List<InFlightMessage> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        messages.forEach(registry::remove);
+        // The stop's interrupt is still set on this thread, and the SDK refuses to start a call on an interrupted
+        // thread (AbortedException): clear it for the hand-back, then restore it.
+        boolean interrupted = Thread.interrupted();
+        try {
+            operations.changeVisibility(messages, 0);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        log.info("handed back messages the full pipeline had no room for at the stop", kv("messages", messages.size()));
+    }
+
+    private InFlightMessage inFlight(Message message) {
+        int receiveCount = parseOr(message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT), 1);
+        long now = clock.millis();
+        return new InFlightMessage(message.messageId(), message.receiptHandle(), receiveCount, now,
+                now + visibilityTimeoutSeconds * 1000L);
     }
 
     private static long parseOr(String value, long fallback) {

@@ -1,12 +1,13 @@
 package io.cis.worker.source;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +20,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 public final class SqsQueueSource implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SqsQueueSource.class);
-    /** The longest SQS long poll (20 s) plus the time to hand its messages back. */
-    private static final long POLLER_STOP_MILLIS = 25_000;
+    /** Time for a poller to hand back what its last receive returned, after the receive itself. */
+    private static final Duration HAND_BACK_TIME = Duration.ofSeconds(5);
 
     private final InFlightRegistry registry;
     private final SqsBatchOperations sqs;
@@ -28,27 +29,37 @@ public final class SqsQueueSource implements AutoCloseable {
     private final MessageSettler settler;
     private final VisibilityHeartbeat heartbeat;
     private final IdleTracker idle;
-    private final List<Thread> threads = new ArrayList<>();
+    private final Supplier<QueueCounts> queueCounts;
+    private final Duration receiveBound;
+    private final List<Thread> pollerThreads = new ArrayList<>();
+    private Thread settlerThread;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sqs-heartbeat");
         t.setDaemon(true);
         return t;
     });
 
+    /**
+     * @param queueCounts  reads the queue's counts, for the idle exit
+     * @param receiveBound the longest one ReceiveMessage can take (the long-poll wait plus the client's margin)
+     */
     public SqsQueueSource(InFlightRegistry registry, SqsBatchOperations sqs, List<SqsPoller> pollers,
-                          MessageSettler settler, VisibilityHeartbeat heartbeat, IdleTracker idle) {
+                          MessageSettler settler, VisibilityHeartbeat heartbeat, IdleTracker idle,
+                          Supplier<QueueCounts> queueCounts, Duration receiveBound) {
         this.registry = registry;
         this.sqs = sqs;
         this.pollers = List.copyOf(pollers);
         this.settler = settler;
         this.heartbeat = heartbeat;
         this.idle = idle;
+        this.queueCounts = queueCounts;
+        this.receiveBound = receiveBound;
     }
 
     public void start() {
-        threads.add(startThread(settler, "sqs-settler"));
+        settlerThread = startThread(settler, "sqs-settler");
         for (int i = 0; i < pollers.size(); i++) {
-            threads.add(startThread(pollers.get(i), "sqs-poller-" + i));
+            pollerThreads.add(startThread(pollers.get(i), "sqs-poller-" + i));
         }
         if (heartbeat != null) {
             scheduler.scheduleWithFixedDelay(() -> {
@@ -69,10 +80,29 @@ public final class SqsQueueSource implements AutoCloseable {
 
     /**
      * Stops asking SQS for more. A long poll in progress is allowed to finish (within SQS_WAIT_TIME_SECONDS) and
-     * whatever it returns is handed back at once; see {@link SqsPoller#stop}.
+     * whatever it returns is handed back at once; see {@link SqsPoller}. {@link #awaitReceivesFinished} waits for that.
      */
     public void stopReceiving() {
         pollers.forEach(SqsPoller::stop);
+    }
+
+    /**
+     * After {@link #stopReceiving}: waits until every poller has finished, i.e. no ReceiveMessage of ours is open at
+     * SQS any more and what the last ones returned is in the pipeline or handed back. Bounded by the longest a
+     * receive can take; true if they all finished (a false is logged: a message may then stay in flight until its
+     * visibility timeout).
+     */
+    public boolean awaitReceivesFinished() throws InterruptedException {
+        long deadline = System.nanoTime() + receiveBound.plus(HAND_BACK_TIME).toNanos();
+        for (Thread thread : pollerThreads) {
+            thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        }
+        List<String> stillReceiving = pollerThreads.stream().filter(Thread::isAlive).map(Thread::getName).toList();
+        if (!stillReceiving.isEmpty()) {
+            log.warn("pollers still receiving at exit; a message their receive gets stays in flight until its "
+                    + "visibility timeout", kv("pollers", stillReceiving), kv("waited_ms", receiveBound.plus(HAND_BACK_TIME).toMillis()));
+        }
+        return stillReceiving.isEmpty();
     }
 
     /** Waits until every received message has been settled, or the timeout passes; true if drained. */
@@ -95,27 +125,51 @@ public final class SqsQueueSource implements AutoCloseable {
         return unfinished.size();
     }
 
-    public Duration idleFor() {
-        return idle.idleFor(registry.size());
+    /**
+     * How long nothing has been inside the worker and the queue has shown no visible, delayed or in-flight message
+     * (see {@link IdleTracker}). The queue is asked only while the worker itself is idle.
+     *
+     * @param pipelineItems objects inside the pipeline (they may belong to no message any more)
+     */
+    public Duration idleFor(int pipelineItems) {
+        if (pipelineItems > 0 || registry.size() > 0) {
+            idle.busy();
+            return Duration.ZERO;
+        }
+        return idle.idleFor(readQueueCounts());
+    }
+
+    private Optional<QueueCounts> readQueueCounts() {
+        try {
+            return Optional.of(queueCounts.get());
+        } catch (RuntimeException e) {
+            log.warn("could not read the queue's message counts; not idle until they can be read",
+                    kv("reason", e.toString()));
+            return Optional.empty();
+        }
     }
 
     public int inFlight() {
         return registry.size();
     }
 
+    /** Stops receiving and waits for the receives still open (the SQS clients are closed after this). */
     @Override
     public void close() {
         stopReceiving();
+        try {
+            awaitReceivesFinished();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         settler.stop();
         scheduler.shutdownNow();
-        for (Thread thread : threads) {
-            try {
-                // A poller may be in a long poll (at most 20 s): let it finish and hand its messages back.
-                thread.join(thread.getName().startsWith("sqs-poller") ? POLLER_STOP_MILLIS : 5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        try {
+            if (settlerThread != null) {
+                settlerThread.join(5_000);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.testing.MutableClock;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;

@@ -162,6 +162,29 @@ final class FaultKit implements AutoCloseable {
                 .filter(l -> outcome.equals(l.path("outcome").asText())).count();
     }
 
+    /**
+     * Messages a stop made visible again: unfinished ones (the "stopped" line), those a receive returned after the
+     * stop, and those the full pipeline had no room for.
+     */
+    static int handedBackAtStop(WorkerProcess worker) {
+        int handedBack = 0;
+        boolean stopped = false;
+        for (JsonNode line : worker.logLines()) {
+            switch (line.path("message").asText()) {
+                case "stopped" -> {
+                    stopped = true;
+                    handedBack += line.path("handed_back").asInt();
+                }
+                case "handed back messages received after the stop",
+                        "handed back messages the full pipeline had no room for at the stop" ->
+                        handedBack += line.path("messages").asInt();
+                default -> { }
+            }
+        }
+        assertTrue(stopped, "no 'stopped' line in " + worker.log());
+        return handedBack;
+    }
+
     /** Receives beyond the first, over every worker of the scenario (each logs "message redelivered"). */
     int redeliveries() {
         return workers.stream().mapToInt(w -> count(w, "message redelivered")).sum();
@@ -178,6 +201,14 @@ final class FaultKit implements AutoCloseable {
             }
         }
         return highest;
+    }
+
+    /** The longest enqueue -> outcome latency ({@code latency_ms}) of any outcome line of this kind, over every worker. */
+    long maxLatencyMs(String outcome) {
+        return workers.stream().flatMap(w -> w.logLines().stream())
+                .filter(l -> "io.cis.worker.outcome".equals(l.path("logger_name").asText()))
+                .filter(l -> outcome.equals(l.path("outcome").asText()))
+                .mapToLong(l -> l.path("latency_ms").asLong()).max().orElse(0);
     }
 
     long peakRssMb() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,7 @@ import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRes
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+import software.amazon.awssdk.services.sqs.model.SqsException;
 
 /** Stopping a poller: a receive in progress is never cut off (its messages would vanish until their visibility ends). */
 class SqsPollerTest {
@@ -33,8 +36,8 @@ class SqsPollerTest {
     private final AtomicBoolean handled = new AtomicBoolean();
 
     private SqsPoller poller(ReceivedMessageHandler handler, ReceiveGate gate) {
-        return new SqsPoller(sqs, "http://sqs/q", 10, 20, 30, registry, handler, Clock.systemUTC(),
-                new IdleTracker(Clock.systemUTC()), gate);
+        return new SqsPoller(sqs, new SqsBatchOperations(sqs, "http://sqs/q"), "http://sqs/q", 10, 20, 30, registry,
+                handler, Clock.systemUTC(), new IdleTracker(Clock.systemUTC()), gate);
     }
 
     @Test
@@ -64,25 +67,28 @@ class SqsPollerTest {
         assertEquals(Boolean.FALSE, interruptedDuringReceive.get(), "the receive was not interrupted");
         assertFalse(handled.get(), "nothing processed after the stop");
         assertEquals(0, registry.size());
-        ArgumentCaptor<Consumer<ChangeMessageVisibilityBatchRequest.Builder>> handBack = ArgumentCaptor.forClass(Consumer.class);
-        verify(sqs).changeMessageVisibilityBatch(handBack.capture());
-        ChangeMessageVisibilityBatchRequest.Builder request = ChangeMessageVisibilityBatchRequest.builder();
-        handBack.getValue().accept(request);
-        assertEquals(List.of("rh-m1", "rh-m2"), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
-        assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
+        assertHandedBack("rh-m1", "rh-m2");
         // every permit is back
         assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS));
     }
 
     @Test
     @SuppressWarnings("unchecked")
-    void aPollerWaitingForRoomInThePipelineIsInterrupted() throws Exception {
+    void aStopWhileThePipelineIsFullHandsBackWhatItHadNoRoomFor() throws Exception {
         when(sqs.receiveMessage(any(Consumer.class)))
-                .thenReturn(ReceiveMessageResponse.builder().messages(message("m1")).build())
+                .thenReturn(ReceiveMessageResponse.builder().messages(message("m1"), message("m2")).build())
                 .thenReturn(ReceiveMessageResponse.builder().build());
+        AtomicReference<Boolean> interruptedDuringHandBack = new AtomicReference<>();
+        when(sqs.changeMessageVisibilityBatch(any(Consumer.class))).thenAnswer(call -> {
+            // the SDK throws AbortedException when called on an interrupted thread
+            interruptedDuringHandBack.set(Thread.currentThread().isInterrupted());
+            return ChangeMessageVisibilityBatchResponse.builder().build();
+        });
         CountDownLatch blocked = new CountDownLatch(1);
         CountDownLatch released = new CountDownLatch(1);
+        AtomicInteger handedOver = new AtomicInteger();
         SqsPoller poller = poller((message, body, sentAt) -> {
+            handedOver.incrementAndGet();
             blocked.countDown();
             try {
                 Thread.sleep(60_000); // a full pipeline
@@ -97,8 +103,13 @@ class SqsPollerTest {
         poller.stop();
         assertTrue(released.await(5, TimeUnit.SECONDS), "interrupted out of the wait");
         thread.join(5_000);
+
         assertFalse(thread.isAlive());
-        assertEquals(1, registry.size(), "the message stays registered, to be handed back by the source");
+        assertEquals(1, handedOver.get(), "m2 is not offered to the pipeline after the stop");
+        assertEquals(0, registry.size(), "neither waits in flight for the drain's grace to end");
+        assertHandedBack("rh-m1", "rh-m2");
+        assertEquals(Boolean.FALSE, interruptedDuringHandBack.get(), "the SDK call is not made on an interrupted thread");
+        assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
     }
 
     @Test
@@ -116,6 +127,42 @@ class SqsPollerTest {
         assertFalse(thread.isAlive());
         verify(sqs, never()).receiveMessage(any(Consumer.class));
         verify(sqs, never()).receiveMessage(any(ReceiveMessageRequest.class));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aReceiveThatFailsAfterTheStopIsNotRetried() throws Exception {
+        CountDownLatch inReceive = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        when(sqs.receiveMessage(any(Consumer.class))).thenAnswer(call -> {
+            inReceive.countDown();
+            answer.await(5, TimeUnit.SECONDS);
+            throw SqsException.builder().statusCode(503).message("Service Unavailable").build();
+        });
+        SqsPoller poller = poller((message, body, sentAt) -> handled.set(true), ReceiveGate.ALWAYS_OPEN);
+        Thread thread = new Thread(poller);
+        thread.start();
+        assertTrue(inReceive.await(5, TimeUnit.SECONDS));
+        poller.stop();
+        long answered = System.nanoTime();
+        answer.countDown();
+        thread.join(5_000);
+
+        assertFalse(thread.isAlive());
+        assertTrue(System.nanoTime() - answered < TimeUnit.MILLISECONDS.toNanos(400), "no backoff after the stop");
+        verify(sqs, times(1)).receiveMessage(any(Consumer.class));
+        assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
+    }
+
+    /** One ChangeMessageVisibilityBatch with these receipt handles, all at visibility 0. */
+    @SuppressWarnings("unchecked")
+    private void assertHandedBack(String... receiptHandles) {
+        ArgumentCaptor<Consumer<ChangeMessageVisibilityBatchRequest.Builder>> handBack = ArgumentCaptor.forClass(Consumer.class);
+        verify(sqs).changeMessageVisibilityBatch(handBack.capture());
+        ChangeMessageVisibilityBatchRequest.Builder request = ChangeMessageVisibilityBatchRequest.builder();
+        handBack.getValue().accept(request);
+        assertEquals(List.of(receiptHandles), request.build().entries().stream().map(e -> e.receiptHandle()).toList());
+        assertTrue(request.build().entries().stream().allMatch(e -> e.visibilityTimeout() == 0));
     }
 
     private static Message message(String id) {
