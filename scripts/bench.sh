@@ -4,7 +4,7 @@
 #   scripts/bench.sh [options] [-- extra 'bench run' options]
 #
 # 1. the full-size (ViT-B/32-sized) random-weight model, made once with scripts/clip_model.py (not committed);
-# 2. the image set, made once from ../shared/images with Java ImageIO (N JPEGs of 0.3-12 MP and a few PNGs, plus a
+# 2. the image set, made once from ../shared/images with Java ImageIO (N camera-sized JPEGs of 1-12 MP, plus a
 #    separate set for the light-load pass), kept under .local/bench;
 # 3. the local stack (started if it is not running, with a 2 GB heap for the in-memory S3, and stopped again at the
 #    end; a stack that is already running must have been started with CIS_S3_HEAP=2g);
@@ -16,9 +16,9 @@
 #   --paced-count N    images in the light-load set (default 200; 0 skips that pass)
 #   --paced-rate R     images/s offered in the light-load pass (default 10)
 #   --phases LIST      any of ceiling,paced,cold,warm (default: all)
-#   --precision P      MODEL_PRECISION: auto (default: bf16 on a CPU with AMX, else fp32), fp32, or bf16. The model
-#                      is exported once with model.pt in fp32 and model-bf16.pt beside it (what auto and bf16 load);
-#                      bf16 on a CPU without AMX is allowed but slow
+#   --precision P      MODEL_PRECISION: auto (default: bf16 on a CPU with native bf16 (AMX or AVX512-BF16), else
+#                      fp32), fp32, or bf16. The model is exported once with model.pt in fp32 and model-bf16.pt
+#                      beside it (what auto and bf16 load); bf16 on a CPU without native bf16 is allowed but slow
 #   --no-readme        do not touch README.md
 #   --build            rebuild target/cis-worker.jar first (it is built anyway when missing)
 # Worker settings (BATCH_MAX_SIZE, TORCH_NUM_THREADS, DECODE_THREADS, ...) come from the environment, as for the
