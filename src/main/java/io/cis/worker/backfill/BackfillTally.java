@@ -1,6 +1,6 @@
 package io.cis.worker.backfill;
 
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import io.cis.worker.pipeline.Settlement;
 import io.cis.worker.pipeline.WorkItem;
 import java.util.Collections;

@@ -1,6 +1,6 @@
 package io.cis.worker.index;
 
-import io.cis.worker.retry.ServiceHealthListener;
+import io.cis.worker.core.ServiceHealthListener;
 import io.github.resilience4j.retry.Retry;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package io.cis.worker.pipeline;
 
+import io.cis.worker.core.Outcome;
+
 import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.BulkItem;
 import io.cis.worker.index.BulkItemResult;

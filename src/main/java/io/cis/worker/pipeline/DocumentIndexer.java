@@ -1,5 +1,7 @@
 package io.cis.worker.pipeline;
 
+import io.cis.worker.core.Outcome;
+
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package io.cis.worker.pipeline;
 
+import io.cis.worker.core.Outcome;
+
 import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.event.S3ObjectRef;

@@ -1,5 +1,7 @@
 package io.cis.worker.pipeline;
 
+import io.cis.worker.core.Outcome;
+
 import io.cis.worker.ops.MetricNames;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

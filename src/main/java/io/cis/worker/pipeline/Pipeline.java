@@ -1,5 +1,9 @@
 package io.cis.worker.pipeline;
 
+import io.cis.worker.core.BatchCollector;
+
+import io.cis.worker.core.Outcome;
+
 import io.cis.worker.cache.EmbeddingCache;
 import io.cis.worker.cache.ImageHashes;
 import io.cis.worker.embed.BatchEmbedder;

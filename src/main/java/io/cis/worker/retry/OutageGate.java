@@ -1,7 +1,9 @@
 package io.cis.worker.retry;
 
+import io.cis.worker.core.ServiceHealthListener;
+
 import io.cis.worker.ops.MetricNames;
-import io.cis.worker.source.ReceiveGate;
+import io.cis.worker.core.ReceiveGate;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Clock;

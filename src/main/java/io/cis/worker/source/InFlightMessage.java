@@ -1,6 +1,6 @@
 package io.cis.worker.source;
 
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import java.util.ArrayList;
 import java.util.List;
 

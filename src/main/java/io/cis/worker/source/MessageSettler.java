@@ -1,7 +1,7 @@
 package io.cis.worker.source;
 
-import io.cis.worker.pipeline.BatchCollector;
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.BatchCollector;
+import io.cis.worker.core.Outcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;

@@ -6,7 +6,7 @@ import io.cis.worker.event.NotificationRecord;
 import io.cis.worker.event.ParsedMessage;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.pipeline.Intake;
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

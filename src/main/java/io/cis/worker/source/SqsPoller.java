@@ -1,5 +1,7 @@
 package io.cis.worker.source;
 
+import io.cis.worker.core.ReceiveGate;
+
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

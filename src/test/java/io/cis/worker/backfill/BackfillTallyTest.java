@@ -3,7 +3,7 @@ package io.cis.worker.backfill;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cis.worker.event.S3ObjectRef;
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import io.cis.worker.pipeline.WorkItem;
 import java.util.Map;
 import java.util.stream.IntStream;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cis.worker.event.S3ObjectRef;
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import io.cis.worker.pipeline.WorkItem;
 import java.io.IOException;
 import java.time.Duration;

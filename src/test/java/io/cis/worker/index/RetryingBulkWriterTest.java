@@ -7,7 +7,7 @@ import io.cis.worker.index.BulkItemResult.Status;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.retry.Retries;
 import io.cis.worker.retry.RetryPolicy;
-import io.cis.worker.retry.ServiceHealthListener;
+import io.cis.worker.core.ServiceHealthListener;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.ConnectException;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.cis.worker.pipeline;
 
+import io.cis.worker.core.Outcome;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -3,7 +3,7 @@ package io.cis.worker.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.cis.worker.ops.MetricNames;
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 

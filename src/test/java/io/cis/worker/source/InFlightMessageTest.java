@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

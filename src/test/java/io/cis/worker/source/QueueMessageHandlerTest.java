@@ -15,7 +15,7 @@ import static org.mockito.Mockito.verify;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.pipeline.Intake;
-import io.cis.worker.pipeline.Outcome;
+import io.cis.worker.core.Outcome;
 import io.cis.worker.pipeline.Settlement;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;

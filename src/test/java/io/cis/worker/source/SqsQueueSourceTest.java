@@ -1,5 +1,7 @@
 package io.cis.worker.source;
 
+import io.cis.worker.core.ReceiveGate;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

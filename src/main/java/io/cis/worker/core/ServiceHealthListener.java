@@ -1,4 +1,4 @@
-package io.cis.worker.retry;
+package io.cis.worker.core;
 
 /** Told by a client whether its service answered, so receiving can pause while the service is down. */
 public interface ServiceHealthListener {

@@ -1,4 +1,4 @@
-package io.cis.worker.source;
+package io.cis.worker.core;
 
 import java.util.concurrent.TimeUnit;
 

@@ -1,4 +1,4 @@
-package io.cis.worker.pipeline;
+package io.cis.worker.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

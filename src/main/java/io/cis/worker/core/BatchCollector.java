@@ -1,4 +1,4 @@
-package io.cis.worker.pipeline;
+package io.cis.worker.core;
 
 import java.util.ArrayList;
 import java.util.List;
