@@ -30,6 +30,7 @@ import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
 import io.cis.worker.index.RetryingBulkWriter;
 import io.cis.worker.ops.HealthState;
+import io.cis.worker.ops.MetricNames;
 import io.cis.worker.ops.MetricsServer;
 import io.cis.worker.pipeline.BulkDocumentIndexer;
 import io.cis.worker.pipeline.Intake;
@@ -300,7 +301,7 @@ public final class Application implements AutoCloseable {
         SqsBatchOperations operations = new SqsBatchOperations(sqs, q.queueUrl());
         MessageSettler settler = new MessageSettler(registry, operations);
         settler.onLeftForRedelivery(new DeadLetterWatch(maxReceiveCount, metrics)::leftForRedelivery);
-        settler.onDeleted(metrics.counter(io.cis.worker.ops.MetricNames.MESSAGES_DELETED)::increment);
+        settler.onDeleted(metrics.counter(MetricNames.MESSAGES_DELETED)::increment);
         closeLater(new QueueBacklogGauge(sqs, q.queueUrl(), metrics, QueueBacklogGauge.DEFAULT_INTERVAL));
         QueueMessageHandler handler = new QueueMessageHandler(new NotificationParser(), intake, settler, metrics);
         IdleTracker idle = new IdleTracker(clock);
@@ -313,7 +314,7 @@ public final class Application implements AutoCloseable {
                 ? new VisibilityHeartbeat(registry, operations, clock, q.visibilityTimeoutSeconds(), q.heartbeatFraction(),
                 q.maxVisibilityTotal())
                 : null;
-        metrics.gauge(io.cis.worker.ops.MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
+        metrics.gauge(MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
         queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle,
                 () -> QueueCounts.read(sqs, q.queueUrl()), SdkClientSettings.sqsAttemptTimeout(q.waitTimeSeconds()));
         closeables.push(queueSource);

@@ -1,5 +1,6 @@
 package io.cis.worker.app;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.embed.BatchEmbedder;
 import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.ObjectFetcher;
@@ -61,7 +62,8 @@ final class TestHooks {
         return object -> {
             if (object.key().contains(keyContains)
                     && attempts.computeIfAbsent(object.key(), k -> new AtomicInteger()).incrementAndGet() <= failures) {
-                throw FetchException.transientFailure("s3_error: HTTP 503 ServiceUnavailable (test hook " + S3_GET_FAILURES + ")", null);
+                throw FetchException.transientFailure(Reason.S3_ERROR,
+                        "HTTP 503 ServiceUnavailable (test hook " + S3_GET_FAILURES + ")", null);
             }
             return fetcher.fetch(object);
         };

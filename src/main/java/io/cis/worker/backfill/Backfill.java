@@ -1,5 +1,6 @@
 package io.cis.worker.backfill;
 
+import io.cis.worker.core.Reason;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -122,7 +123,7 @@ public final class Backfill {
         long unusable = source.unusable();
         for (; unusableCounted < unusable; unusableCounted++) {
             tally.selected();
-            tally.skipped("no_s3_location");
+            tally.skipped(Reason.NO_S3_LOCATION);
         }
     }
 

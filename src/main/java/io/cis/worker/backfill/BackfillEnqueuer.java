@@ -1,5 +1,6 @@
 package io.cis.worker.backfill;
 
+import io.cis.worker.core.Reason;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -58,13 +59,14 @@ public final class BackfillEnqueuer {
             response.successful().forEach(ok -> tally.enqueued());
             response.failed().forEach(f -> {
                 log.warn("backfill: message refused by SQS", kv("s3_url", pending.get(Integer.parseInt(f.id())).object().s3Url()),
-                        kv("code", f.code()), kv("reason", f.message()));
-                tally.failedTransiently("enqueue_failed: " + f.code());
+                        kv("reason", Reason.ENQUEUE_FAILED.code()), kv("code", f.code()), kv("detail", f.message()));
+                tally.failedTransiently(Reason.ENQUEUE_FAILED);
             });
         } catch (RuntimeException e) {
             // The SDK already retried; these documents stay selected, so the next run sends them again.
-            log.warn("backfill: SendMessageBatch failed", kv("messages", pending.size()), kv("reason", e.toString()));
-            pending.forEach(c -> tally.failedTransiently("enqueue_failed: " + e.getClass().getSimpleName()));
+            log.warn("backfill: SendMessageBatch failed", kv("messages", pending.size()),
+                    kv("reason", Reason.ENQUEUE_FAILED.code()), kv("detail", e.toString()));
+            pending.forEach(c -> tally.failedTransiently(Reason.ENQUEUE_FAILED));
         }
         pending.clear();
     }

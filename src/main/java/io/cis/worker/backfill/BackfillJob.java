@@ -1,5 +1,6 @@
 package io.cis.worker.backfill;
 
+import io.cis.worker.core.Reason;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import io.cis.worker.app.Application;
@@ -9,7 +10,6 @@ import io.cis.worker.app.StartupException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
-import io.cis.worker.event.SkipReason;
 import io.cis.worker.pipeline.Intake;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -183,7 +183,7 @@ public final class BackfillJob {
         if (decision == FilterDecision.ACCEPT || decision == FilterDecision.TOO_LARGE) {
             return true;
         }
-        tally.skipped(decision.skipReason().map(SkipReason::code).orElse("filtered"));
+        tally.skipped(decision.skipReason().orElseThrow());
         return false;
     }
 

@@ -1,6 +1,7 @@
 package io.cis.worker.backfill;
 
 import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.pipeline.Settlement;
 import io.cis.worker.pipeline.WorkItem;
 import java.util.Collections;
@@ -51,13 +52,13 @@ public final class BackfillTally implements Settlement {
         done.incrementAndGet();
     }
 
-    public void skipped(String reason) {
+    public void skipped(Reason reason) {
         add(skipped, reason);
         done.incrementAndGet();
     }
 
     /** A failure that may succeed on a later run (e.g. SQS refused the message). */
-    public void failedTransiently(String reason) {
+    public void failedTransiently(Reason reason) {
         add(failedTransiently, reason);
         done.incrementAndGet();
     }
@@ -86,18 +87,8 @@ public final class BackfillTally implements Settlement {
                 copy(skipped), copy(failedPermanently), copy(failedTransiently));
     }
 
-    /** The stable part of a reason ("object_not_found: NoSuchKey" -> "object_not_found"), as the outcome metric uses. */
-    static String reasonCode(String reason) {
-        if (reason == null || reason.isBlank()) {
-            return "unspecified";
-        }
-        int colon = reason.indexOf(':');
-        String code = (colon > 0 ? reason.substring(0, colon) : reason).strip();
-        return code.length() > 40 ? code.substring(0, 40) : code;
-    }
-
-    private static void add(Map<String, LongAdder> counts, String reason) {
-        counts.computeIfAbsent(reasonCode(reason), r -> new LongAdder()).increment();
+    private static void add(Map<String, LongAdder> counts, Reason reason) {
+        counts.computeIfAbsent(reason.code(), r -> new LongAdder()).increment();
     }
 
     private static Map<String, Long> copy(Map<String, LongAdder> counts) {

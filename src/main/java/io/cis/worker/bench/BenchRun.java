@@ -216,7 +216,7 @@ public final class BenchRun {
         int hits = (int) outcomes.stream().filter(o -> o.indexed() && o.cacheHit()).count();
         int hitsWithoutDownload = (int) outcomes.stream().filter(o -> o.indexed() && o.cacheHit() && !o.downloaded()).count();
         List<String> failures = outcomes.stream().filter(o -> !o.indexed()).limit(5)
-                .map(o -> o.s3Url() + ": " + o.outcome() + " " + o.reason()).toList();
+                .map(o -> o.s3Url() + ": " + o.outcome() + " " + o.reason() + " " + o.detail()).toList();
         Map<String, Double> wall = new LinkedHashMap<>();
         for (String stage : STAGE_TIMERS) {
             wall.put(stage, metricsAfter.stageSeconds.get(stage) - metricsBefore.stageSeconds.get(stage));

@@ -30,8 +30,8 @@ final class OutcomeRecorder extends AppenderBase<ILoggingEvent> {
     private static final JsonFactory FACTORY = new JsonFactory();
 
     /** One item's outcome as the worker logged it. */
-    record Outcome(String s3Url, String outcome, String reason, boolean cacheHit, boolean downloaded, long latencyMillis,
-                   long atMillis) {
+    record Outcome(String s3Url, String outcome, String reason, String detail, boolean cacheHit, boolean downloaded,
+                   long latencyMillis, long atMillis) {
         boolean indexed() {
             return "indexed".equals(outcome);
         }
@@ -72,6 +72,7 @@ final class OutcomeRecorder extends AppenderBase<ILoggingEvent> {
             return;
         }
         outcomes.put(url, new Outcome(url, fields.path("outcome").asText(), fields.path("reason").asText(null),
+                fields.path("detail").asText(""),
                 fields.path("cache_hit").asBoolean(), fields.path("downloaded").asBoolean(true),
                 fields.path("latency_ms").asLong(), event.getTimeStamp()));
     }

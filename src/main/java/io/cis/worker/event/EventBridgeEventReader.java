@@ -1,5 +1,6 @@
 package io.cis.worker.event;
 
+import io.cis.worker.core.Reason;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
@@ -52,9 +53,9 @@ final class EventBridgeEventReader {
         if (OBJECT_CREATED.equals(detailType)) {
             record = new NotificationRecord.ObjectCreated(ref, null);
         } else if (OBJECT_DELETED.equals(detailType)) {
-            record = new NotificationRecord.Skipped(SkipReason.OBJECT_REMOVED, describe(detailType, detail), ref);
+            record = new NotificationRecord.Skipped(Reason.OBJECT_REMOVED, describe(detailType, detail), ref);
         } else {
-            record = new NotificationRecord.Skipped(SkipReason.OTHER_EVENT_TYPE, describe(detailType, detail), ref);
+            record = new NotificationRecord.Skipped(Reason.OTHER_EVENT_TYPE, describe(detailType, detail), ref);
         }
         return new ParsedMessage(ParsedMessage.Format.EVENTBRIDGE, viaSns, List.of(record));
     }

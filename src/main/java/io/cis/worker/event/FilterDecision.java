@@ -1,5 +1,6 @@
 package io.cis.worker.event;
 
+import io.cis.worker.core.Reason;
 import java.util.Optional;
 
 /** What {@link ObjectFilter} decided for one object. */
@@ -7,20 +8,20 @@ public enum FilterDecision {
     /** Process it. */
     ACCEPT(null),
     /** Skip: the key has no accepted image extension. */
-    SKIP_NOT_IMAGE(SkipReason.NOT_AN_IMAGE),
+    SKIP_NOT_IMAGE(Reason.NOT_AN_IMAGE),
     /** Skip: the key is outside the configured prefixes. */
-    SKIP_PREFIX(SkipReason.PREFIX_FILTERED),
+    SKIP_PREFIX(Reason.PREFIX_FILTERED),
     /** Permanent failure: the notification says the object is over the size limit, so it is never downloaded. */
     TOO_LARGE(null);
 
-    private final SkipReason skipReason;
+    private final Reason skipReason;
 
-    FilterDecision(SkipReason skipReason) {
+    FilterDecision(Reason skipReason) {
         this.skipReason = skipReason;
     }
 
     /** The skip reason for the two skip decisions, so skips are logged and counted in one vocabulary. */
-    public Optional<SkipReason> skipReason() {
+    public Optional<Reason> skipReason() {
         return Optional.ofNullable(skipReason);
     }
 }

@@ -1,5 +1,6 @@
 package io.cis.worker.event;
 
+import io.cis.worker.core.Reason;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -51,7 +52,7 @@ public final class NotificationParser {
             String topic = JsonFields.optionalText(envelope, "TopicArn", "");
             String detail = "SNS " + type + (topic == null ? "" : " for " + topic);
             return new ParsedMessage(ParsedMessage.Format.SNS_CONTROL, true,
-                    List.of(new NotificationRecord.Skipped(SkipReason.OTHER_EVENT_TYPE, detail, null)));
+                    List.of(new NotificationRecord.Skipped(Reason.OTHER_EVENT_TYPE, detail, null)));
         }
         if (!SnsEnvelope.NOTIFICATION.equals(type)) {
             throw new MessageParseException("SNS message Type \"" + type + "\" is not "

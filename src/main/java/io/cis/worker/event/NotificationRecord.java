@@ -1,5 +1,7 @@
 package io.cis.worker.event;
 
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import java.util.Objects;
 
 /** One record of a message body: either an object to process or a skip the caller can settle immediately. */
@@ -32,10 +34,13 @@ public sealed interface NotificationRecord permits NotificationRecord.ObjectCrea
      * @param detail what the message said, for the log line (e.g. the event name)
      * @param object the object concerned, or {@code null} when the event names none (test events, SNS handshakes)
      */
-    record Skipped(SkipReason reason, String detail, S3ObjectRef object) implements NotificationRecord {
+    record Skipped(Reason reason, String detail, S3ObjectRef object) implements NotificationRecord {
         public Skipped {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(detail, "detail");
+            if (!reason.allows(Outcome.Kind.SKIPPED)) {
+                throw new IllegalArgumentException(reason.code() + " is no reason to skip");
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.cis.worker.event;
 
+import io.cis.worker.core.Reason;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.net.URLDecoder;
@@ -35,7 +36,7 @@ final class S3EventNotificationReader {
         String bucket = optionalText(root, "Bucket", "");
         String detail = TEST_EVENT + (bucket == null ? "" : " for bucket " + bucket);
         return new ParsedMessage(ParsedMessage.Format.S3_TEST_EVENT, viaSns,
-                List.of(new NotificationRecord.Skipped(SkipReason.TEST_EVENT, detail, null)));
+                List.of(new NotificationRecord.Skipped(Reason.TEST_EVENT, detail, null)));
     }
 
     ParsedMessage readRecords(JsonNode root, boolean viaSns) throws MessageParseException {
@@ -74,9 +75,9 @@ final class S3EventNotificationReader {
             return new NotificationRecord.ObjectCreated(ref, null);
         }
         if (eventName.startsWith(REMOVED_PREFIX)) {
-            return new NotificationRecord.Skipped(SkipReason.OBJECT_REMOVED, eventName, ref);
+            return new NotificationRecord.Skipped(Reason.OBJECT_REMOVED, eventName, ref);
         }
-        return new NotificationRecord.Skipped(SkipReason.OTHER_EVENT_TYPE, eventName, ref);
+        return new NotificationRecord.Skipped(Reason.OTHER_EVENT_TYPE, eventName, ref);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.cis.worker.fetch;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.S3ObjectRef;
 import io.github.resilience4j.retry.Retry;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,13 +31,14 @@ public final class RetryingObjectFetcher implements ObjectFetcher {
             });
         } catch (FetchException e) {
             if (attempts.get() > 1 && !e.isPermanent()) {
-                throw FetchException.transientFailure(e.getMessage() + " (after " + attempts.get() + " attempts)", e.getCause());
+                throw FetchException.transientFailure(e.outcome().reason(),
+                        e.outcome().detail() + " (after " + attempts.get() + " attempts)", e.getCause());
             }
             throw e;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
-            throw FetchException.transientFailure("fetch failed: " + e, e); // the delegate throws nothing else
+            throw FetchException.transientFailure(Reason.FETCH_ERROR, e.toString(), e); // the delegate throws nothing else
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.cis.worker.fetch;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.S3ObjectRef;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,15 +38,15 @@ public final class S3ObjectFetcher implements ObjectFetcher {
             Long declared = body.response().contentLength();
             if (declared != null && declared > maxObjectBytes) {
                 body.abort();
-                throw FetchException.permanent(tooLarge(declared), null);
+                throw tooLarge(declared);
             }
             return readLimited(body);
         } catch (S3Exception e) {
             throw classify(e);
         } catch (SdkClientException e) {
-            throw FetchException.transientFailure("S3 unreachable: " + e.getMessage(), e);
+            throw FetchException.transientFailure(Reason.S3_UNREACHABLE, e.getMessage(), e);
         } catch (IOException e) {
-            throw FetchException.transientFailure("S3 read failed: " + e.getMessage(), e);
+            throw FetchException.transientFailure(Reason.S3_UNREACHABLE, "read failed: " + e.getMessage(), e);
         }
     }
 
@@ -53,13 +54,13 @@ public final class S3ObjectFetcher implements ObjectFetcher {
         MessageDigest md5 = md5();
         byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxObjectBytes + 1));
         if (bytes.length > maxObjectBytes) {
-            throw FetchException.permanent(tooLarge(bytes.length), null);
+            throw tooLarge(bytes.length);
         }
         return new FetchedObject(bytes, HexFormat.of().formatHex(md5.digest(bytes)));
     }
 
-    private String tooLarge(long size) {
-        return "object_too_large: " + size + " bytes exceeds MAX_OBJECT_BYTES " + maxObjectBytes;
+    private FetchException tooLarge(long size) {
+        return FetchException.permanent(Reason.OBJECT_TOO_LARGE, size + " bytes exceeds MAX_OBJECT_BYTES " + maxObjectBytes, null);
     }
 
     /**
@@ -70,9 +71,10 @@ public final class S3ObjectFetcher implements ObjectFetcher {
         int status = e.statusCode();
         String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
         if (status == 404 || "NoSuchKey".equals(code) || "NoSuchBucket".equals(code) || "NoSuchVersion".equals(code)) {
-            return FetchException.permanent("object_not_found: " + (code == null || code.isEmpty() ? "404" : code), e);
+            return FetchException.permanent(Reason.OBJECT_NOT_FOUND, code == null || code.isEmpty() ? "404" : code, e);
         }
-        return FetchException.transientFailure("s3_error: HTTP " + status + " " + code, e);
+        Reason reason = status == 401 || status == 403 ? Reason.S3_ACCESS_DENIED : Reason.S3_ERROR;
+        return FetchException.transientFailure(reason, "HTTP " + status + " " + code, e);
     }
 
     private static MessageDigest md5() {

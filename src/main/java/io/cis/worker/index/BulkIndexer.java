@@ -1,5 +1,6 @@
 package io.cis.worker.index;
 
+import io.cis.worker.core.Reason;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -54,7 +55,7 @@ public final class BulkIndexer implements BulkWriter {
             BulkItem item = items.get(i);
             String problem = problemWith(item);
             if (problem != null) {
-                results[i] = BulkItemResult.permanent(item, problem);
+                results[i] = BulkItemResult.permanent(item, Reason.DOCUMENT_REJECTED, problem);
             } else {
                 sent.add(i);
                 operations.add(actions.toOperation(item));

@@ -1,5 +1,6 @@
 package io.cis.worker.index;
 
+import io.cis.worker.core.Reason;
 import java.util.Objects;
 import org.opensearch.client.opensearch._types.ErrorCause;
 
@@ -43,31 +44,48 @@ public final class BulkItemClassifier {
             return BulkItemResult.indexed(item);
         }
         String type = error == null ? null : error.type();
-        String reason = status + " " + OpenSearchErrors.describe(error);
+        String detail = status + " " + OpenSearchErrors.describe(error);
         if (status == 404 && DOCUMENT_MISSING.equals(type)) {
-            return missingDocument(item, reason, status);
+            return missingDocument(item, detail, status);
         }
         if (isTransient(status)) {
-            return BulkItemResult.transientFailure(item, reason, status);
+            return BulkItemResult.transientFailure(item, transientReason(status), detail, status);
         }
-        return BulkItemResult.permanent(item, reason, status);
+        return BulkItemResult.permanent(item, Reason.DOCUMENT_REJECTED, detail, status);
     }
 
     /** Every item of a request that failed as a whole gets this result. */
     public BulkItemResult requestFailed(BulkItem item, Exception failure) {
-        return BulkItemResult.transientFailure(item, "bulk request failed: " + OpenSearchErrors.describe(failure),
-                OpenSearchErrors.statusOf(failure));
+        int status = OpenSearchErrors.statusOf(failure);
+        return BulkItemResult.transientFailure(item, transientReason(status),
+                "bulk request failed: " + OpenSearchErrors.describe(failure), status);
     }
 
-    private BulkItemResult missingDocument(BulkItem item, String reason, int status) {
+    /** The reason code of a transient failure, from the HTTP status alone ({@link BulkItemResult#NO_ANSWER}: none). */
+    static Reason transientReason(int status) {
+        if (status == BulkItemResult.NO_ANSWER) {
+            return Reason.INDEX_UNREACHABLE;
+        }
+        return switch (status) {
+            case 401, 403 -> Reason.INDEX_ACCESS_DENIED;
+            case 404 -> Reason.INDEX_NOT_FOUND;
+            case 408 -> Reason.INDEX_UNAVAILABLE;
+            case 409 -> Reason.VERSION_CONFLICT;
+            case 429 -> Reason.INDEX_THROTTLED;
+            default -> status >= 500 ? Reason.INDEX_UNAVAILABLE : Reason.INDEX_ERROR;
+        };
+    }
+
+    private BulkItemResult missingDocument(BulkItem item, String detail, int status) {
         if (item instanceof ErrorRecord) {
-            return BulkItemResult.permanent(item, reason + "; the failure could not be recorded on the document", status);
+            return BulkItemResult.permanent(item, Reason.DOCUMENT_MISSING,
+                    detail + "; the failure could not be recorded on the document", status);
         }
         return switch (missingDocumentPolicy) {
-            case FAIL -> BulkItemResult.permanent(item, reason + " (missing-document policy FAIL)", status);
+            case FAIL -> BulkItemResult.permanent(item, Reason.DOCUMENT_MISSING, detail + " (missing-document policy FAIL)", status);
             // UPSERT creates missing documents, so a 404 here is unexpected: keep the item rather than drop it.
-            case RETRY, UPSERT -> BulkItemResult.transientFailure(item,
-                    reason + " (missing-document policy " + missingDocumentPolicy + ")", status);
+            case RETRY, UPSERT -> BulkItemResult.transientFailure(item, Reason.DOCUMENT_MISSING,
+                    detail + " (missing-document policy " + missingDocumentPolicy + ")", status);
         };
     }
 

@@ -1,5 +1,7 @@
 package io.cis.worker.index;
 
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import java.util.Objects;
 
 /**
@@ -7,47 +9,60 @@ import java.util.Objects;
  *
  * @param item       the item sent
  * @param status     its outcome
- * @param reason     why it failed (OpenSearch's error type and reason, or ours); null when indexed
+ * @param reason     why it failed, as a code; {@link Reason#NONE} when indexed
+ * @param detail     the particulars (HTTP status, OpenSearch's error type and reason, or ours); null when indexed
  * @param httpStatus the item's HTTP status; when the whole request failed, the request's status, or
  *                   {@value #NO_ANSWER} when no HTTP answer came back (refused, timed out, unreadable). A retry
  *                   decides from it whether sending the item again soon can help.
  */
-public record BulkItemResult(BulkItem item, Status status, String reason, int httpStatus) {
+public record BulkItemResult(BulkItem item, Status status, Reason reason, String detail, int httpStatus) {
 
     /** The request got no HTTP answer at all. */
     public static final int NO_ANSWER = 0;
 
     public enum Status {
         /** OpenSearch acknowledged the update (including a no-op: the document already had these values). */
-        INDEXED,
+        INDEXED(Outcome.Kind.INDEXED),
         /** Sending it again cannot help: e.g. the document rejects the value, or is missing under the FAIL policy. */
-        FAILED_PERMANENT,
+        FAILED_PERMANENT(Outcome.Kind.FAILED_PERMANENT),
         /** May succeed later: throttling, an unavailable node, a version conflict, a failed request. */
-        FAILED_TRANSIENT
+        FAILED_TRANSIENT(Outcome.Kind.FAILED_TRANSIENT);
+
+        private final Outcome.Kind kind;
+
+        Status(Outcome.Kind kind) {
+            this.kind = kind;
+        }
     }
 
     public BulkItemResult {
         Objects.requireNonNull(item, "item");
         Objects.requireNonNull(status, "status");
-        if ((status == Status.INDEXED) != (reason == null)) {
-            throw new IllegalArgumentException(status + " with reason " + reason);
+        Objects.requireNonNull(reason, "reason");
+        if ((status == Status.INDEXED) != (detail == null) || !reason.allows(status.kind)) {
+            throw new IllegalArgumentException(status + " with reason " + reason.code() + ", detail " + detail);
         }
     }
 
     public static BulkItemResult indexed(BulkItem item) {
-        return new BulkItemResult(item, Status.INDEXED, null, 200);
+        return new BulkItemResult(item, Status.INDEXED, Reason.NONE, null, 200);
     }
 
     /** A permanent failure decided without asking OpenSearch (the item was not sent). */
-    public static BulkItemResult permanent(BulkItem item, String reason) {
-        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, NO_ANSWER);
+    public static BulkItemResult permanent(BulkItem item, Reason reason, String detail) {
+        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, detail, NO_ANSWER);
     }
 
-    public static BulkItemResult permanent(BulkItem item, String reason, int httpStatus) {
-        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, httpStatus);
+    public static BulkItemResult permanent(BulkItem item, Reason reason, String detail, int httpStatus) {
+        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, detail, httpStatus);
     }
 
-    public static BulkItemResult transientFailure(BulkItem item, String reason, int httpStatus) {
-        return new BulkItemResult(item, Status.FAILED_TRANSIENT, reason, httpStatus);
+    public static BulkItemResult transientFailure(BulkItem item, Reason reason, String detail, int httpStatus) {
+        return new BulkItemResult(item, Status.FAILED_TRANSIENT, reason, detail, httpStatus);
+    }
+
+    /** What this write means for the item that sent it. */
+    public Outcome outcome() {
+        return status == Status.INDEXED ? Outcome.indexed() : new Outcome(status.kind, reason, detail);
     }
 }

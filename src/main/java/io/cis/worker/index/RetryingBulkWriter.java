@@ -1,5 +1,6 @@
 package io.cis.worker.index;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.core.ServiceHealthListener;
 import io.github.resilience4j.retry.Retry;
 import java.util.ArrayList;
@@ -42,7 +43,8 @@ public final class RetryingBulkWriter implements BulkWriter {
         if (!items.isEmpty()) {
             retry.executeSupplier(attempts::next);
             if (attempts.lastSaidUnavailable) {
-                health.unavailable(attempts.lastReason);
+                BulkItemResult last = attempts.lastFailure;
+                health.unavailable(last == null ? Reason.INDEX_UNAVAILABLE : last.reason(), last == null ? "" : last.detail());
             } else {
                 health.answered();
             }
@@ -56,7 +58,7 @@ public final class RetryingBulkWriter implements BulkWriter {
         private final BulkItemResult[] results;
         private List<Integer> pending;
         private boolean lastSaidUnavailable;
-        private String lastReason;
+        private BulkItemResult lastFailure;
 
         Attempts(List<? extends BulkItem> items, BulkItemResult[] results) {
             this.items = items;
@@ -80,7 +82,7 @@ public final class RetryingBulkWriter implements BulkWriter {
                 }
             }
             lastSaidUnavailable = BulkRetryDecision.serviceUnavailable(answers);
-            lastReason = again.isEmpty() ? null : results[again.get(0)].reason();
+            lastFailure = again.isEmpty() ? null : results[again.get(0)];
             pending = again;
             return again;
         }

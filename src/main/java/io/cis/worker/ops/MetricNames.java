@@ -10,7 +10,7 @@ public final class MetricNames {
     public static final String MESSAGES_DELETED = "cis.messages.deleted";
     public static final String MESSAGES_REDELIVERED = "cis.messages.redelivered";
     public static final String MESSAGES_UNPARSEABLE = "cis.messages.unparseable";
-    /** Tagged with outcome (indexed, skipped, failed_permanent, failed_transient) and reason. */
+    /** Tagged with outcome (indexed, skipped, failed_permanent, failed_transient) and reason (a core.Reason code). */
     public static final String ITEMS = "cis.items";
     public static final String CACHE_HITS = "cis.cache.hits";
     /** Of the cache hits, those found by the object's ETag before any download (see ImageHashes.fromETag). */
@@ -31,6 +31,8 @@ public final class MetricNames {
     public static final String RETRIES = "cis.retries";
     /** 1 while receiving is paused because a service every item needs is down, tagged with service. */
     public static final String RECEIVE_PAUSED = "cis.receive.paused";
+    /** Items admitted to the pipeline and not yet settled (bounded by the admission limit). */
+    public static final String PIPELINE_ITEMS_INSIDE = "cis.pipeline.items.inside";
 
     public static final String TAG_OUTCOME = "outcome";
     public static final String TAG_REASON = "reason";

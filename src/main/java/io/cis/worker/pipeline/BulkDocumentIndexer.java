@@ -1,7 +1,7 @@
 package io.cis.worker.pipeline;
 
 import io.cis.worker.core.Outcome;
-
+import io.cis.worker.core.Reason;
 import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.BulkItem;
 import io.cis.worker.index.BulkItemResult;
@@ -46,7 +46,7 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
         try {
             resolutions = resolver.resolve(refs);
         } catch (IOException | RuntimeException e) {
-            return batch.stream().map(item -> Outcome.transientFailure("document_lookup_failed: " + e.getMessage())).toList();
+            return batch.stream().map(item -> Outcome.transientFailure(Reason.DOCUMENT_LOOKUP_FAILED, e.getMessage())).toList();
         }
 
         Outcome[] outcomes = new Outcome[batch.size()];
@@ -63,7 +63,7 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
             item.resolvedDocumentId(String.join(",", resolution.ids()));
             for (String id : resolution.ids()) {
                 actions.add(item.permanentFailure() != null
-                        ? new ErrorRecord(id, item.permanentFailure())
+                        ? new ErrorRecord(id, item.permanentFailure().describe())
                         : new EmbeddingUpdate(id, item.object().bucket(), item.object().key(), item.embedding(),
                         modelName, item.imageHash(), now));
                 owners.add(i);
@@ -80,29 +80,26 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
     }
 
     private static Outcome unresolved(WorkItem item, DocumentIdResolution resolution) {
-        String reason = resolution == null ? "document_not_resolved" : resolution.reason();
         if (item.permanentFailure() != null) {
-            return Outcome.permanent(item.permanentFailure()); // nothing to record it on; the log line keeps it
+            return item.permanentFailure(); // nothing to record it on; the log line keeps it
         }
-        if (resolution != null && resolution.kind() == DocumentIdResolution.Kind.NOT_FOUND) {
-            return Outcome.transientFailure("document_not_found: " + reason);
+        if (resolution == null) {
+            return Outcome.permanent(Reason.DOCUMENT_ID_INVALID, "document_not_resolved");
         }
-        return Outcome.permanent("document_id_invalid: " + reason);
+        return switch (resolution.kind()) {
+            case NOT_FOUND -> Outcome.transientFailure(Reason.DOCUMENT_NOT_FOUND, resolution.reason());
+            case TOO_MANY -> Outcome.permanent(Reason.TOO_MANY_DOCUMENTS, resolution.reason());
+            case INVALID, RESOLVED -> Outcome.permanent(Reason.DOCUMENT_ID_INVALID, resolution.reason());
+        };
     }
 
     /** The outcome of one document write, seen from the item. */
     private static Outcome toOutcome(WorkItem item, BulkItemResult result) {
         if (item.permanentFailure() != null) {
             // Recording the failure is best effort, except that a transient error must keep the message for a retry.
-            return result.status() == BulkItemResult.Status.FAILED_TRANSIENT
-                    ? Outcome.transientFailure(result.reason())
-                    : Outcome.permanent(item.permanentFailure());
+            return result.status() == BulkItemResult.Status.FAILED_TRANSIENT ? result.outcome() : item.permanentFailure();
         }
-        return switch (result.status()) {
-            case INDEXED -> Outcome.indexed();
-            case FAILED_PERMANENT -> Outcome.permanent("document_rejected: " + result.reason());
-            case FAILED_TRANSIENT -> Outcome.transientFailure(result.reason());
-        };
+        return result.outcome();
     }
 
     /** With several documents per key, the item is only as good as its worst write. */

@@ -1,11 +1,10 @@
 package io.cis.worker.pipeline;
 
 import io.cis.worker.core.Outcome;
-
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.event.S3ObjectRef;
-import io.cis.worker.event.SkipReason;
 
 /** The front door shared by the queue and the backfill: filters an object, then processes, skips or fails it. */
 public final class Intake {
@@ -25,10 +24,9 @@ public final class Intake {
         FilterDecision decision = filter.classify(object);
         switch (decision) {
             case ACCEPT -> pipeline.submit(item);
-            case TOO_LARGE -> pipeline.submitFailure(item, "object_too_large: " + object.size()
-                    + " bytes exceeds MAX_OBJECT_BYTES " + filter.maxObjectBytes());
-            default -> pipeline.settleDirectly(item, Outcome.skipped(
-                    decision.skipReason().map(SkipReason::code).orElse("filtered")));
+            case TOO_LARGE -> pipeline.submitFailure(item, Outcome.permanent(Reason.OBJECT_TOO_LARGE, object.size()
+                    + " bytes exceeds MAX_OBJECT_BYTES " + filter.maxObjectBytes()));
+            case SKIP_NOT_IMAGE, SKIP_PREFIX -> pipeline.settleDirectly(item, Outcome.skipped(decision.skipReason().orElseThrow(), ""));
         }
     }
 }

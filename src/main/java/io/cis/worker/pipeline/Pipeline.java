@@ -1,9 +1,8 @@
 package io.cis.worker.pipeline;
 
 import io.cis.worker.core.BatchCollector;
-
 import io.cis.worker.core.Outcome;
-
+import io.cis.worker.core.Reason;
 import io.cis.worker.cache.EmbeddingCache;
 import io.cis.worker.cache.ImageHashes;
 import io.cis.worker.embed.BatchEmbedder;
@@ -12,6 +11,7 @@ import io.cis.worker.fetch.FetchedObject;
 import io.cis.worker.fetch.ObjectFetcher;
 import io.cis.worker.image.ImageDecodeException;
 import io.cis.worker.ops.MetricNames;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -68,6 +68,9 @@ public final class Pipeline implements AutoCloseable {
     private final OutcomeLog outcomes;
     private final Limits limits;
     private final MeterRegistry metrics;
+    private final Counter cacheHits;
+    private final Counter cacheHitsWithoutDownload;
+    private final Counter cacheMisses;
 
     private final Semaphore admission;
     private final ExecutorService fetchPool;
@@ -107,7 +110,10 @@ public final class Pipeline implements AutoCloseable {
         this.indexTime = stageTimer("index");
         this.batchSizes = DistributionSummary.builder(MetricNames.BATCH_SIZE)
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32).register(metrics);
-        metrics.gauge("cis.pipeline.items.inside", inside);
+        metrics.gauge(MetricNames.PIPELINE_ITEMS_INSIDE, inside);
+        this.cacheHits = metrics.counter(MetricNames.CACHE_HITS);
+        this.cacheHitsWithoutDownload = metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD);
+        this.cacheMisses = metrics.counter(MetricNames.CACHE_MISSES);
     }
 
     private Timer stageTimer(String stage) {
@@ -154,19 +160,19 @@ public final class Pipeline implements AutoCloseable {
         try {
             fetch(item);
         } catch (RuntimeException e) {
-            finish(item, Outcome.transientFailure("pipeline_stopped"));
+            finish(item, Outcome.transientFailure(Reason.PIPELINE_STOPPED, e.toString()));
             throw e;
         }
     }
 
     /**
-     * Hands in an item already known to have failed permanently (e.g. over the size limit), so the reason is still
+     * Hands in an item already known to have failed permanently (e.g. over the size limit), so the failure is still
      * recorded on its document by the index stage.
      */
-    public void submitFailure(WorkItem item, String reason) throws InterruptedException {
+    public void submitFailure(WorkItem item, Outcome failure) throws InterruptedException {
         admission.acquire();
         inside.incrementAndGet();
-        item.failedPermanently(reason);
+        item.failedPermanently(failure);
         indexQueue.add(item);
     }
 
@@ -207,13 +213,13 @@ public final class Pipeline implements AutoCloseable {
             }
         } catch (FetchException e) {
             if (e.isPermanent()) {
-                item.failedPermanently(e.getMessage());
+                item.failedPermanently(e.outcome());
                 indexQueue.add(item);
             } else {
-                finish(item, Outcome.transientFailure(e.getMessage()));
+                finish(item, e.outcome());
             }
         } catch (RuntimeException e) {
-            finish(item, Outcome.transientFailure("fetch_error: " + e));
+            finish(item, Outcome.transientFailure(Reason.FETCH_ERROR, e.toString()));
         } finally {
             fetchTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
@@ -231,9 +237,9 @@ public final class Pipeline implements AutoCloseable {
                 float[] cached = hits.get(item.imageHash());
                 if (cached != null) {
                     item.embedded(cached.clone(), true);
-                    metrics.counter(MetricNames.CACHE_HITS).increment();
+                    cacheHits.increment();
                     if (!item.downloaded()) {
-                        metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD).increment();
+                        cacheHitsWithoutDownload.increment();
                     }
                     indexQueue.add(item);
                 } else if (!item.downloaded()) {
@@ -262,7 +268,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** A cache miss: decode, preprocess and embed it. */
     private void decode(WorkItem item) {
-        metrics.counter(MetricNames.CACHE_MISSES).increment();
+        cacheMisses.increment();
         decodePool.execute(() -> decodeStage(item));
     }
 
@@ -272,19 +278,24 @@ public final class Pipeline implements AutoCloseable {
             item.preprocessed(preprocessing.preprocess(item.bytes()));
             inferenceQueue.add(item);
         } catch (Exception e) {
-            item.failedPermanently(decodeFailureReason(e));
+            item.failedPermanently(decodeFailure(e));
             indexQueue.add(item);
         } finally {
             decodeTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
-    /** "image_truncated: JPEG data ends early ...": a stable code first (for metrics), then the detail. */
-    static String decodeFailureReason(Exception e) {
+    /** image_truncated with "JPEG data ends early ...": the decoder's reason as a code, its message as the detail. */
+    static Outcome decodeFailure(Exception e) {
         String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        String code = e instanceof ImageDecodeException decode
-                ? "image_" + decode.reason().name().toLowerCase(java.util.Locale.ROOT) : "image_unreadable";
-        return code + ": " + detail;
+        Reason reason = e instanceof ImageDecodeException decode ? switch (decode.reason()) {
+            case EMPTY -> Reason.IMAGE_EMPTY;
+            case UNSUPPORTED_FORMAT -> Reason.IMAGE_UNSUPPORTED_FORMAT;
+            case CORRUPT -> Reason.IMAGE_CORRUPT;
+            case TRUNCATED -> Reason.IMAGE_TRUNCATED;
+            case TOO_LARGE -> Reason.IMAGE_TOO_LARGE;
+        } : Reason.IMAGE_UNREADABLE;
+        return Outcome.permanent(reason, detail);
     }
 
     private void inferenceLoop() {
@@ -311,7 +322,7 @@ public final class Pipeline implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.error("inference failed", kv("batch_size", batch.size()), kv("reason", e.toString()));
-            batch.forEach(item -> finish(item, Outcome.transientFailure("inference_failed: " + e.getMessage())));
+            batch.forEach(item -> finish(item, Outcome.transientFailure(Reason.INFERENCE_FAILED, e.getMessage())));
         } finally {
             inferenceTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
@@ -332,7 +343,7 @@ public final class Pipeline implements AutoCloseable {
                 results = indexer.index(batch);
             } catch (RuntimeException e) {
                 log.warn("bulk index failed", kv("batch_size", batch.size()), kv("reason", e.toString()));
-                results = batch.stream().map(i -> Outcome.transientFailure("index_error: " + e.getMessage())).toList();
+                results = batch.stream().map(i -> Outcome.transientFailure(Reason.INDEX_ERROR, e.getMessage())).toList();
             } finally {
                 indexTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             }

@@ -23,7 +23,7 @@ public final class WorkItem {
     private float[] embedding;
     private boolean cacheHit;
     private boolean downloaded;
-    private String permanentFailure;
+    private Outcome permanentFailure;
     private String documentId;
 
     public WorkItem(S3ObjectRef object, String explicitDocumentId, Settlement settlement, long enqueuedAtMillis) {
@@ -100,13 +100,16 @@ public final class WorkItem {
         this.bytes = null;
     }
 
-    /** The reason this item failed permanently before indexing (to be recorded on its document), or null. */
-    public String permanentFailure() {
+    /** How this item failed permanently before indexing (to be recorded on its document), or null. */
+    public Outcome permanentFailure() {
         return permanentFailure;
     }
 
-    void failedPermanently(String reason) {
-        this.permanentFailure = reason;
+    void failedPermanently(Outcome failure) {
+        if (failure.kind() != Outcome.Kind.FAILED_PERMANENT) {
+            throw new IllegalArgumentException("not a permanent failure: " + failure);
+        }
+        this.permanentFailure = failure;
         this.bytes = null;
         this.pixels = null;
     }

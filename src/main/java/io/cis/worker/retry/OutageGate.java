@@ -1,5 +1,6 @@
 package io.cis.worker.retry;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.core.ServiceHealthListener;
 
 import io.cis.worker.ops.MetricNames;
@@ -78,7 +79,7 @@ public final class OutageGate implements ReceiveGate, ServiceHealthListener, Aut
     }
 
     @Override
-    public void unavailable(String reason) {
+    public void unavailable(Reason reason, String detail) {
         synchronized (this) {
             if (!open) {
                 return;
@@ -86,8 +87,8 @@ public final class OutageGate implements ReceiveGate, ServiceHealthListener, Aut
             open = false;
             closedAtMillis = clock.millis();
         }
-        log.warn("service unavailable, receiving paused until it answers", kv("service", service), kv("reason", reason),
-                kv("probe_interval_ms", probeInterval.toMillis()));
+        log.warn("service unavailable, receiving paused until it answers", kv("service", service), kv("reason", reason.code()),
+                kv("detail", detail), kv("probe_interval_ms", probeInterval.toMillis()));
         scheduleProbe();
     }
 

@@ -3,11 +3,9 @@ package io.cis.worker.source;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cis.worker.ops.MetricNames;
-import io.cis.worker.core.Outcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,11 +47,9 @@ public final class DeadLetterWatch {
     public void leftForRedelivery(InFlightMessage message) {
         if (maxReceiveCount > 0 && message.receiveCount() >= maxReceiveCount) {
             dlqBound.increment();
-            String reasons = message.outcomes().stream().filter(o -> !o.isFinal()).map(Outcome::reason).distinct()
-                    .collect(Collectors.joining("; "));
             log.warn("message will go to the dead-letter queue", kv("message_id", message.messageId()),
                     kv("receive_count", message.receiveCount()), kv("max_receive_count", maxReceiveCount),
-                    kv("reason", reasons));
+                    kv("reason", message.redeliveryReason()), kv("detail", message.redeliveryDetail()));
         }
     }
 }

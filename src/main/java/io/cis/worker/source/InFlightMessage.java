@@ -88,6 +88,20 @@ public final class InFlightMessage {
         return List.copyOf(outcomes);
     }
 
+    /**
+     * Why the message is kept for redelivery, for the {@code reason} log field: the code of its first transient
+     * failure (a message usually has one item), or empty if it has none.
+     */
+    public synchronized String redeliveryReason() {
+        return outcomes.stream().filter(o -> !o.isFinal()).findFirst().map(o -> o.reason().code()).orElse("");
+    }
+
+    /** Every distinct transient failure, {@code code: detail; ...}, for the {@code detail} log field. */
+    public synchronized String redeliveryDetail() {
+        return outcomes.stream().filter(o -> !o.isFinal()).map(Outcome::describe).distinct()
+                .collect(java.util.stream.Collectors.joining("; "));
+    }
+
     public synchronized boolean isDone() {
         return done;
     }

@@ -1,7 +1,6 @@
 package io.cis.worker.source;
 
 import io.cis.worker.core.BatchCollector;
-import io.cis.worker.core.Outcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -44,10 +43,9 @@ public final class MessageSettler implements Runnable {
             toDelete.add(message);
             return;
         }
-        String reasons = message.outcomes().stream()
-                .filter(o -> !o.isFinal()).map(Outcome::reason).distinct().reduce((a, b) -> a + "; " + b).orElse("");
         log.info("message left for redelivery", kv("message_id", message.messageId()),
-                kv("receive_count", message.receiveCount()), kv("reason", reasons));
+                kv("receive_count", message.receiveCount()), kv("reason", message.redeliveryReason()),
+                kv("detail", message.redeliveryDetail()));
         registry.remove(message);
         onLeftForRedelivery.accept(message);
     }

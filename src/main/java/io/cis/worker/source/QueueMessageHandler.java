@@ -5,8 +5,11 @@ import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.NotificationRecord;
 import io.cis.worker.event.ParsedMessage;
 import io.cis.worker.ops.MetricNames;
+import io.cis.worker.ops.OutcomeCounters;
 import io.cis.worker.pipeline.Intake;
 import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,29 +30,37 @@ public final class QueueMessageHandler implements ReceivedMessageHandler {
     private final NotificationParser parser;
     private final Intake intake;
     private final MessageSettler settler;
-    private final MeterRegistry metrics;
+    private final Counter received;
+    private final Counter redelivered;
+    private final Counter unparseable;
+    private final OutcomeCounters items;
 
     public QueueMessageHandler(NotificationParser parser, Intake intake, MessageSettler settler, MeterRegistry metrics) {
         this.parser = parser;
         this.intake = intake;
         this.settler = settler;
-        this.metrics = metrics;
+        this.received = metrics.counter(MetricNames.MESSAGES_RECEIVED);
+        this.redelivered = metrics.counter(MetricNames.MESSAGES_REDELIVERED);
+        this.unparseable = metrics.counter(MetricNames.MESSAGES_UNPARSEABLE);
+        this.items = new OutcomeCounters(metrics);
     }
 
     @Override
     public void handle(InFlightMessage message, String body, long sentAtMillis) {
-        metrics.counter(MetricNames.MESSAGES_RECEIVED).increment();
+        received.increment();
         if (message.receiveCount() > 1) {
-            metrics.counter(MetricNames.MESSAGES_REDELIVERED).increment();
+            redelivered.increment();
         }
         ParsedMessage parsed;
         try {
             parsed = parser.parse(body);
         } catch (MessageParseException e) {
-            metrics.counter(MetricNames.MESSAGES_UNPARSEABLE).increment();
-            log.warn("unparseable message deleted", kv("message_id", message.messageId()), kv("outcome", "failed_permanent"),
-                    kv("reason", "unparseable_message: " + e.getMessage()), kv("body_excerpt", excerpt(body)));
-            settleWithoutItem(message, Outcome.permanent("unparseable_message"));
+            unparseable.increment();
+            Outcome outcome = Outcome.permanent(Reason.UNPARSEABLE_MESSAGE, e.getMessage());
+            log.warn("unparseable message deleted", kv("message_id", message.messageId()),
+                    kv("outcome", OutcomeCounters.tagValue(outcome.kind())), kv("reason", outcome.reason().code()),
+                    kv("detail", outcome.detail()), kv("body_excerpt", excerpt(body)));
+            settleWithoutItem(message, outcome);
             return;
         }
         try {
@@ -74,12 +85,13 @@ public final class QueueMessageHandler implements ReceivedMessageHandler {
     }
 
     private void skip(InFlightMessage message, NotificationRecord.Skipped skipped) {
-        String reason = skipped.reason().code();
-        metrics.counter(MetricNames.ITEMS, MetricNames.TAG_OUTCOME, "skipped", MetricNames.TAG_REASON, reason).increment();
+        Outcome outcome = Outcome.skipped(skipped.reason(), skipped.detail());
+        items.increment(outcome);
         log.info("item skipped", kv("message_id", message.messageId()),
-                kv("s3_url", skipped.object() == null ? null : skipped.object().s3Url()), kv("outcome", "skipped"),
-                kv("reason", reason), kv("detail", skipped.detail()));
-        onItemSettled(message, Outcome.skipped(reason));
+                kv("s3_url", skipped.object() == null ? null : skipped.object().s3Url()),
+                kv("outcome", OutcomeCounters.tagValue(outcome.kind())), kv("reason", outcome.reason().code()),
+                kv("detail", outcome.detail()));
+        onItemSettled(message, outcome);
     }
 
     private void settleWithoutItem(InFlightMessage message, Outcome outcome) {

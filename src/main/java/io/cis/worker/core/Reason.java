@@ -1,0 +1,101 @@
+package io.cis.worker.core;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+import static io.cis.worker.core.Outcome.Kind.FAILED_PERMANENT;
+import static io.cis.worker.core.Outcome.Kind.FAILED_TRANSIENT;
+import static io.cis.worker.core.Outcome.Kind.INDEXED;
+import static io.cis.worker.core.Outcome.Kind.SKIPPED;
+
+/**
+ * Why an item ended as it did: a bounded set of snake_case codes, the {@code reason} tag of {@code cis.items} and
+ * the {@code reason} field of the outcome log line. One constant per cause an operator would alert or graph on; the
+ * particulars (the key, the exception's message, OpenSearch's error type and HTTP status) go into the outcome's
+ * free-text {@code detail}, never into the code. The README's table of codes is generated from this enum
+ * ({@link #markdownTable()}, scripts/generate-config-docs.sh) and checked by a test.
+ */
+public enum Reason {
+
+    NONE("the item was indexed (the reason tag of indexed items)", INDEXED),
+
+    TEST_EVENT("the s3:TestEvent S3 sends when a notification configuration is saved", SKIPPED),
+    OBJECT_REMOVED("an ObjectRemoved event (or EventBridge \"Object Deleted\")", SKIPPED),
+    OTHER_EVENT_TYPE("any other event: restore, tagging, lifecycle, replication, SNS subscription handshakes", SKIPPED),
+    NOT_AN_IMAGE("the key does not end in an accepted image extension", SKIPPED),
+    PREFIX_FILTERED("the key is outside every configured prefix", SKIPPED),
+    NO_S3_LOCATION("backfill: the document names no S3 object", SKIPPED),
+
+    UNPARSEABLE_MESSAGE("the message body is no known notification (deleted, logged with an excerpt)", FAILED_PERMANENT),
+    OBJECT_NOT_FOUND("S3 has no such key, version or bucket (404)", FAILED_PERMANENT),
+    OBJECT_TOO_LARGE("the object is larger than MAX_OBJECT_BYTES", FAILED_PERMANENT),
+    IMAGE_EMPTY("the object has no bytes", FAILED_PERMANENT),
+    IMAGE_UNSUPPORTED_FORMAT("not a supported image format, or a variant that is not decoded", FAILED_PERMANENT),
+    IMAGE_CORRUPT("the bytes claim a supported format but are broken", FAILED_PERMANENT),
+    IMAGE_TRUNCATED("the image data ends before the picture does", FAILED_PERMANENT),
+    IMAGE_TOO_LARGE("the declared dimensions exceed the decode limits (decompression-bomb guard)", FAILED_PERMANENT),
+    IMAGE_UNREADABLE("decoding or preprocessing failed in another way", FAILED_PERMANENT),
+    DOCUMENT_ID_INVALID("the object cannot name a document (e.g. a key longer than OpenSearch's id limit)", FAILED_PERMANENT),
+    TOO_MANY_DOCUMENTS("lookup mode found more documents for the key than the configured maximum", FAILED_PERMANENT),
+    DOCUMENT_REJECTED("OpenSearch rejects the update (4xx: mapping error, wrong vector dimension, ...) or it cannot be sent (a NaN component)",
+            FAILED_PERMANENT),
+    DOCUMENT_MISSING("the document to update is gone (404 document_missing_exception): permanent under the missing-document policy FAIL, transient under RETRY",
+            FAILED_PERMANENT, FAILED_TRANSIENT),
+
+    PIPELINE_STOPPED("the worker stopped before the item got in", FAILED_TRANSIENT),
+    S3_UNREACHABLE("no usable answer from S3: connection refused or reset, timeout, body cut off", FAILED_TRANSIENT),
+    S3_ACCESS_DENIED("S3 answered 401 or 403 (usually a bucket or IAM policy being fixed)", FAILED_TRANSIENT),
+    S3_ERROR("S3 answered another error: throttling, 5xx, other 4xx", FAILED_TRANSIENT),
+    FETCH_ERROR("an unexpected error in the fetch stage (a bug)", FAILED_TRANSIENT),
+    INFERENCE_FAILED("the model failed on the batch", FAILED_TRANSIENT),
+    DOCUMENT_LOOKUP_FAILED("lookup mode could not search for the document", FAILED_TRANSIENT),
+    DOCUMENT_NOT_FOUND("lookup mode found no document for the key yet", FAILED_TRANSIENT),
+    INDEX_UNREACHABLE("no HTTP answer from OpenSearch: connection refused, timeout, unreadable response", FAILED_TRANSIENT),
+    INDEX_THROTTLED("OpenSearch answered 429: rejected execution, circuit breaker", FAILED_TRANSIENT),
+    INDEX_UNAVAILABLE("OpenSearch answered 5xx or 408", FAILED_TRANSIENT),
+    INDEX_ACCESS_DENIED("OpenSearch answered 401 or 403: credentials, permissions, an index block such as read-only after the disk flood stage",
+            FAILED_TRANSIENT),
+    INDEX_NOT_FOUND("OpenSearch answered 404 for something other than the document, e.g. index_not_found_exception", FAILED_TRANSIENT),
+    VERSION_CONFLICT("409 version conflict left after retry_on_conflict", FAILED_TRANSIENT),
+    INDEX_ERROR("any other failure to index: an unexpected status or an error in the index stage", FAILED_TRANSIENT),
+    ENQUEUE_FAILED("backfill --enqueue: SQS refused the message", FAILED_TRANSIENT);
+
+    private final String description;
+    private final Set<Outcome.Kind> kinds;
+
+    Reason(String description, Outcome.Kind kind, Outcome.Kind... more) {
+        this.description = description;
+        this.kinds = EnumSet.of(kind, more);
+    }
+
+    /** The reason as logs and metric tags name it: {@code object_not_found}, ... */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** One line for operators, as in the README. */
+    public String description() {
+        return description;
+    }
+
+    /** The outcome kinds this reason can come with. */
+    public Set<Outcome.Kind> kinds() {
+        return EnumSet.copyOf(kinds);
+    }
+
+    public boolean allows(Outcome.Kind kind) {
+        return kinds.contains(kind);
+    }
+
+    /** The README's table of reason codes (between the reason-codes markers), generated so it cannot drift. */
+    public static String markdownTable() {
+        StringBuilder table = new StringBuilder("| reason | outcome | meaning |\n|---|---|---|\n");
+        for (Reason reason : values()) {
+            table.append("| `").append(reason.code()).append("` | ")
+                    .append(String.join(", ", reason.kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList()))
+                    .append(" | ").append(reason.description.replace("|", "\\|")).append(" |\n");
+        }
+        return table.toString();
+    }
+}
