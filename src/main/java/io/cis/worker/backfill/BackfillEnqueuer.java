@@ -1,9 +1,9 @@
 package io.cis.worker.backfill;
 
-import io.cis.worker.core.Reason;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cis.worker.core.Reason;
 import io.cis.worker.source.S3NotificationPublisher;
 import io.cis.worker.source.SqsBatchOperations;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package io.cis.worker.backfill;
 
-import io.cis.worker.core.Reason;
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import io.cis.worker.app.Application;
@@ -8,6 +7,7 @@ import io.cis.worker.app.Daemon;
 import io.cis.worker.app.ShutdownSignal;
 import io.cis.worker.app.StartupException;
 import io.cis.worker.config.WorkerConfig;
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.pipeline.Intake;

@@ -1,6 +1,5 @@
 package io.cis.worker.event;
 
-import io.cis.worker.core.Reason;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
+import io.cis.worker.core.Reason;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package io.cis.worker.event;
 
-import io.cis.worker.core.Reason;
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.cis.worker.core.Reason;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package io.cis.worker.pipeline;
 
 import io.cis.worker.core.BatchCollector;
-import io.cis.worker.core.Outcome;
-import io.cis.worker.core.Reason;
 import io.cis.worker.cache.EmbeddingCache;
 import io.cis.worker.cache.ImageHashes;
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.embed.BatchEmbedder;
 import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.FetchedObject;

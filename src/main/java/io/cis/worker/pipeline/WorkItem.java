@@ -1,7 +1,7 @@
 package io.cis.worker.pipeline;
 
-import io.cis.worker.core.Outcome;
 
+import io.cis.worker.core.Outcome;
 import io.cis.worker.event.S3ObjectRef;
 import java.util.concurrent.atomic.AtomicBoolean;
 

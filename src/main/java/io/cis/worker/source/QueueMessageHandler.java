@@ -1,5 +1,7 @@
 package io.cis.worker.source;
 
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.MessageParseException;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.NotificationRecord;
@@ -7,8 +9,6 @@ import io.cis.worker.event.ParsedMessage;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.ops.OutcomeCounters;
 import io.cis.worker.pipeline.Intake;
-import io.cis.worker.core.Outcome;
-import io.cis.worker.core.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;

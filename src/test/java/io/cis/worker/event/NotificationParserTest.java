@@ -2,6 +2,7 @@ package io.cis.worker.event;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.NotificationRecord.ObjectCreated;
 import io.cis.worker.event.NotificationRecord.Skipped;
 import org.junit.jupiter.api.Test;
@@ -64,9 +65,9 @@ class NotificationParserTest {
         assertEquals(List.of(
                 created(new S3ObjectRef("cis-files", "uploads/avatar.webp", null, 48211L,
                         "0cc175b9c0f1b6a831c399e269772661")),
-                new Skipped(SkipReason.OBJECT_REMOVED, "ObjectRemoved:Delete",
+                new Skipped(Reason.OBJECT_REMOVED, "ObjectRemoved:Delete",
                         S3ObjectRef.of("cis-files", "uploads/old avatar.png")),
-                new Skipped(SkipReason.OTHER_EVENT_TYPE, "ObjectRestore:Completed",
+                new Skipped(Reason.OTHER_EVENT_TYPE, "ObjectRestore:Completed",
                         new S3ObjectRef("cis-files", "archive/2019/party.jpg", null, 912334L,
                                 "92eb5ffee6ae2fec3ad71c777531578f"))),
                 message.records());
@@ -93,7 +94,7 @@ class NotificationParserTest {
             assertEquals(created(S3ObjectRef.of("cis-files", "a.jpg")), record);
         } else {
             Skipped skipped = assertInstanceOf(Skipped.class, record);
-            assertEquals(SkipReason.valueOf(expected), skipped.reason());
+            assertEquals(Reason.valueOf(expected), skipped.reason());
             assertTrue(skipped.detail().contains(eventName.replace("s3:", "")), skipped.detail());
             assertEquals(S3ObjectRef.of("cis-files", "a.jpg"), skipped.object());
         }
@@ -122,7 +123,7 @@ class NotificationParserTest {
 
         assertEquals(ParsedMessage.Format.S3_TEST_EVENT, message.format());
         Skipped skipped = assertInstanceOf(Skipped.class, single(message));
-        assertEquals(SkipReason.TEST_EVENT, skipped.reason());
+        assertEquals(Reason.TEST_EVENT, skipped.reason());
         assertEquals("s3:TestEvent for bucket cis-files", skipped.detail());
         assertNull(skipped.object());
     }
@@ -145,7 +146,7 @@ class NotificationParserTest {
         ParsedMessage message = parser.parse(fixture("sns-s3-test-event.json"));
 
         assertTrue(message.viaSns());
-        assertEquals(SkipReason.TEST_EVENT, assertInstanceOf(Skipped.class, single(message)).reason());
+        assertEquals(Reason.TEST_EVENT, assertInstanceOf(Skipped.class, single(message)).reason());
     }
 
     @Test
@@ -173,7 +174,7 @@ class NotificationParserTest {
 
         assertEquals(ParsedMessage.Format.SNS_CONTROL, message.format());
         Skipped skipped = assertInstanceOf(Skipped.class, single(message));
-        assertEquals(SkipReason.OTHER_EVENT_TYPE, skipped.reason());
+        assertEquals(Reason.OTHER_EVENT_TYPE, skipped.reason());
         assertTrue(skipped.detail().contains(type), skipped.detail());
     }
 
@@ -192,7 +193,7 @@ class NotificationParserTest {
     void skipsAnEventBridgeObjectDeletedEvent() throws Exception {
         Skipped skipped = assertInstanceOf(Skipped.class, single(parser.parse(fixture("eventbridge-object-deleted.json"))));
 
-        assertEquals(SkipReason.OBJECT_REMOVED, skipped.reason());
+        assertEquals(Reason.OBJECT_REMOVED, skipped.reason());
         assertEquals("Object Deleted (DeleteObject)", skipped.detail());
         assertEquals("s3://cis-files/photos/2024/05/beach.jpg", skipped.object().s3Url());
         assertEquals("1QW9g1Z99LUNbvaaYVpW9xDlOLU.qxgF", skipped.object().versionId());
@@ -208,7 +209,7 @@ class NotificationParserTest {
 
         Skipped skipped = assertInstanceOf(Skipped.class, single(parser.parse(body)));
 
-        assertEquals(SkipReason.OTHER_EVENT_TYPE, skipped.reason());
+        assertEquals(Reason.OTHER_EVENT_TYPE, skipped.reason());
         assertEquals(detailType, skipped.detail());
     }
 

@@ -1,5 +1,6 @@
 package io.cis.worker.event;
 
+import io.cis.worker.core.Reason;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -90,9 +91,9 @@ class ObjectFilterTest {
     }
 
     @Test
-    void skipDecisionsMapToSkipReasons() {
-        assertEquals(Optional.of(SkipReason.NOT_AN_IMAGE), FilterDecision.SKIP_NOT_IMAGE.skipReason());
-        assertEquals(Optional.of(SkipReason.PREFIX_FILTERED), FilterDecision.SKIP_PREFIX.skipReason());
+    void skipDecisionsMapToReasons() {
+        assertEquals(Optional.of(Reason.NOT_AN_IMAGE), FilterDecision.SKIP_NOT_IMAGE.skipReason());
+        assertEquals(Optional.of(Reason.PREFIX_FILTERED), FilterDecision.SKIP_PREFIX.skipReason());
         assertEquals(Optional.empty(), FilterDecision.ACCEPT.skipReason());
         assertEquals(Optional.empty(), FilterDecision.TOO_LARGE.skipReason());
     }

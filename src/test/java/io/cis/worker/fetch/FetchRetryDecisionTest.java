@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.core.Reason;
 import java.io.IOException;
 import java.net.ConnectException;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class FetchRetryDecisionTest {
                 new ConnectException("Connection refused"))));
         assertTrue(retried(ApiCallAttemptTimeoutException.create(30_000)));
         assertTrue(retried(new IOException("Premature end of Content-Length delimited message body")));
-        assertTrue(FetchRetryDecision.worthRetrying(FetchException.transientFailure("no cause", null)));
+        assertTrue(FetchRetryDecision.worthRetrying(FetchException.transientFailure(Reason.S3_ERROR, "no cause", null)));
     }
 
     @Test
@@ -47,7 +48,7 @@ class FetchRetryDecisionTest {
         FetchException classified = S3ObjectFetcher.classify(notFound);
         assertTrue(classified.isPermanent());
         assertFalse(FetchRetryDecision.worthRetrying(classified));
-        assertFalse(FetchRetryDecision.worthRetrying(FetchException.permanent("object_too_large", null)));
+        assertFalse(FetchRetryDecision.worthRetrying(FetchException.permanent(Reason.OBJECT_TOO_LARGE, "", null)));
     }
 
     @Test
@@ -66,7 +67,7 @@ class FetchRetryDecisionTest {
     private static boolean retried(Exception cause) {
         FetchException failure = cause instanceof S3Exception s3
                 ? S3ObjectFetcher.classify(s3)
-                : FetchException.transientFailure("S3 unreachable: " + cause.getMessage(), cause);
+                : FetchException.transientFailure(Reason.S3_UNREACHABLE, cause.getMessage(), cause);
         return FetchRetryDecision.worthRetrying(failure);
     }
 

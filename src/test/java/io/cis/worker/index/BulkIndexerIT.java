@@ -99,7 +99,7 @@ class BulkIndexerIT {
                 .get(0);
 
         assertEquals(Status.FAILED_PERMANENT, failed.status());
-        assertTrue(failed.reason().startsWith("404 document_missing_exception"), failed.reason());
+        assertTrue(failed.detail().startsWith("404 document_missing_exception"), failed.detail());
         assertEquals(Status.FAILED_TRANSIENT, retried.status());
         assertFalse(exists("absent"));
     }
@@ -118,7 +118,7 @@ class BulkIndexerIT {
         LocalOpenSearch.refresh(client, index);
 
         assertEquals(List.of(Status.INDEXED, Status.FAILED_PERMANENT, Status.INDEXED), statuses(results));
-        String reason = results.get(1).reason();
+        String reason = results.get(1).detail();
         assertTrue(reason.startsWith("400 mapper_parsing_exception"), reason);
         assertTrue(reason.contains("dimension"), reason);
         assertFalse(source("wrong-dimension").containsKey(DocumentFields.IMAGE_EMBEDDING));

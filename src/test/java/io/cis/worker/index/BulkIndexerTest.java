@@ -33,14 +33,14 @@ class BulkIndexerTest {
             assertEquals(5, results.size());
             assertEquals(List.of(nan, good, empty, record, tooLongId), results.stream().map(BulkItemResult::item).toList());
             assertEquals(Status.FAILED_PERMANENT, results.get(0).status());
-            assertEquals("embedding component 1 is NaN", results.get(0).reason());
+            assertEquals("embedding component 1 is NaN", results.get(0).detail());
             assertEquals(Status.FAILED_PERMANENT, results.get(2).status());
             assertEquals(Status.FAILED_PERMANENT, results.get(4).status());
-            assertTrue(results.get(4).reason().contains("513 bytes"), results.get(4).reason());
+            assertTrue(results.get(4).detail().contains("513 bytes"), results.get(4).detail());
             // Nothing listens on the port: the request fails as a whole, which is never the items' fault.
             for (int i : new int[] {1, 3}) {
                 assertEquals(Status.FAILED_TRANSIENT, results.get(i).status());
-                assertTrue(results.get(i).reason().startsWith("bulk request failed: "), results.get(i).reason());
+                assertTrue(results.get(i).detail().startsWith("bulk request failed: "), results.get(i).detail());
             }
         } finally {
             client._transport().close();

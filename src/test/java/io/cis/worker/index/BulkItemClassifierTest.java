@@ -27,7 +27,7 @@ class BulkItemClassifierTest {
         for (int status : new int[] {200, 201}) {
             BulkItemResult result = failPolicy.classify(UPDATE, status, null);
             assertEquals(Status.INDEXED, result.status(), "status " + status);
-            assertNull(result.reason());
+            assertNull(result.detail());
             assertEquals(UPDATE, result.item());
         }
     }
@@ -41,7 +41,7 @@ class BulkItemClassifierTest {
 
         assertEquals(Status.FAILED_PERMANENT, result.status());
         assertEquals("400 mapper_parsing_exception: failed to parse field [image_embedding] (caused by "
-                + "illegal_argument_exception: Vector dimension mismatch. Expected: 4, Given: 3)", result.reason());
+                + "illegal_argument_exception: Vector dimension mismatch. Expected: 4, Given: 3)", result.detail());
     }
 
     @Test
@@ -71,8 +71,8 @@ class BulkItemClassifierTest {
 
         BulkItemResult failed = failPolicy.classify(UPDATE, 404, missing);
         assertEquals(Status.FAILED_PERMANENT, failed.status());
-        assertTrue(failed.reason().contains("document_missing_exception"), failed.reason());
-        assertTrue(failed.reason().contains("FAIL"), failed.reason());
+        assertTrue(failed.detail().contains("document_missing_exception"), failed.detail());
+        assertTrue(failed.detail().contains("FAIL"), failed.detail());
 
         BulkItemResult retried = new BulkItemClassifier(MissingDocumentPolicy.RETRY).classify(UPDATE, 404, missing);
         assertEquals(Status.FAILED_TRANSIENT, retried.status());
@@ -84,7 +84,7 @@ class BulkItemClassifierTest {
         for (MissingDocumentPolicy policy : MissingDocumentPolicy.values()) {
             BulkItemResult result = new BulkItemClassifier(policy).classify(ERROR_RECORD, 404, missing);
             assertEquals(Status.FAILED_PERMANENT, result.status(), policy.name());
-            assertTrue(result.reason().contains("could not be recorded"), result.reason());
+            assertTrue(result.detail().contains("could not be recorded"), result.detail());
         }
     }
 
@@ -92,7 +92,7 @@ class BulkItemClassifierTest {
     void aFailedRequestMakesEveryItemTransient() {
         BulkItemResult refused = failPolicy.requestFailed(UPDATE, new ConnectException("Connection refused"));
         assertEquals(Status.FAILED_TRANSIENT, refused.status());
-        assertEquals("bulk request failed: ConnectException: Connection refused", refused.reason());
+        assertEquals("bulk request failed: ConnectException: Connection refused", refused.detail());
 
         BulkItemResult timedOut = failPolicy.requestFailed(ERROR_RECORD, new SocketTimeoutException("Read timed out"));
         assertEquals(Status.FAILED_TRANSIENT, timedOut.status());
@@ -102,13 +102,13 @@ class BulkItemClassifierTest {
         BulkItemResult rejected = failPolicy.requestFailed(UPDATE, throttled);
         assertEquals(Status.FAILED_TRANSIENT, rejected.status());
         assertEquals("bulk request failed: status 429, es_rejected_execution_exception: rejected execution of bulk",
-                rejected.reason());
+                rejected.detail());
     }
 
     private void assertTransient(int status, String type) {
         BulkItemResult result = failPolicy.classify(UPDATE, status, error(type, "reason", null));
         assertEquals(Status.FAILED_TRANSIENT, result.status(), status + " " + type);
-        assertEquals(status + " " + type + ": reason", result.reason());
+        assertEquals(status + " " + type + ": reason", result.detail());
     }
 
     private static ErrorCause error(String type, String reason, ErrorCause causedBy) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.core.Reason;
 import java.net.ConnectException;
 import java.time.Instant;
 import java.util.List;
@@ -45,7 +46,7 @@ class BulkRetryDecisionTest {
         assertEquals(BulkItemResult.Status.FAILED_PERMANENT, rejected.status());
         assertFalse(BulkRetryDecision.worthResending(rejected));
         assertFalse(BulkRetryDecision.worthResending(BulkItemResult.indexed(UPDATE)));
-        assertFalse(BulkRetryDecision.worthResending(BulkItemResult.permanent(UPDATE, "embedding component 3 is NaN")));
+        assertFalse(BulkRetryDecision.worthResending(BulkItemResult.permanent(UPDATE, Reason.DOCUMENT_REJECTED, "embedding component 3 is NaN")));
     }
 
     @Test
@@ -63,7 +64,7 @@ class BulkRetryDecisionTest {
     @Test
     void theServiceIsDownOnlyIfEverySentItemGotNoAnswerOrOverload() {
         BulkItemResult refused = upsert.requestFailed(UPDATE, new ConnectException("Connection refused"));
-        BulkItemResult notSent = BulkItemResult.permanent(UPDATE, "empty document id");
+        BulkItemResult notSent = BulkItemResult.permanent(UPDATE, Reason.DOCUMENT_ID_INVALID, "empty document id");
         assertTrue(BulkRetryDecision.serviceUnavailable(List.of(refused, refused)));
         assertTrue(BulkRetryDecision.serviceUnavailable(List.of(item(503, "unavailable_shards_exception"), notSent)));
         assertTrue(BulkRetryDecision.serviceUnavailable(List.of(item(429, "es_rejected_execution_exception"))));

@@ -3,6 +3,7 @@ package io.cis.worker.index;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.index.BulkItemResult.Status;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.retry.Retries;
@@ -39,8 +40,8 @@ class RetryingBulkWriterTest {
         }
 
         @Override
-        public void unavailable(String reason) {
-            health.add("unavailable: " + reason);
+        public void unavailable(Reason reason, String detail) {
+            health.add("unavailable: " + detail);
         }
     };
 

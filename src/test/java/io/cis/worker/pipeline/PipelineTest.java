@@ -1,6 +1,5 @@
 package io.cis.worker.pipeline;
 
-import io.cis.worker.core.Outcome;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cis.worker.cache.EmbeddingCache;
 import io.cis.worker.cache.ImageHashes;
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.embed.BatchEmbedder;
 import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.fetch.FetchException;
@@ -48,10 +49,10 @@ class PipelineTest {
     private final ObjectFetcher fetcher = object -> {
         downloads.incrementAndGet();
         if (object.key().startsWith("missing")) {
-            throw FetchException.permanent("object_not_found: NoSuchKey", null);
+            throw FetchException.permanent(Reason.OBJECT_NOT_FOUND, "NoSuchKey", null);
         }
         if (object.key().startsWith("flaky")) {
-            throw FetchException.transientFailure("s3_error: HTTP 503", null);
+            throw FetchException.transientFailure(Reason.S3_ERROR, "HTTP 503", null);
         }
         byte[] bytes = object.key().getBytes(StandardCharsets.UTF_8);
         return new FetchedObject(bytes, ImageHashes.md5Hex(bytes));
@@ -102,7 +103,7 @@ class PipelineTest {
     private final DocumentIndexer indexer = batch -> {
         indexed.addAll(batch);
         return batch.stream().map(item -> item.permanentFailure() != null
-                ? Outcome.permanent(item.permanentFailure()) : Outcome.indexed()).toList();
+                ? item.permanentFailure() : Outcome.indexed()).toList();
     };
 
     private void start(int capacity) {
@@ -137,10 +138,10 @@ class PipelineTest {
         submit("b", "corrupt.jpg");
         assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
         assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/good.jpg").kind());
-        assertEquals(Outcome.permanent("object_not_found: NoSuchKey"), outcomes.get("s3://b/missing.jpg"));
+        assertEquals(Outcome.permanent(Reason.OBJECT_NOT_FOUND, "NoSuchKey"), outcomes.get("s3://b/missing.jpg"));
         assertEquals(Outcome.Kind.FAILED_TRANSIENT, outcomes.get("s3://b/flaky.jpg").kind());
-        assertEquals(Outcome.permanent("image_unreadable: corrupt_image: not a JPEG"), outcomes.get("s3://b/corrupt.jpg"));
-        assertEquals("image_truncated: ends early", Pipeline.decodeFailureReason(new io.cis.worker.image.ImageDecodeException(
+        assertEquals(Outcome.permanent(Reason.IMAGE_UNREADABLE, "corrupt_image: not a JPEG"), outcomes.get("s3://b/corrupt.jpg"));
+        assertEquals(Outcome.permanent(Reason.IMAGE_TRUNCATED, "ends early"), Pipeline.decodeFailure(new io.cis.worker.image.ImageDecodeException(
                 io.cis.worker.image.ImageDecodeException.Reason.TRUNCATED, "ends early")));
         // Permanent failures pass through the index stage so the reason is recorded on the document.
         assertEquals(3, indexed.size());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.ops.MetricNames;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -31,7 +32,7 @@ class OutageGateTest {
         gate.answered();
         assertTrue(gate.isOpen());
 
-        gate.unavailable("connection refused");
+        gate.unavailable(Reason.INDEX_UNREACHABLE, "connection refused");
         assertFalse(gate.isOpen());
         assertFalse(gate.awaitOpen(20, TimeUnit.MILLISECONDS));
         assertEquals(1.0, metrics.get(MetricNames.RECEIVE_PAUSED).tag(MetricNames.TAG_SERVICE, "opensearch").gauge().value());
@@ -39,7 +40,7 @@ class OutageGateTest {
 
     @Test
     void aFailingProbeKeepsItClosedAndASucceedingOneOpensIt() throws InterruptedException {
-        gate.unavailable("503");
+        gate.unavailable(Reason.INDEX_UNREACHABLE, "503");
         gate.probeNow();
         assertFalse(gate.isOpen());
 
@@ -57,7 +58,7 @@ class OutageGateTest {
 
     @Test
     void anAnswerReleasesWaitingPollers() throws Exception {
-        gate.unavailable("timeout");
+        gate.unavailable(Reason.INDEX_UNREACHABLE, "timeout");
         CompletableFuture<Boolean> poller = CompletableFuture.supplyAsync(() -> {
             try {
                 return gate.awaitOpen(10, TimeUnit.SECONDS);
@@ -75,7 +76,7 @@ class OutageGateTest {
     void theBackgroundProberReopensTheGate() throws InterruptedException {
         try (OutageGate quick = new OutageGate("opensearch", serviceUp::get, Duration.ofMillis(10), Clock.systemUTC(),
                 new SimpleMeterRegistry())) {
-            quick.unavailable("refused");
+            quick.unavailable(Reason.INDEX_UNREACHABLE, "refused");
             assertFalse(quick.awaitOpen(50, TimeUnit.MILLISECONDS));
             serviceUp.set(true);
             assertTrue(quick.awaitOpen(5, TimeUnit.SECONDS));

@@ -2,8 +2,9 @@ package io.cis.worker.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.cis.worker.ops.MetricNames;
 import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
+import io.cis.worker.ops.MetricNames;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -40,7 +41,7 @@ class DeadLetterWatchTest {
         InFlightMessage message = new InFlightMessage("m-" + receiveCount, "receipt", receiveCount, 0, 60_000);
         message.expectItem();
         message.allItemsRegistered();
-        message.itemSettled(Outcome.transientFailure("opensearch_unavailable: 503"));
+        message.itemSettled(Outcome.transientFailure(Reason.INDEX_UNAVAILABLE, "503"));
         return message;
     }
 }

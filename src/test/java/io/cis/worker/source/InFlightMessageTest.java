@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +26,7 @@ class InFlightMessageTest {
         m.expectItem();
         assertFalse(m.itemSettled(Outcome.indexed()), "items may settle before registration ends");
         assertFalse(m.allItemsRegistered());
-        assertTrue(m.itemSettled(Outcome.skipped("not_an_image")));
+        assertTrue(m.itemSettled(Outcome.skipped(Reason.NOT_AN_IMAGE, "")));
         assertTrue(m.deletable());
         assertEquals(2, m.outcomes().size());
     }
@@ -34,7 +35,7 @@ class InFlightMessageTest {
     void completesAtRegistrationWhenEverythingAlreadySettled() {
         InFlightMessage m = message(0, 60_000);
         m.expectItem();
-        assertFalse(m.itemSettled(Outcome.permanent("corrupt")));
+        assertFalse(m.itemSettled(Outcome.permanent(Reason.IMAGE_CORRUPT, "")));
         assertTrue(m.allItemsRegistered());
         assertTrue(m.deletable(), "permanent failures are final");
     }
@@ -46,7 +47,7 @@ class InFlightMessageTest {
         m.expectItem();
         m.allItemsRegistered();
         m.itemSettled(Outcome.indexed());
-        assertTrue(m.itemSettled(Outcome.transientFailure("opensearch 503")));
+        assertTrue(m.itemSettled(Outcome.transientFailure(Reason.INDEX_UNAVAILABLE, "opensearch 503")));
         assertFalse(m.deletable());
     }
 

@@ -12,10 +12,11 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.pipeline.Intake;
-import io.cis.worker.core.Outcome;
 import io.cis.worker.pipeline.Settlement;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
@@ -70,7 +71,7 @@ class QueueMessageHandlerTest {
         verify(intake).offer(eq(new S3ObjectRef("b", "my photo.png", null, 10L, null)), isNull(), any(), eq(123L));
         assertEquals(3, settlements.size());
         settlements.get(0).settle(null, Outcome.indexed());
-        settlements.get(1).settle(null, Outcome.permanent("corrupt"));
+        settlements.get(1).settle(null, Outcome.permanent(Reason.IMAGE_CORRUPT, ""));
         assertTrue(completed.isEmpty());
         settlements.get(2).settle(null, Outcome.indexed());
         assertEquals(List.of(m), completed);
