@@ -7,6 +7,7 @@ import io.cis.worker.cache.NoOpEmbeddingCache;
 import io.cis.worker.cache.PausingEmbeddingCache;
 import io.cis.worker.cache.ResilientEmbeddingCache;
 import io.cis.worker.config.WorkerConfig;
+import io.cis.worker.core.Reason;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
 import io.cis.worker.embed.ModelChoice;
@@ -234,7 +235,7 @@ public final class Application implements AutoCloseable {
             problems.add("dynamodb cache table " + table + " does not exist (create it, or set EMBEDDING_CACHE_ENABLED=false)");
         } catch (RuntimeException e) {
             log.warn("embedding cache unreachable at start-up, carrying on without it until it answers",
-                    kv("table", table), kv("reason", e.toString()));
+                    kv("table", table), kv("reason", Reason.CACHE_ERROR.code()), kv("detail", e.toString()));
         }
     }
 
@@ -408,7 +409,8 @@ public final class Application implements AutoCloseable {
             try {
                 closeable.close();
             } catch (Exception e) {
-                log.warn("close failed", kv("component", closeable.getClass().getSimpleName()), kv("reason", e.toString()));
+                log.warn("close failed", kv("component", closeable.getClass().getSimpleName()),
+                        kv("reason", Reason.INTERNAL_ERROR.code()), kv("detail", e.toString()));
             }
         }
     }

@@ -1,12 +1,15 @@
 package io.cis.worker.backfill;
 
 import io.cis.worker.core.Reason;
+import io.cis.worker.index.OpenSearchErrors;
+import io.cis.worker.ops.FailureReasons;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import org.opensearch.client.opensearch._types.OpenSearchException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,10 +86,12 @@ public final class Backfill {
             stopSeen(); // interrupted while waiting for room in the pipeline: the interrupt is a stop request
         } catch (IOException e) {
             sourceError = e.getClass().getSimpleName() + ": " + e.getMessage();
-            log.error("backfill: reading the source failed, finishing what was selected", kv("reason", e.toString()));
+            log.error("backfill: reading the source failed, finishing what was selected", kv("reason", reasonOf(e).code()),
+                    kv("detail", e.toString()));
         } catch (RuntimeException e) {
             sourceError = e.getClass().getSimpleName() + ": " + e.getMessage();
-            log.error("backfill: selection failed, finishing what was selected", kv("reason", e.toString()), e);
+            log.error("backfill: selection failed, finishing what was selected", kv("reason", reasonOf(e).code()),
+                    kv("detail", e.toString()), e);
         } finally {
             dispatcher.flush();
         }
@@ -116,6 +121,15 @@ public final class Backfill {
                 return;
             }
         }
+    }
+
+    /** The code of a failure to read the source: S3 (listing), OpenSearch (search), or neither (a bug). */
+    private static Reason reasonOf(Exception e) {
+        Reason aws = FailureReasons.ofAwsCall(e, Reason.S3_UNREACHABLE, Reason.S3_ERROR);
+        if (aws != Reason.INTERNAL_ERROR) {
+            return aws;
+        }
+        return e instanceof IOException || e instanceof OpenSearchException ? OpenSearchErrors.reasonOf(e) : Reason.INTERNAL_ERROR;
     }
 
     /** Documents the source had to pass over still count as selected, and as skipped. */

@@ -253,7 +253,8 @@ public final class BackfillJob {
             try {
                 resource.close();
             } catch (Exception e) {
-                log.warn("close failed", kv("component", resource.getClass().getSimpleName()), kv("reason", e.toString()));
+                log.warn("close failed", kv("component", resource.getClass().getSimpleName()),
+                        kv("reason", Reason.INTERNAL_ERROR.code()), kv("detail", e.toString()));
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.cis.worker.backfill;
 
 import io.cis.worker.event.S3ObjectRef;
+import io.cis.worker.index.OpenSearchErrors;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -134,7 +135,8 @@ public final class OpenSearchBackfillSource implements BackfillSource {
                 if (attempt >= SEARCH_ATTEMPTS || !retryable(e)) {
                     throw e;
                 }
-                log.warn("backfill search failed, retrying", kv("attempt", attempt), kv("reason", e.toString()));
+                log.warn("backfill search failed, retrying", kv("attempt", attempt),
+                        kv("reason", OpenSearchErrors.reasonOf(e).code()), kv("detail", e.toString()));
                 sleep(1000L << (attempt - 1));
             }
         }
@@ -196,7 +198,8 @@ public final class OpenSearchBackfillSource implements BackfillSource {
             client.deletePit(d -> d.pitId(pitId));
         } catch (IOException | RuntimeException e) {
             // It expires on its own after KEEP_ALIVE.
-            log.warn("could not delete the backfill's point in time", kv("reason", e.toString()));
+            log.warn("could not delete the backfill's point in time", kv("reason", OpenSearchErrors.reasonOf(e).code()),
+                    kv("detail", e.toString()));
         }
     }
 

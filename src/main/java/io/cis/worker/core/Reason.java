@@ -1,5 +1,6 @@
 package io.cis.worker.core;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
@@ -11,7 +12,8 @@ import static io.cis.worker.core.Outcome.Kind.SKIPPED;
 
 /**
  * Why an item ended as it did: a bounded set of snake_case codes, the {@code reason} tag of {@code cis.items} and
- * the {@code reason} field of the outcome log line. One constant per cause an operator would alert or graph on; the
+ * the {@code reason} field of the outcome log line (and of the warnings about failed calls, which use the same codes
+ * and a few of their own, such as {@link #SQS_UNREACHABLE}). One constant per cause an operator would alert or graph on; the
  * particulars (the key, the exception's message, OpenSearch's error type and HTTP status) go into the outcome's
  * free-text {@code detail}, never into the code. The README's table of codes is generated from this enum
  * ({@link #markdownTable()}, scripts/generate-config-docs.sh) and checked by a test.
@@ -59,14 +61,21 @@ public enum Reason {
     INDEX_NOT_FOUND("OpenSearch answered 404 for something other than the document, e.g. index_not_found_exception", FAILED_TRANSIENT),
     VERSION_CONFLICT("409 version conflict left after retry_on_conflict", FAILED_TRANSIENT),
     INDEX_ERROR("any other failure to index: an unexpected status or an error in the index stage", FAILED_TRANSIENT),
-    ENQUEUE_FAILED("backfill --enqueue: SQS refused the message", FAILED_TRANSIENT);
+    ENQUEUE_FAILED("backfill --enqueue: SQS refused the message", FAILED_TRANSIENT),
+
+    SQS_UNREACHABLE("no answer from SQS: connection refused or reset, timeout"),
+    SQS_ERROR("SQS answered with an error (its code is in the detail: throttling, access denied, no such queue, ...)"),
+    CACHE_ERROR("the DynamoDB embedding cache failed; items are embedded without it"),
+    INTERNAL_ERROR("an unexpected exception: a bug, or a component that failed to close");
 
     private final String description;
     private final Set<Outcome.Kind> kinds;
 
-    Reason(String description, Outcome.Kind kind, Outcome.Kind... more) {
+    /** @param kinds the outcome kinds it can come with; none for the codes of log lines about something else */
+    Reason(String description, Outcome.Kind... kinds) {
         this.description = description;
-        this.kinds = EnumSet.of(kind, more);
+        this.kinds = EnumSet.noneOf(Outcome.Kind.class);
+        this.kinds.addAll(Arrays.asList(kinds));
     }
 
     /** The reason as logs and metric tags name it: {@code object_not_found}, ... */
@@ -79,7 +88,7 @@ public enum Reason {
         return description;
     }
 
-    /** The outcome kinds this reason can come with. */
+    /** The outcome kinds this reason can come with; empty for a code only other log lines use (receive failed, ...). */
     public Set<Outcome.Kind> kinds() {
         return EnumSet.copyOf(kinds);
     }
@@ -93,7 +102,8 @@ public enum Reason {
         StringBuilder table = new StringBuilder("| reason | outcome | meaning |\n|---|---|---|\n");
         for (Reason reason : values()) {
             table.append("| `").append(reason.code()).append("` | ")
-                    .append(String.join(", ", reason.kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList()))
+                    .append(reason.kinds.isEmpty() ? "(log lines only)"
+                            : String.join(", ", reason.kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).toList()))
                     .append(" | ").append(reason.description.replace("|", "\\|")).append(" |\n");
         }
         return table.toString();

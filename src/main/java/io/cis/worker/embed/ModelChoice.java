@@ -121,7 +121,7 @@ public record ModelChoice(Path file, ModelPrecision precision, String reason, bo
         ModelChoice choice = choose(modelPath, setting, flags, acceptedSha256s);
         Object[] fields = {kv("precision", choice.precision().name().toLowerCase(java.util.Locale.ROOT)),
                 kv("setting", setting.name().toLowerCase(java.util.Locale.ROOT)), kv("model_file", choice.file().toString()),
-                kv("cpu_bf16_instructions", CpuFeatures.nativeBf16(flags)), kv("reason", choice.reason())};
+                kv("cpu_bf16_instructions", CpuFeatures.nativeBf16(flags)), kv("detail", choice.reason())};
         if (choice.warn()) {
             log.warn("model precision chosen", fields);
         } else {

@@ -1,11 +1,12 @@
 package io.cis.worker.index;
 
+import io.cis.worker.core.Reason;
 import org.opensearch.client.opensearch._types.ErrorCause;
 import org.opensearch.client.opensearch._types.OpenSearchException;
 import org.opensearch.client.transport.httpclient5.ResponseException;
 
-/** Turns OpenSearch errors into the one-line reasons that end up in logs and on documents. */
-final class OpenSearchErrors {
+/** Turns OpenSearch errors into the one-line reasons that end up in logs and on documents, and into reason codes. */
+public final class OpenSearchErrors {
 
     private OpenSearchErrors() {
     }
@@ -32,6 +33,11 @@ final class OpenSearchErrors {
         Throwable cause = failure.getCause();
         return cause == null || cause == failure ? text
                 : text + " (caused by " + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
+    }
+
+    /** The reason code of a failed OpenSearch request, from its HTTP status ({@link Reason#INDEX_UNREACHABLE}: none). */
+    public static Reason reasonOf(Exception failure) {
+        return BulkItemClassifier.transientReason(statusOf(failure));
     }
 
     /** The HTTP status of a failed request, or {@link BulkItemResult#NO_ANSWER} if none came back. */

@@ -139,7 +139,8 @@ public final class Pipeline implements AutoCloseable {
             try {
                 loop.run();
             } catch (RuntimeException | Error e) {
-                log.error("pipeline stage died", kv("stage", name), kv("reason", e.toString()), e);
+                log.error("pipeline stage died", kv("stage", name), kv("reason", Reason.INTERNAL_ERROR.code()),
+                        kv("detail", e.toString()), e);
                 throw e;
             }
         }, name);
@@ -259,7 +260,7 @@ public final class Pipeline implements AutoCloseable {
             return cache.lookup(hashes);
         } catch (RuntimeException e) {
             // The cache only saves work; when it fails, embed everything.
-            log.warn("cache lookup failed, embedding instead", kv("reason", e.toString()));
+            log.warn("cache lookup failed, embedding instead", kv("reason", Reason.CACHE_ERROR.code()), kv("detail", e.toString()));
             return Map.of();
         } finally {
             cacheTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -321,7 +322,8 @@ public final class Pipeline implements AutoCloseable {
                 indexQueue.add(batch.get(i));
             }
         } catch (RuntimeException e) {
-            log.error("inference failed", kv("batch_size", batch.size()), kv("reason", e.toString()));
+            log.error("inference failed", kv("batch_size", batch.size()), kv("reason", Reason.INFERENCE_FAILED.code()),
+                    kv("detail", e.toString()));
             batch.forEach(item -> finish(item, Outcome.transientFailure(Reason.INFERENCE_FAILED, e.getMessage())));
         } finally {
             inferenceTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -342,7 +344,8 @@ public final class Pipeline implements AutoCloseable {
             try {
                 results = indexer.index(batch);
             } catch (RuntimeException e) {
-                log.warn("bulk index failed", kv("batch_size", batch.size()), kv("reason", e.toString()));
+                log.warn("bulk index failed", kv("batch_size", batch.size()), kv("reason", Reason.INDEX_ERROR.code()),
+                        kv("detail", e.toString()));
                 results = batch.stream().map(i -> Outcome.transientFailure(Reason.INDEX_ERROR, e.getMessage())).toList();
             } finally {
                 indexTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -367,7 +370,8 @@ public final class Pipeline implements AutoCloseable {
         try {
             cache.store(fresh);
         } catch (RuntimeException e) {
-            log.warn("cache store failed", kv("entries", fresh.size()), kv("reason", e.toString()));
+            log.warn("cache store failed", kv("entries", fresh.size()), kv("reason", Reason.CACHE_ERROR.code()),
+                    kv("detail", e.toString()));
         } finally {
             cacheTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }

@@ -127,7 +127,7 @@ public final class OutageGate implements ReceiveGate, ServiceHealthListener, Aut
             try {
                 probeNow();
             } catch (RuntimeException e) {
-                log.debug("probe failed", kv("service", service), kv("reason", e.toString()));
+                log.debug("probe failed", kv("service", service), kv("detail", e.toString()));
             }
             if (!isOpen()) {
                 scheduleProbe();

@@ -53,7 +53,7 @@ public final class Retries {
                     if (log.isDebugEnabled()) {
                         log.debug("retrying", kv("operation", operation), kv("attempt", event.getNumberOfRetryAttempts()),
                                 kv("wait_ms", event.getWaitInterval().toMillis()),
-                                kv("reason", String.valueOf(event.getLastThrowable())));
+                                kv("detail", String.valueOf(event.getLastThrowable())));
                     }
                 });
         return retry;

@@ -1,5 +1,6 @@
 package io.cis.worker.source;
 
+import io.cis.worker.ops.FailureReasons;
 import io.cis.worker.ops.MetricNames;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,7 +55,7 @@ public final class QueueBacklogGauge implements AutoCloseable {
         } catch (RuntimeException e) {
             if (!failing) {
                 log.warn("queue backlog poll failed, keeping the last values", kv("queue_url", queueUrl),
-                        kv("reason", e.toString()));
+                        kv("reason", FailureReasons.ofSqsCall(e).code()), kv("detail", e.toString()));
             }
             failing = true;
         }

@@ -1,5 +1,7 @@
 package io.cis.worker.source;
 
+import io.cis.worker.core.Reason;
+import io.cis.worker.ops.FailureReasons;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -38,11 +40,13 @@ public final class SqsBatchOperations {
                 errors.forEach(e -> {
                     String messageId = chunk.get(Integer.parseInt(e.id())).messageId();
                     failed.add(messageId);
-                    log.warn("delete failed", kv("message_id", messageId), kv("reason", e.code() + ": " + e.message()));
+                    log.warn("delete failed", kv("message_id", messageId), kv("reason", Reason.SQS_ERROR.code()),
+                            kv("detail", e.code() + ": " + e.message()));
                 });
             } catch (RuntimeException e) {
                 chunk.forEach(m -> failed.add(m.messageId()));
-                log.warn("delete batch failed", kv("messages", chunk.size()), kv("reason", e.toString()));
+                log.warn("delete batch failed", kv("messages", chunk.size()),
+                        kv("reason", FailureReasons.ofSqsCall(e).code()), kv("detail", e.toString()));
             }
         }
         return failed;
@@ -60,9 +64,10 @@ public final class SqsBatchOperations {
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries)).failed()
                         .forEach(e -> log.warn("visibility change failed",
                                 kv("message_id", chunk.get(Integer.parseInt(e.id())).messageId()),
-                                kv("reason", e.code() + ": " + e.message())));
+                                kv("reason", Reason.SQS_ERROR.code()), kv("detail", e.code() + ": " + e.message())));
             } catch (RuntimeException e) {
-                log.warn("visibility change batch failed", kv("messages", chunk.size()), kv("reason", e.toString()));
+                log.warn("visibility change batch failed", kv("messages", chunk.size()),
+                        kv("reason", FailureReasons.ofSqsCall(e).code()), kv("detail", e.toString()));
             }
         }
     }

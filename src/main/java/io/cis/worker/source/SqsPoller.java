@@ -2,6 +2,7 @@ package io.cis.worker.source;
 
 import io.cis.worker.core.ReceiveGate;
 
+import io.cis.worker.ops.FailureReasons;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,7 +116,8 @@ public final class SqsPoller implements Runnable {
                     continue; // stopped during the failed receive: nothing to retry
                 }
                 backoffMillis = Math.min(20_000, Math.max(500, backoffMillis * 2));
-                log.warn("receive failed, retrying", kv("queue_url", queueUrl), kv("reason", e.toString()),
+                log.warn("receive failed, retrying", kv("queue_url", queueUrl),
+                        kv("reason", FailureReasons.ofSqsCall(e).code()), kv("detail", e.toString()),
                         kv("retry_in_ms", backoffMillis));
                 sleepQuietly(backoffMillis);
             } finally {

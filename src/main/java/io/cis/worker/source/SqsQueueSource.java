@@ -1,5 +1,6 @@
 package io.cis.worker.source;
 
+import io.cis.worker.ops.FailureReasons;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +67,8 @@ public final class SqsQueueSource implements AutoCloseable {
                 try {
                     heartbeat.run();
                 } catch (RuntimeException e) {
-                    log.warn("visibility heartbeat failed", kv("reason", e.toString()));
+                    log.warn("visibility heartbeat failed", kv("reason", FailureReasons.ofSqsCall(e).code()),
+                            kv("detail", e.toString()));
                 }
             }, 1, 1, TimeUnit.SECONDS);
         }
@@ -144,7 +146,7 @@ public final class SqsQueueSource implements AutoCloseable {
             return Optional.of(queueCounts.get());
         } catch (RuntimeException e) {
             log.warn("could not read the queue's message counts; not idle until they can be read",
-                    kv("reason", e.toString()));
+                    kv("reason", FailureReasons.ofSqsCall(e).code()), kv("detail", e.toString()));
             return Optional.empty();
         }
     }

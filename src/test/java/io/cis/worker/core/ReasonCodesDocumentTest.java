@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The README's table of reason codes is the one generated from {@link Reason}; the codes are snake_case and distinct. */
@@ -31,15 +34,47 @@ class ReasonCodesDocumentTest {
     }
 
     @Test
-    void everyCodeIsSnakeCaseWithADescriptionAndAnOutcome() {
+    void everyCodeIsSnakeCaseWithADescription() {
         Pattern snake = Pattern.compile("[a-z][a-z0-9]*(_[a-z0-9]+)*");
         Set<String> codes = new HashSet<>();
         for (Reason reason : Reason.values()) {
             assertTrue(snake.matcher(reason.code()).matches(), reason.code());
             assertTrue(codes.add(reason.code()), reason.code());
             assertFalse(reason.description().isBlank(), reason.code());
-            assertFalse(reason.kinds().isEmpty(), reason.code());
         }
+    }
+
+    /** A log line's {@code reason} field is always a code ({@code Reason.X.code()} or built from one); free text goes into {@code detail}. */
+    @Test
+    void everyLoggedReasonIsACode() throws IOException {
+        String field = "kv(\"reason\",";
+        List<String> freeText = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                String code = Files.readString(file);
+                for (int at = code.indexOf(field); at >= 0; at = code.indexOf(field, at + 1)) {
+                    String value = argument(code, at + field.length());
+                    if (!value.endsWith(".code()") && !value.equals("message.redeliveryReason()")) {
+                        freeText.add(file.getFileName() + ": " + value);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), freeText);
+    }
+
+    /** The text from {@code from} to the parenthesis that closes the call it is in. */
+    private static String argument(String code, int from) {
+        int depth = 0;
+        for (int i = from; i < code.length(); i++) {
+            char c = code.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth-- == 0) {
+                return code.substring(from, i).strip();
+            }
+        }
+        throw new AssertionError("unclosed kv(\"reason\", ...) at " + from);
     }
 
     @Test
