@@ -42,7 +42,7 @@ public enum Reason {
     TOO_MANY_DOCUMENTS("lookup mode found more documents for the key than the configured maximum", FAILED_PERMANENT),
     DOCUMENT_REJECTED("OpenSearch rejects the update (4xx: mapping error, wrong vector dimension, ...) or it cannot be sent (a NaN component)",
             FAILED_PERMANENT),
-    DOCUMENT_MISSING("the document to update is gone (404 document_missing_exception): permanent under the missing-document policy FAIL, transient under RETRY",
+    DOCUMENT_MISSING("the document to update is gone (404 document_missing_exception): permanent under MISSING_DOCUMENT=fail and for a failure record, transient under retry or upsert",
             FAILED_PERMANENT, FAILED_TRANSIENT),
 
     PIPELINE_STOPPED("the worker stopped before the item got in", FAILED_TRANSIENT),
