@@ -2,7 +2,7 @@ package io.cis.worker.app;
 
 import io.cis.worker.cache.DynamoDbEmbeddingCache;
 import io.cis.worker.cache.EmbeddingCache;
-import io.cis.worker.cache.LruEmbeddingCache;
+import io.cis.worker.cache.LocalEmbeddingCache;
 import io.cis.worker.cache.NoOpEmbeddingCache;
 import io.cis.worker.cache.PausingEmbeddingCache;
 import io.cis.worker.cache.ResilientEmbeddingCache;
@@ -291,7 +291,7 @@ public final class Application implements AutoCloseable {
                         c.ttlDays(), c.overwriteOtherModel(), clock),
                 clock, PausingEmbeddingCache.DEFAULT_PAUSE),
                 clock, ResilientEmbeddingCache.DEFAULT_WARN_INTERVAL);
-        return c.localEntries() > 0 ? new LruEmbeddingCache(cache, c.localEntries()) : cache;
+        return c.localEntries() > 0 ? new LocalEmbeddingCache(cache, c.localEntries(), metrics) : cache;
     }
 
     private void buildQueueSource() {
