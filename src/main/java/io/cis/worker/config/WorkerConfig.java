@@ -1,5 +1,10 @@
 package io.cis.worker.config;
 
+import io.cis.worker.embed.ModelPrecision;
+import io.cis.worker.image.Downscale;
+import io.cis.worker.index.DocumentIdMode;
+import io.cis.worker.index.MissingDocumentPolicy;
+import io.cis.worker.index.OpenSearchAuthMode;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,15 +24,6 @@ public record WorkerConfig(
         OpsConfig ops,
         BackfillConfig backfill) {
 
-    public enum OpenSearchAuth { NONE, BASIC, SIGV4 }
-
-    public enum DocumentIdMode { KEY, URL_HASH, LOOKUP }
-
-    public enum MissingDocument { UPSERT, FAIL, RETRY }
-
-    /** See {@link io.cis.worker.image.Downscale}. */
-    public enum ImageDownscale { EXACT, DCT, REDUCE, SUBSAMPLE }
-
     public record QueueConfig(String queueUrl, int pollers, int waitTimeSeconds, int maxMessagesPerReceive,
                               int visibilityTimeoutSeconds, boolean heartbeatEnabled, double heartbeatFraction,
                               Duration maxVisibilityTotal, int maxInFlightMessages, Duration exitWhenIdle,
@@ -35,7 +31,7 @@ public record WorkerConfig(
     }
 
     public record ObjectConfig(boolean s3ForcePathStyle, Set<String> imageExtensions, List<String> keyPrefixes,
-                               long maxObjectBytes, long maxImagePixels, ImageDownscale downscale) {
+                               long maxObjectBytes, long maxImagePixels, Downscale downscale) {
     }
 
     public record ModelConfig(Path modelPath, String modelName, int dimension, List<String> sha256s,
@@ -45,28 +41,10 @@ public record WorkerConfig(
                               ModelPrecision precision, String device) {
     }
 
-    /**
-     * The precision to run the model in: fp32 and bf16 name the export to load (model.json's dtype names it in
-     * torch's words); auto picks one from the CPU (see io.cis.worker.embed.ModelChoice).
-     */
-    public enum ModelPrecision {
-        AUTO("auto"), FP32("float32"), BF16("bfloat16");
-
-        private final String torchDtype;
-
-        ModelPrecision(String torchDtype) {
-            this.torchDtype = torchDtype;
-        }
-
-        public String torchDtype() {
-            return torchDtype;
-        }
-    }
-
-    public record IndexConfig(URI endpoint, String indexName, OpenSearchAuth auth, String username,
+    public record IndexConfig(URI endpoint, String indexName, OpenSearchAuthMode auth, String username,
                               String password, String sigv4Service, boolean tlsVerify, String knnEngine,
                               String knnSpaceType, DocumentIdMode documentIdMode, String lookupField,
-                              MissingDocument missingDocument) {
+                              MissingDocumentPolicy missingDocument) {
         @Override
         public String toString() {
             // Never print the password, not even by accident through a record's toString.
@@ -129,7 +107,7 @@ public record WorkerConfig(
                 r.list(Settings.KEY_PREFIXES),
                 r.longInRange(Settings.MAX_OBJECT_BYTES, 1, 5L * 1024 * 1024 * 1024),
                 r.longInRange(Settings.MAX_IMAGE_PIXELS, 1, 2_000_000_000L),
-                r.choice(Settings.IMAGE_DOWNSCALE, ImageDownscale.class));
+                r.choice(Settings.IMAGE_DOWNSCALE, Downscale.class));
         if (objects.imageExtensions().isEmpty()) {
             r.problems().add(Settings.IMAGE_EXTENSIONS.name() + " must list at least one extension");
         }
@@ -162,7 +140,7 @@ public record WorkerConfig(
         IndexConfig index = new IndexConfig(
                 r.httpUrl(Settings.OPENSEARCH_ENDPOINT, needsIndex),
                 r.required(Settings.OPENSEARCH_INDEX),
-                r.choice(Settings.OPENSEARCH_AUTH, OpenSearchAuth.class),
+                r.choice(Settings.OPENSEARCH_AUTH, OpenSearchAuthMode.class),
                 r.text(Settings.OPENSEARCH_USERNAME),
                 r.text(Settings.OPENSEARCH_PASSWORD),
                 r.text(Settings.OPENSEARCH_SIGV4_SERVICE),
@@ -171,8 +149,8 @@ public record WorkerConfig(
                 r.required(Settings.OPENSEARCH_KNN_SPACE_TYPE),
                 r.choice(Settings.DOCUMENT_ID_MODE, DocumentIdMode.class),
                 r.required(Settings.DOCUMENT_LOOKUP_FIELD),
-                r.choice(Settings.MISSING_DOCUMENT, MissingDocument.class));
-        if (index.auth() == OpenSearchAuth.BASIC && (index.username().isEmpty() || index.password().isEmpty())) {
+                r.choice(Settings.MISSING_DOCUMENT, MissingDocumentPolicy.class));
+        if (index.auth() == OpenSearchAuthMode.BASIC && (index.username().isEmpty() || index.password().isEmpty())) {
             r.problems().add("OPENSEARCH_AUTH=basic needs OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD");
         }
         if (!Set.of("es", "aoss").contains(index.sigv4Service())) {
