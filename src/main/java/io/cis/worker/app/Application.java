@@ -17,14 +17,12 @@ import io.cis.worker.fetch.ObjectFetcher;
 import io.cis.worker.fetch.RetryingObjectFetcher;
 import io.cis.worker.fetch.S3ObjectFetcher;
 import io.cis.worker.image.DecodeLimits;
-import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
 import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
-import io.cis.worker.index.MissingDocumentPolicy;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
@@ -246,13 +244,13 @@ public final class Application implements AutoCloseable {
             case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
                     DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY);
         };
-        MissingDocumentPolicy missing = MissingDocumentPolicy.valueOf(config.index().missingDocument().name());
-        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
-        RetryPolicy retryPolicy = RetryPolicy.of(config.retry());
+        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
+                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
+        WorkerConfig.RetryConfig retry = config.retry();
+        RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
-        Downscale downscale = Downscale.valueOf(config.objects().downscale().name());
         ImagePreprocessor preprocessor = ImagePreprocessor.of(
-                new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), downscale);
+                new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), config.objects().downscale());
         pipeline = new Pipeline(
                 retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes())), retryPolicy),
                 cache,
