@@ -212,7 +212,7 @@ public final class Settings {
             "Replace cache entries written for another model name or dimension.")
             .bool(false);
     public static final SettingSpec<Integer> LOCAL_CACHE_ENTRIES = setting("LOCAL_CACHE_ENTRIES",
-            "In-process LRU entries in front of DynamoDB (0 disables).")
+            "Entries kept by the in-process cache (Caffeine, size-bounded) in front of DynamoDB; 0 disables it.")
             .integer(10_000, 0, 10_000_000);
 
     // --- Retries ---
