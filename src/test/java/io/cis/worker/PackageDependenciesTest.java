@@ -86,6 +86,26 @@ class PackageDependenciesTest {
         }
     }
 
+    /**
+     * The packages from the bottom up; each may use only those before it. The data flows source -> event ->
+     * pipeline -> fetch / cache / image / embed -> index; core holds the small types they share (outcomes and reasons,
+     * the batch collector, the health listener and receive gate); config reads settings into the stages' own types;
+     * app composes everything, and the commands sit on top.
+     */
+    private static final List<String> LAYERS = List.of(
+            "core", "ops", "event", "retry", "image", "embed", "fetch", "cache", "index", "pipeline", "source",
+            "config", "app", "backfill", "bench", "cli", "(root)");
+
+    @Test
+    void everyPackageUsesOnlyThePackagesBelowIt() {
+        assertEquals(new TreeSet<>(LAYERS), graph.keySet(), "a new package needs its place in LAYERS");
+        List<String> upward = new ArrayList<>();
+        graph.forEach((pkg, uses) -> uses.stream()
+                .filter(used -> LAYERS.indexOf(used) >= LAYERS.indexOf(pkg))
+                .forEach(used -> upward.add(pkg + " -> " + used)));
+        assertEquals(List.of(), upward, "dependencies against the flow (layers, bottom up: " + LAYERS + ")");
+    }
+
     @Test
     void coreDependsOnNoOtherPackage() {
         assertEquals(Set.of(), graph.get("core"));
