@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packages of src/main depend on each other one way only: source -> event -> pipeline -> fetch / cache / image /
- * embed -> index, with app, cli, backfill and bench on top and the small shared types in core at the bottom.
+ * embed -> index, with config (which names the stages' enums), app, cli, backfill and bench on top and the small
+ * shared types in core at the bottom.
  * Read from the source text (imports and fully qualified names outside comments), so no tool is needed.
  */
 class PackageDependenciesTest {
@@ -85,6 +86,26 @@ class PackageDependenciesTest {
         }
     }
 
+    /**
+     * The packages from the bottom up; each may use only those before it. The data flows source -> event ->
+     * pipeline -> fetch / cache / image / embed -> index; core holds the small types they share (outcomes and reasons,
+     * the batch collector, the health listener and receive gate); config reads settings into the stages' own types;
+     * app composes everything, and the commands sit on top.
+     */
+    private static final List<String> LAYERS = List.of(
+            "core", "ops", "event", "retry", "image", "embed", "fetch", "cache", "index", "pipeline", "source",
+            "config", "app", "backfill", "bench", "cli", "(root)");
+
+    @Test
+    void everyPackageUsesOnlyThePackagesBelowIt() {
+        assertEquals(new TreeSet<>(LAYERS), graph.keySet(), "a new package needs its place in LAYERS");
+        List<String> upward = new ArrayList<>();
+        graph.forEach((pkg, uses) -> uses.stream()
+                .filter(used -> LAYERS.indexOf(used) >= LAYERS.indexOf(pkg))
+                .forEach(used -> upward.add(pkg + " -> " + used)));
+        assertEquals(List.of(), upward, "dependencies against the flow (layers, bottom up: " + LAYERS + ")");
+    }
+
     @Test
     void coreDependsOnNoOtherPackage() {
         assertEquals(Set.of(), graph.get("core"));
@@ -94,7 +115,7 @@ class PackageDependenciesTest {
     void theStagesDoNotReachUpToTheComposition() {
         for (String stage : List.of("source", "event", "pipeline", "fetch", "cache", "image", "embed", "index", "retry", "ops")) {
             Set<String> uses = graph.getOrDefault(stage, Set.of());
-            for (String top : List.of("app", "cli", "backfill", "bench")) {
+            for (String top : List.of("app", "cli", "backfill", "bench", "config")) {
                 assertTrue(!uses.contains(top), stage + " uses " + top + ": " + uses);
             }
         }

@@ -2,7 +2,7 @@ package io.cis.worker.app;
 
 import io.cis.worker.cache.DynamoDbEmbeddingCache;
 import io.cis.worker.cache.EmbeddingCache;
-import io.cis.worker.cache.LruEmbeddingCache;
+import io.cis.worker.cache.LocalEmbeddingCache;
 import io.cis.worker.cache.NoOpEmbeddingCache;
 import io.cis.worker.cache.PausingEmbeddingCache;
 import io.cis.worker.cache.ResilientEmbeddingCache;
@@ -18,14 +18,12 @@ import io.cis.worker.fetch.ObjectFetcher;
 import io.cis.worker.fetch.RetryingObjectFetcher;
 import io.cis.worker.fetch.S3ObjectFetcher;
 import io.cis.worker.image.DecodeLimits;
-import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
 import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
-import io.cis.worker.index.MissingDocumentPolicy;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
@@ -248,13 +246,13 @@ public final class Application implements AutoCloseable {
             case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
                     DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY);
         };
-        MissingDocumentPolicy missing = MissingDocumentPolicy.valueOf(config.index().missingDocument().name());
-        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), missing, BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
-        RetryPolicy retryPolicy = RetryPolicy.of(config.retry());
+        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
+                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
+        WorkerConfig.RetryConfig retry = config.retry();
+        RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
-        Downscale downscale = Downscale.valueOf(config.objects().downscale().name());
         ImagePreprocessor preprocessor = ImagePreprocessor.of(
-                new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), downscale);
+                new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), config.objects().downscale());
         pipeline = new Pipeline(
                 retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes())), retryPolicy),
                 cache,
@@ -293,7 +291,7 @@ public final class Application implements AutoCloseable {
                         c.ttlDays(), c.overwriteOtherModel(), clock),
                 clock, PausingEmbeddingCache.DEFAULT_PAUSE),
                 clock, ResilientEmbeddingCache.DEFAULT_WARN_INTERVAL);
-        return c.localEntries() > 0 ? new LruEmbeddingCache(cache, c.localEntries()) : cache;
+        return c.localEntries() > 0 ? new LocalEmbeddingCache(cache, c.localEntries(), metrics) : cache;
     }
 
     private void buildQueueSource() {

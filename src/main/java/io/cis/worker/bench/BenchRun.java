@@ -41,7 +41,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * <ol>
  *   <li>paced: a separate set of fresh images offered at a light, steady rate (latency at light load);</li>
  *   <li>cold: the whole set sent at once, cache empty (end-to-end throughput);</li>
- *   <li>warm: the same set again, every image now a cache hit in DynamoDB (the in-process LRU is off), found by
+ *   <li>warm: the same set again, every image now a cache hit in DynamoDB (the in-process cache is off), found by
  *       the ETag in its notification, so without a download.</li>
  * </ol>
  * Notifications carry the objects' ETags, as S3's do.

@@ -8,7 +8,6 @@ import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
 import io.cis.worker.embed.ModelChoice;
 import io.cis.worker.image.DecodeLimits;
-import io.cis.worker.image.Downscale;
 import io.cis.worker.image.ImagePreprocessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ public final class EmbedCommand implements Callable<Integer> {
         // The daemon's path: the same limits and IMAGE_DOWNSCALE mode (by default dct).
         ImagePreprocessor preprocessor = ImagePreprocessor.of(
                 new DecodeLimits(workerConfig.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
-                Downscale.valueOf(workerConfig.objects().downscale().name()));
+                workerConfig.objects().downscale());
         int failures = 0;
         // The daemon's choice of file and precision; a --model given by hand is not held to MODEL_SHA256.
         try (ClipModel model = ClipModel.load(

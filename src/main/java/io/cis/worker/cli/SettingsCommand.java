@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "settings", mixinStandardHelpOptions = true,
-        description = "Print every setting with its default and meaning (env file or markdown table).")
+        description = "Print every setting with its default, allowed values and meaning (env file or markdown table).")
 public final class SettingsCommand implements Callable<Integer> {
 
     enum Format { env, markdown }

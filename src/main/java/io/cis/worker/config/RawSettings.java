@@ -28,7 +28,7 @@ public final class RawSettings {
     }
 
     /** The value for a setting: environment first, then the file, each under its name and then its old names. */
-    public String valueOf(SettingSpec spec) {
+    public String valueOf(SettingSpec<?> spec) {
         for (Map<String, String> source : List.of(environment, fileValues)) {
             String value = firstPresent(source, spec);
             if (value != null) {
@@ -38,7 +38,7 @@ public final class RawSettings {
         return spec.defaultValue();
     }
 
-    private static String firstPresent(Map<String, String> source, SettingSpec spec) {
+    private static String firstPresent(Map<String, String> source, SettingSpec<?> spec) {
         String value = source.get(spec.name());
         if (value != null) {
             return value;

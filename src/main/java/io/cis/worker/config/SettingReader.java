@@ -1,14 +1,16 @@
 package io.cis.worker.config;
 
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Typed access to raw settings that records every problem instead of stopping at the first. */
+/**
+ * Reads settings as their declarations say ({@link #get}), recording every problem instead of stopping at the
+ * first. The kind-specific methods are called by the declarations ({@link SettingDeclaration}), not by users.
+ */
 final class SettingReader {
 
     private final RawSettings raw;
@@ -24,24 +26,29 @@ final class SettingReader {
         return problems;
     }
 
-    String text(SettingSpec spec) {
+    /** The typed value of a setting; problems with it (an empty required one included) are recorded. */
+    <T> T get(SettingSpec<T> spec) {
+        return spec.required() ? require(spec) : spec.read(this);
+    }
+
+    /** As {@link #get}, and the setting must not be empty even if it may be for other commands. */
+    <T> T require(SettingSpec<T> spec) {
+        if (text(spec).isEmpty()) {
+            problems.add(spec.name() + " is required: " + spec.description());
+        }
+        return spec.read(this);
+    }
+
+    String text(SettingSpec<?> spec) {
         return raw.valueOf(spec);
     }
 
-    String required(SettingSpec spec) {
-        String value = text(spec);
-        if (value.isEmpty()) {
-            problems.add(spec.name() + " is required: " + spec.description());
-        }
-        return value;
-    }
-
-    Optional<String> optional(SettingSpec spec) {
+    Optional<String> optional(SettingSpec<?> spec) {
         String value = text(spec);
         return value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 
-    long longInRange(SettingSpec spec, long min, long max) {
+    long wholeNumber(SettingSpec<?> spec, long min, long max) {
         String value = text(spec);
         try {
             long parsed = Long.parseLong(value);
@@ -55,24 +62,21 @@ final class SettingReader {
         }
     }
 
-    int intInRange(SettingSpec spec, int min, int max) {
-        return (int) longInRange(spec, min, max);
-    }
-
     /** A thread count where "auto" means the cores available to this JVM. */
-    int threads(SettingSpec spec, int max) {
+    int threads(SettingSpec<?> spec, int max) {
         if ("auto".equalsIgnoreCase(text(spec))) {
             return Math.max(1, Math.min(availableCores, max));
         }
-        return intInRange(spec, 1, max);
+        return (int) wholeNumber(spec, 1, max);
     }
 
-    double doubleInRange(SettingSpec spec, double min, double max) {
+    double decimal(SettingSpec<?> spec, double min, double max) {
         String value = text(spec);
         try {
             double parsed = Double.parseDouble(value);
             if (!(parsed >= min && parsed <= max)) {
-                problems.add(spec.name() + "=" + value + " must be between " + min + " and " + max);
+                problems.add(spec.name() + "=" + value + " must be between " + SettingDeclaration.number(min)
+                        + " and " + SettingDeclaration.number(max));
             }
             return parsed;
         } catch (NumberFormatException e) {
@@ -81,7 +85,7 @@ final class SettingReader {
         }
     }
 
-    boolean bool(SettingSpec spec) {
+    boolean bool(SettingSpec<?> spec) {
         String value = text(spec).toLowerCase(Locale.ROOT);
         switch (value) {
             case "true", "yes", "1", "on" -> {
@@ -97,7 +101,7 @@ final class SettingReader {
         }
     }
 
-    <E extends Enum<E>> E choice(SettingSpec spec, Class<E> type) {
+    <E extends Enum<E>> E choice(SettingSpec<?> spec, Class<E> type) {
         String value = text(spec);
         String normalized = value.toUpperCase(Locale.ROOT).replace('-', '_');
         for (E constant : type.getEnumConstants()) {
@@ -105,24 +109,45 @@ final class SettingReader {
                 return constant;
             }
         }
-        problems.add(spec.name() + "=" + value + " must be one of " + Arrays.stream(type.getEnumConstants())
-                .map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+        problems.add(spec.name() + "=" + value + " must be one of " + choiceNames(type));
         return type.getEnumConstants()[0];
     }
 
-    List<String> list(SettingSpec spec) {
+    /** How a choice is written in settings: the constant's name in lower case. */
+    static String choiceName(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT);
+    }
+
+    static List<String> choiceNames(Class<? extends Enum<?>> type) {
+        return Arrays.stream(type.getEnumConstants()).map(SettingReader::choiceName).toList();
+    }
+
+    String oneOf(SettingSpec<?> spec, List<String> words, String inWords) {
+        String value = text(spec);
+        if (!words.contains(value)) {
+            problems.add(spec.name() + "=" + value + " must be " + inWords);
+        }
+        return value;
+    }
+
+    String lowerCaseMatching(SettingSpec<?> spec, String regex, String inWords) {
+        String value = text(spec).toLowerCase(Locale.ROOT);
+        if (!value.matches(regex)) {
+            problems.add(spec.name() + "=" + value + " must be " + inWords);
+        }
+        return value;
+    }
+
+    List<String> list(SettingSpec<?> spec) {
         return Arrays.stream(text(spec).split(","))
                 .map(String::trim)
                 .filter(s -> !s.isEmpty())
                 .toList();
     }
 
-    Path path(SettingSpec spec) {
-        return Path.of(required(spec));
-    }
-
-    URI httpUrl(SettingSpec spec, boolean required) {
-        String value = required ? required(spec) : text(spec);
+    /** An http(s) URL with a host, or null when empty. */
+    URI httpUrl(SettingSpec<?> spec) {
+        String value = text(spec);
         if (value.isEmpty()) {
             return null;
         }

@@ -1,9 +1,15 @@
 package io.cis.worker.config;
 
+import io.cis.worker.embed.ModelPrecision;
+import io.cis.worker.image.Downscale;
+import io.cis.worker.index.DocumentIdMode;
+import io.cis.worker.index.MissingDocumentPolicy;
+import io.cis.worker.index.OpenSearchAuthMode;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -19,15 +25,6 @@ public record WorkerConfig(
         OpsConfig ops,
         BackfillConfig backfill) {
 
-    public enum OpenSearchAuth { NONE, BASIC, SIGV4 }
-
-    public enum DocumentIdMode { KEY, URL_HASH, LOOKUP }
-
-    public enum MissingDocument { UPSERT, FAIL, RETRY }
-
-    /** See {@link io.cis.worker.image.Downscale}. */
-    public enum ImageDownscale { EXACT, DCT, REDUCE, SUBSAMPLE }
-
     public record QueueConfig(String queueUrl, int pollers, int waitTimeSeconds, int maxMessagesPerReceive,
                               int visibilityTimeoutSeconds, boolean heartbeatEnabled, double heartbeatFraction,
                               Duration maxVisibilityTotal, int maxInFlightMessages, Duration exitWhenIdle,
@@ -35,7 +32,7 @@ public record WorkerConfig(
     }
 
     public record ObjectConfig(boolean s3ForcePathStyle, Set<String> imageExtensions, List<String> keyPrefixes,
-                               long maxObjectBytes, long maxImagePixels, ImageDownscale downscale) {
+                               long maxObjectBytes, long maxImagePixels, Downscale downscale) {
     }
 
     public record ModelConfig(Path modelPath, String modelName, int dimension, List<String> sha256s,
@@ -45,28 +42,10 @@ public record WorkerConfig(
                               ModelPrecision precision, String device) {
     }
 
-    /**
-     * The precision to run the model in: fp32 and bf16 name the export to load (model.json's dtype names it in
-     * torch's words); auto picks one from the CPU (see io.cis.worker.embed.ModelChoice).
-     */
-    public enum ModelPrecision {
-        AUTO("auto"), FP32("float32"), BF16("bfloat16");
-
-        private final String torchDtype;
-
-        ModelPrecision(String torchDtype) {
-            this.torchDtype = torchDtype;
-        }
-
-        public String torchDtype() {
-            return torchDtype;
-        }
-    }
-
-    public record IndexConfig(URI endpoint, String indexName, OpenSearchAuth auth, String username,
+    public record IndexConfig(URI endpoint, String indexName, OpenSearchAuthMode auth, String username,
                               String password, String sigv4Service, boolean tlsVerify, String knnEngine,
                               String knnSpaceType, DocumentIdMode documentIdMode, String lookupField,
-                              MissingDocument missingDocument) {
+                              MissingDocumentPolicy missingDocument) {
         @Override
         public String toString() {
             // Never print the password, not even by accident through a record's toString.
@@ -100,7 +79,8 @@ public record WorkerConfig(
     public enum Scope { DAEMON, MODEL_ONLY, INDEX_ONLY, BACKFILL }
 
     /**
-     * Reads and validates every setting, throwing one {@link ConfigException} that lists all problems.
+     * Reads and validates every setting as {@link Settings} declares it, throwing one {@link ConfigException} that
+     * lists all problems; the checks here are the ones that span settings or go beyond a range.
      */
     public static WorkerConfig from(RawSettings raw, Scope scope) {
         SettingReader r = new SettingReader(raw, Runtime.getRuntime().availableProcessors());
@@ -108,51 +88,48 @@ public record WorkerConfig(
         boolean needsIndex = scope != Scope.MODEL_ONLY;
 
         QueueConfig queue = new QueueConfig(
-                needsQueue ? r.required(Settings.SQS_QUEUE_URL) : r.text(Settings.SQS_QUEUE_URL),
-                r.intInRange(Settings.SQS_POLLERS, 1, 64),
-                r.intInRange(Settings.SQS_WAIT_TIME_SECONDS, 0, 20),
-                r.intInRange(Settings.SQS_MAX_MESSAGES, 1, 10),
-                r.intInRange(Settings.SQS_VISIBILITY_TIMEOUT_SECONDS, 1, 43_200),
-                r.bool(Settings.VISIBILITY_HEARTBEAT_ENABLED),
-                r.doubleInRange(Settings.VISIBILITY_HEARTBEAT_FRACTION, 0.1, 0.9),
-                Duration.ofSeconds(r.longInRange(Settings.VISIBILITY_MAX_TOTAL_SECONDS, 1, 43_200)),
-                r.intInRange(Settings.MAX_IN_FLIGHT_MESSAGES, 1, 10_000),
-                Duration.ofSeconds(r.longInRange(Settings.EXIT_WHEN_IDLE_SECONDS, 0, 86_400)),
-                Duration.ofSeconds(r.longInRange(Settings.SHUTDOWN_GRACE_SECONDS, 1, 3_600)));
+                needsQueue ? r.require(Settings.SQS_QUEUE_URL) : r.get(Settings.SQS_QUEUE_URL),
+                r.get(Settings.SQS_POLLERS),
+                r.get(Settings.SQS_WAIT_TIME_SECONDS),
+                r.get(Settings.SQS_MAX_MESSAGES),
+                r.get(Settings.SQS_VISIBILITY_TIMEOUT_SECONDS),
+                r.get(Settings.VISIBILITY_HEARTBEAT_ENABLED),
+                r.get(Settings.VISIBILITY_HEARTBEAT_FRACTION),
+                r.get(Settings.VISIBILITY_MAX_TOTAL_SECONDS),
+                r.get(Settings.MAX_IN_FLIGHT_MESSAGES),
+                r.get(Settings.EXIT_WHEN_IDLE_SECONDS),
+                r.get(Settings.SHUTDOWN_GRACE_SECONDS));
 
-        r.intInRange(Settings.MAX_IMAGE_SIZE, 1, 100_000); // validated for compatibility, see its description
+        r.get(Settings.MAX_IMAGE_SIZE); // validated for compatibility, see its description
         ObjectConfig objects = new ObjectConfig(
-                r.bool(Settings.S3_FORCE_PATH_STYLE),
-                r.list(Settings.IMAGE_EXTENSIONS).stream()
-                        .map(e -> e.toLowerCase(java.util.Locale.ROOT).replaceFirst("^\\.", ""))
+                r.get(Settings.S3_FORCE_PATH_STYLE),
+                r.get(Settings.IMAGE_EXTENSIONS).stream()
+                        .map(e -> e.toLowerCase(Locale.ROOT).replaceFirst("^\\.", ""))
                         .collect(Collectors.toUnmodifiableSet()),
-                r.list(Settings.KEY_PREFIXES),
-                r.longInRange(Settings.MAX_OBJECT_BYTES, 1, 5L * 1024 * 1024 * 1024),
-                r.longInRange(Settings.MAX_IMAGE_PIXELS, 1, 2_000_000_000L),
-                r.choice(Settings.IMAGE_DOWNSCALE, ImageDownscale.class));
+                r.get(Settings.KEY_PREFIXES),
+                r.get(Settings.MAX_OBJECT_BYTES),
+                r.get(Settings.MAX_IMAGE_PIXELS),
+                r.get(Settings.IMAGE_DOWNSCALE));
         if (objects.imageExtensions().isEmpty()) {
             r.problems().add(Settings.IMAGE_EXTENSIONS.name() + " must list at least one extension");
         }
 
         ModelConfig model = new ModelConfig(
-                r.path(Settings.MODEL_PATH),
-                r.required(Settings.MODEL_NAME),
-                r.intInRange(Settings.VECTOR_DIMENSION, 1, 16_384),
-                r.list(Settings.MODEL_SHA256).stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList(),
-                r.optional(Settings.DJL_CACHE_DIR).map(Path::of),
-                r.intInRange(Settings.INFERENCE_THREADS, 1, 64),
-                r.threads(Settings.TORCH_NUM_THREADS, 256),
-                r.intInRange(Settings.TORCH_NUM_INTEROP_THREADS, 1, 64),
-                r.bool(Settings.TORCH_GRAPH_OPTIMIZER),
-                r.intInRange(Settings.BATCH_MAX_SIZE, 1, 256),
-                Duration.ofMillis(r.longInRange(Settings.BATCH_MAX_WAIT_MS, 0, 10_000)),
-                r.threads(Settings.DECODE_THREADS, 256),
-                r.intInRange(Settings.WORK_QUEUE_CAPACITY, 1, 10_000),
-                r.choice(Settings.MODEL_PRECISION, ModelPrecision.class),
-                r.text(Settings.DEVICE).toLowerCase(java.util.Locale.ROOT));
-        if (!model.device().matches("auto|cpu|gpu|gpu\\([0-9]+\\)")) {
-            r.problems().add(Settings.DEVICE.name() + "=" + model.device() + " must be auto, cpu, gpu or gpu(N)");
-        }
+                r.get(Settings.MODEL_PATH),
+                r.get(Settings.MODEL_NAME),
+                r.get(Settings.VECTOR_DIMENSION),
+                r.get(Settings.MODEL_SHA256).stream().map(s -> s.toLowerCase(Locale.ROOT)).toList(),
+                r.get(Settings.DJL_CACHE_DIR),
+                r.get(Settings.INFERENCE_THREADS),
+                r.get(Settings.TORCH_NUM_THREADS),
+                r.get(Settings.TORCH_NUM_INTEROP_THREADS),
+                r.get(Settings.TORCH_GRAPH_OPTIMIZER),
+                r.get(Settings.BATCH_MAX_SIZE),
+                r.get(Settings.BATCH_MAX_WAIT_MS),
+                r.get(Settings.DECODE_THREADS),
+                r.get(Settings.WORK_QUEUE_CAPACITY),
+                r.get(Settings.MODEL_PRECISION),
+                r.get(Settings.DEVICE));
         model.sha256s().forEach(sha -> {
             if (!sha.matches("[0-9a-f]{64}")) {
                 r.problems().add(Settings.MODEL_SHA256.name() + " must be 64 hex digits (or several, comma-separated)");
@@ -160,55 +137,52 @@ public record WorkerConfig(
         });
 
         IndexConfig index = new IndexConfig(
-                r.httpUrl(Settings.OPENSEARCH_ENDPOINT, needsIndex),
-                r.required(Settings.OPENSEARCH_INDEX),
-                r.choice(Settings.OPENSEARCH_AUTH, OpenSearchAuth.class),
-                r.text(Settings.OPENSEARCH_USERNAME),
-                r.text(Settings.OPENSEARCH_PASSWORD),
-                r.text(Settings.OPENSEARCH_SIGV4_SERVICE),
-                r.bool(Settings.OPENSEARCH_TLS_VERIFY),
-                r.required(Settings.OPENSEARCH_KNN_ENGINE),
-                r.required(Settings.OPENSEARCH_KNN_SPACE_TYPE),
-                r.choice(Settings.DOCUMENT_ID_MODE, DocumentIdMode.class),
-                r.required(Settings.DOCUMENT_LOOKUP_FIELD),
-                r.choice(Settings.MISSING_DOCUMENT, MissingDocument.class));
-        if (index.auth() == OpenSearchAuth.BASIC && (index.username().isEmpty() || index.password().isEmpty())) {
+                needsIndex ? r.require(Settings.OPENSEARCH_ENDPOINT) : r.get(Settings.OPENSEARCH_ENDPOINT),
+                r.get(Settings.OPENSEARCH_INDEX),
+                r.get(Settings.OPENSEARCH_AUTH),
+                r.get(Settings.OPENSEARCH_USERNAME),
+                r.get(Settings.OPENSEARCH_PASSWORD),
+                r.get(Settings.OPENSEARCH_SIGV4_SERVICE),
+                r.get(Settings.OPENSEARCH_TLS_VERIFY),
+                r.get(Settings.OPENSEARCH_KNN_ENGINE),
+                r.get(Settings.OPENSEARCH_KNN_SPACE_TYPE),
+                r.get(Settings.DOCUMENT_ID_MODE),
+                r.get(Settings.DOCUMENT_LOOKUP_FIELD),
+                r.get(Settings.MISSING_DOCUMENT));
+        if (index.auth() == OpenSearchAuthMode.BASIC && (index.username().isEmpty() || index.password().isEmpty())) {
             r.problems().add("OPENSEARCH_AUTH=basic needs OPENSEARCH_USERNAME and OPENSEARCH_PASSWORD");
-        }
-        if (!Set.of("es", "aoss").contains(index.sigv4Service())) {
-            r.problems().add(Settings.OPENSEARCH_SIGV4_SERVICE.name() + "=" + index.sigv4Service() + " must be es or aoss");
         }
 
         CacheConfig cache = new CacheConfig(
-                r.bool(Settings.EMBEDDING_CACHE_ENABLED),
-                r.required(Settings.EMBEDDING_CACHE_TABLE),
-                r.intInRange(Settings.EMBEDDING_CACHE_TTL_DAYS, 1, 3_650),
-                r.bool(Settings.EMBEDDING_CACHE_OVERWRITE_OTHER_MODEL),
-                r.intInRange(Settings.LOCAL_CACHE_ENTRIES, 0, 10_000_000));
+                r.get(Settings.EMBEDDING_CACHE_ENABLED),
+                r.get(Settings.EMBEDDING_CACHE_TABLE),
+                r.get(Settings.EMBEDDING_CACHE_TTL_DAYS),
+                r.get(Settings.EMBEDDING_CACHE_OVERWRITE_OTHER_MODEL),
+                r.get(Settings.LOCAL_CACHE_ENTRIES));
 
         RetryConfig retry = new RetryConfig(
-                r.intInRange(Settings.RETRY_MAX_ATTEMPTS, 1, 100),
-                Duration.ofMillis(r.longInRange(Settings.RETRY_INITIAL_BACKOFF_MS, 1, 60_000)),
-                Duration.ofMillis(r.longInRange(Settings.RETRY_MAX_BACKOFF_MS, 1, 600_000)));
+                r.get(Settings.RETRY_MAX_ATTEMPTS),
+                r.get(Settings.RETRY_INITIAL_BACKOFF_MS),
+                r.get(Settings.RETRY_MAX_BACKOFF_MS));
         if (retry.maxBackoff().compareTo(retry.initialBackoff()) < 0) {
             r.problems().add("RETRY_MAX_BACKOFF_MS must not be less than RETRY_INITIAL_BACKOFF_MS");
         }
 
         OpsConfig ops = new OpsConfig(
-                r.required(Settings.METRICS_HOST),
-                r.intInRange(Settings.METRICS_PORT, 0, 65_535),
-                r.bool(Settings.CLOUDWATCH_ENABLED),
-                r.required(Settings.CLOUDWATCH_NAMESPACE));
+                r.get(Settings.METRICS_HOST),
+                r.get(Settings.METRICS_PORT),
+                r.get(Settings.CLOUDWATCH_ENABLED),
+                r.get(Settings.CLOUDWATCH_NAMESPACE));
 
         BackfillConfig backfill = new BackfillConfig(
-                r.doubleInRange(Settings.BACKFILL_RATE_LIMIT, 0, 1_000_000),
-                Duration.ofSeconds(r.longInRange(Settings.BACKFILL_PROGRESS_SECONDS, 1, 86_400)),
-                r.required(Settings.BACKFILL_KEY_FIELD),
-                r.required(Settings.BACKFILL_BUCKET_FIELD),
-                r.optional(Settings.BACKFILL_IMAGE_QUERY),
-                r.required(Settings.BACKFILL_SORT_FIELD),
-                r.intInRange(Settings.BACKFILL_PAGE_SIZE, 1, 10_000),
-                r.intInRange(Settings.BACKFILL_METRICS_PORT, 0, 65_535));
+                r.get(Settings.BACKFILL_RATE_LIMIT),
+                r.get(Settings.BACKFILL_PROGRESS_SECONDS),
+                r.get(Settings.BACKFILL_KEY_FIELD),
+                r.get(Settings.BACKFILL_BUCKET_FIELD),
+                r.get(Settings.BACKFILL_IMAGE_QUERY),
+                r.get(Settings.BACKFILL_SORT_FIELD),
+                r.get(Settings.BACKFILL_PAGE_SIZE),
+                r.get(Settings.BACKFILL_METRICS_PORT));
         backfill.imageQuery().ifPresent(query -> {
             if (!isJsonObject(query)) {
                 r.problems().add(Settings.BACKFILL_IMAGE_QUERY.name() + " must be a JSON object such as "

@@ -1,6 +1,5 @@
 package io.cis.worker.embed;
 
-import io.cis.worker.config.WorkerConfig.ModelPrecision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

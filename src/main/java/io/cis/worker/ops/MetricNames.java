@@ -16,6 +16,12 @@ public final class MetricNames {
     /** Of the cache hits, those found by the object's ETag before any download (see ImageHashes.fromETag). */
     public static final String CACHE_HITS_WITHOUT_DOWNLOAD = "cis.cache.hits.without.download";
     public static final String CACHE_MISSES = "cis.cache.misses";
+    /** The in-process embedding cache (LOCAL_CACHE_ENTRIES): the cache tag of Micrometer's cache meters below. */
+    public static final String LOCAL_EMBEDDING_CACHE = "local_embeddings";
+    /** Micrometer's cache meters: look-ups tagged result=hit|miss, evictions (size bound), entries held. */
+    public static final String CACHE_GETS = "cache.gets";
+    public static final String CACHE_EVICTIONS = "cache.evictions";
+    public static final String CACHE_SIZE = "cache.size";
     public static final String BATCH_SIZE = "cis.inference.batch.size";
     /** Timer tagged with stage: fetch, cache, decode, inference, index. */
     public static final String STAGE_TIME = "cis.stage.time";

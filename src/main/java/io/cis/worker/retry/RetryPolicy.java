@@ -1,6 +1,5 @@
 package io.cis.worker.retry;
 
-import io.cis.worker.config.WorkerConfig;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -31,10 +30,6 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
         if (maxBackoff.compareTo(initialBackoff) < 0) {
             throw new IllegalArgumentException("maxBackoff " + maxBackoff + " is below initialBackoff " + initialBackoff);
         }
-    }
-
-    public static RetryPolicy of(WorkerConfig.RetryConfig config) {
-        return new RetryPolicy(config.maxAttempts(), config.initialBackoff(), config.maxBackoff());
     }
 
     /** Whether another call may follow {@code attemptsMade} calls. */

@@ -18,7 +18,7 @@ class ConfigSummaryTest {
         env.put("OPENSEARCH_AUTH", "basic");
         env.put("OPENSEARCH_USERNAME", "worker");
         Map<String, String> secrets = new HashMap<>();
-        for (SettingSpec spec : Settings.ALL) {
+        for (SettingSpec<?> spec : Settings.ALL) {
             if (spec.secret()) {
                 secrets.put(spec.name(), "s3cr3t-" + spec.name().toLowerCase());
             }

@@ -42,7 +42,7 @@ class SettingsDocumentsTest {
     void everySettingIsDocumentedWithItsDefault() {
         String env = SettingsDocument.exampleEnvFile();
         String table = SettingsDocument.markdownTable();
-        for (SettingSpec spec : Settings.ALL) {
+        for (SettingSpec<?> spec : Settings.ALL) {
             assertTrue(env.contains("\n#" + spec.name() + "=" + spec.defaultValue() + "\n"), spec.name());
             assertTrue(table.contains("| `" + spec.name() + "` |"), spec.name());
         }
@@ -56,7 +56,7 @@ class SettingsDocumentsTest {
                 .map(line -> line.startsWith("#") && line.contains("=") && !line.startsWith("# ") ? line.substring(1) : line)
                 .toList();
         Map<String, String> values = RawSettings.parseEnvFile(uncommented);
-        for (SettingSpec spec : Settings.ALL) {
+        for (SettingSpec<?> spec : Settings.ALL) {
             assertEquals(spec.defaultValue(), values.get(spec.name()), spec.name());
         }
     }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.embed.ModelPrecision;
+import io.cis.worker.image.Downscale;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,18 +21,18 @@ class ThroughputSettingsTest {
     @Test
     void defaultsAreDctDecodingAutoPrecisionAndDjlsDefaultDevice() {
         WorkerConfig c = config(Map.of());
-        assertEquals(WorkerConfig.ImageDownscale.DCT, c.objects().downscale());
-        assertEquals(WorkerConfig.ModelPrecision.AUTO, c.model().precision());
+        assertEquals(Downscale.DCT, c.objects().downscale());
+        assertEquals(ModelPrecision.AUTO, c.model().precision());
         assertEquals("auto", c.model().device());
     }
 
     @Test
     void precisionAndDeviceAreRead() {
         WorkerConfig c = config(Map.of("MODEL_PRECISION", "bf16", "DEVICE", "GPU(1)", "IMAGE_DOWNSCALE", "Reduce"));
-        assertEquals(WorkerConfig.ModelPrecision.BF16, c.model().precision());
+        assertEquals(ModelPrecision.BF16, c.model().precision());
         assertEquals("bfloat16", c.model().precision().torchDtype());
         assertEquals("gpu(1)", c.model().device());
-        assertEquals(WorkerConfig.ImageDownscale.REDUCE, c.objects().downscale());
+        assertEquals(Downscale.REDUCE, c.objects().downscale());
     }
 
     @Test

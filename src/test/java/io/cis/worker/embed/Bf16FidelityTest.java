@@ -3,7 +3,6 @@ package io.cis.worker.embed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cis.worker.config.WorkerConfig.ModelPrecision;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.testing.ClipReference;
 import java.nio.file.Files;

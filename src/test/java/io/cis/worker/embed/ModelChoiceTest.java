@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cis.worker.config.WorkerConfig.ModelPrecision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -84,6 +84,10 @@ class EmbeddingCacheInPipelineIT {
                 assertEquals(batchesBefore, Metrics.sum(scrape, "cis_inference_batch_size_count"),
                         "cache hits must not run inference");
                 assertTrue(Metrics.sum(scrape, "cis_cache_hits_total") >= 2, scrape);
+                // The second copy's bytes were stored in memory after the first was embedded; coffee.png's entry is
+                // only in DynamoDB, so the in-process cache passed it on.
+                assertTrue(Metrics.sum(scrape, "cache_gets_total", "cache=\"local_embeddings\",result=\"hit\"") >= 1, scrape);
+                assertTrue(Metrics.sum(scrape, "cache_gets_total", "cache=\"local_embeddings\",result=\"miss\"") >= 1, scrape);
 
                 queues.send(S3NotificationPublisher.notification(S3ObjectRef.of(BUCKET, cameraKey)));
                 JsonNode cameraDoc = Documents.await(openSearch, index, cameraKey, Documents::embedded, Duration.ofSeconds(60));

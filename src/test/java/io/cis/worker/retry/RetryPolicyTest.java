@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cis.worker.config.WorkerConfig;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +55,7 @@ class RetryPolicyTest {
 
     @Test
     void theDefaultSettingsGiveAFewSecondsOfPatience() {
-        RetryPolicy defaults = RetryPolicy.of(new WorkerConfig.RetryConfig(5, Duration.ofMillis(200), Duration.ofSeconds(10)));
+        RetryPolicy defaults = new RetryPolicy(5, Duration.ofMillis(200), Duration.ofSeconds(10));
         assertEquals(5, defaults.maxAttempts());
         assertEquals(Duration.ofMillis(199 + 399 + 799 + 1599), defaults.longestTotalWait());
     }

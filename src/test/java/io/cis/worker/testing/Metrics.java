@@ -28,9 +28,14 @@ public final class Metrics {
 
     /** The sum of every sample of a metric (all label sets), 0 if absent. */
     public static double sum(String scrape, String metric) {
+        return sum(scrape, metric, "");
+    }
+
+    /** The sum of the samples of a metric whose labels contain the given text, e.g. {@code result="hit"}. */
+    public static double sum(String scrape, String metric, String labelText) {
         double total = 0;
         for (String line : scrape.split("\n")) {
-            if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
+            if ((line.startsWith(metric + "{") || line.startsWith(metric + " ")) && line.contains(labelText)) {
                 total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

@@ -7,6 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.ops.MetricNames;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.search.Search;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -18,7 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-class LruEmbeddingCacheTest {
+class LocalEmbeddingCacheTest {
 
     /** Remembers what it was asked and stores what it is given. */
     private static final class RecordingCache implements EmbeddingCache {
@@ -40,10 +46,11 @@ class LruEmbeddingCacheTest {
     }
 
     private final RecordingCache delegate = new RecordingCache();
+    private final MeterRegistry metrics = new SimpleMeterRegistry();
 
     @Test
     void answersFromMemoryAndAsksTheDelegateOnlyForTheRest() {
-        LruEmbeddingCache cache = new LruEmbeddingCache(delegate, 10);
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
         cache.store(Map.of(hash(1), vector(1, 4)));
         delegate.contents.put(hash(2), vector(2, 4));
 
@@ -57,7 +64,7 @@ class LruEmbeddingCacheTest {
 
     @Test
     void keepsTheDelegatesHitsForNextTime() {
-        LruEmbeddingCache cache = new LruEmbeddingCache(delegate, 10);
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
         delegate.contents.put(hash(2), vector(2, 4));
 
         cache.lookup(List.of(hash(2)));
@@ -69,7 +76,7 @@ class LruEmbeddingCacheTest {
 
     @Test
     void allInMemoryMeansNoDelegateCall() {
-        LruEmbeddingCache cache = new LruEmbeddingCache(delegate, 10);
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
         cache.store(Map.of(hash(1), vector(1, 4), hash(2), vector(2, 4)));
 
         assertEquals(2, cache.lookup(List.of(hash(1), hash(2), hash(1))).size());
@@ -77,24 +84,28 @@ class LruEmbeddingCacheTest {
     }
 
     @Test
-    void evictsTheLeastRecentlyUsedBeyondMaxEntries() {
-        LruEmbeddingCache cache = new LruEmbeddingCache(delegate, 3);
-        cache.store(Map.of(hash(1), vector(1, 4)));
-        cache.store(Map.of(hash(2), vector(2, 4)));
-        cache.store(Map.of(hash(3), vector(3, 4)));
-        cache.lookup(List.of(hash(1))); // 1 is now the most recently used; 2 the least
-        cache.store(Map.of(hash(4), vector(4, 4)));
+    void keepsNoMoreThanMaxEntriesAndAnswersThoseItKeepsFromMemory() {
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 3, metrics);
+        List<String> hashes = new ArrayList<>();
+        for (int i = 1; i <= 10; i++) {
+            cache.store(Map.of(hash(i), vector(i, 4)));
+            hashes.add(hash(i));
+        }
 
         assertEquals(3, cache.size());
         delegate.contents.clear();
-        assertEquals(Set.of(hash(1), hash(3), hash(4)),
-                cache.lookup(List.of(hash(1), hash(2), hash(3), hash(4))).keySet());
-        assertEquals(List.of(hash(2)), delegate.lookups.get(delegate.lookups.size() - 1));
+        Map<String, float[]> hits = cache.lookup(hashes);
+        assertEquals(3, hits.size());
+        hits.forEach((hash, embedding) -> assertArrayEquals(vector(hashes.indexOf(hash) + 1, 4), embedding));
+        List<String> askedTheDelegate = delegate.lookups.get(delegate.lookups.size() - 1);
+        assertEquals(7, askedTheDelegate.size());
+        assertTrue(askedTheDelegate.stream().noneMatch(hits::containsKey), "a hit in memory must not reach the delegate");
+        assertEquals(3, cache.memoryHits());
     }
 
     @Test
     void maxEntriesZeroPassesEverythingThrough() {
-        LruEmbeddingCache cache = new LruEmbeddingCache(delegate, 0);
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 0, metrics);
         cache.store(Map.of(hash(1), vector(1, 4)));
         cache.lookup(List.of(hash(1)));
         cache.lookup(List.of(hash(1)));
@@ -106,7 +117,7 @@ class LruEmbeddingCacheTest {
 
     @Test
     void callersCannotChangeWhatIsCached() {
-        LruEmbeddingCache cache = new LruEmbeddingCache(delegate, 10);
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
         float[] stored = vector(1, 4);
         cache.store(Map.of(hash(1), stored));
         stored[0] = 42f;
@@ -117,7 +128,7 @@ class LruEmbeddingCacheTest {
 
     @Test
     void staysWithinItsBoundUnderConcurrentUse() throws Exception {
-        LruEmbeddingCache cache = new LruEmbeddingCache(delegate, 50);
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 50, metrics);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<?>> work = new ArrayList<>();
@@ -140,7 +151,44 @@ class LruEmbeddingCacheTest {
     }
 
     @Test
+    void countsHitsMissesEvictionsAndSizeAsCacheMeters() {
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 2, metrics);
+        cache.store(Map.of(hash(1), vector(1, 4)));
+        cache.store(Map.of(hash(2), vector(2, 4)));
+        cache.store(Map.of(hash(3), vector(3, 4))); // one of the three evicted
+
+        // Two of 1-3 in memory; the evicted one and 4 passed on, and the delegate's hit (the evicted one) evicts again.
+        cache.lookup(List.of(hash(1), hash(2), hash(3), hash(4), hash(4)));
+
+        assertEquals(2.0, cacheMeter(MetricNames.CACHE_GETS, "result", "hit").functionCounter().count());
+        assertEquals(2.0, cacheMeter(MetricNames.CACHE_GETS, "result", "miss").functionCounter().count());
+        assertEquals(2.0, cacheMeter(MetricNames.CACHE_EVICTIONS).functionCounter().count());
+        assertEquals(2.0, cacheMeter(MetricNames.CACHE_SIZE).gauge().value());
+    }
+
+    @Test
+    void cacheMetersReachPrometheusUnderTheirScrapedNames() {
+        PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 1, prometheus);
+        cache.store(Map.of(hash(1), vector(1, 4)));
+        cache.store(Map.of(hash(2), vector(2, 4)));
+        cache.lookup(List.of(hash(1), hash(2)));
+
+        String scrape = prometheus.scrape();
+        for (String sample : List.of("cache_gets_total{cache=\"local_embeddings\",result=\"hit\"} 1.0",
+                "cache_gets_total{cache=\"local_embeddings\",result=\"miss\"} 1.0",
+                "cache_evictions_total{cache=\"local_embeddings\"} 2.0",
+                "cache_size{cache=\"local_embeddings\"} 1.0")) {
+            assertTrue(scrape.contains(sample), sample + " in\n" + scrape);
+        }
+    }
+
+    private Search cacheMeter(String name, String... tags) {
+        return metrics.find(name).tag("cache", MetricNames.LOCAL_EMBEDDING_CACHE).tags(tags);
+    }
+
+    @Test
     void rejectsANegativeBound() {
-        assertThrows(IllegalArgumentException.class, () -> new LruEmbeddingCache(delegate, -1));
+        assertThrows(IllegalArgumentException.class, () -> new LocalEmbeddingCache(delegate, -1, metrics));
     }
 }
