@@ -258,11 +258,11 @@ public final class Application implements AutoCloseable {
                 cache,
                 preprocessor::preprocess,
                 TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize())),
-                new BulkDocumentIndexer(resolver, retrying(bulk, retryPolicy), m.modelName(), clock),
+                new BulkDocumentIndexer(resolver, retrying(bulk, retryPolicy), m.modelName()),
                 new OutcomeLog(metrics, clock),
                 new Pipeline.Limits(m.workQueueCapacity(), m.decodeThreads() * FETCH_THREADS_PER_DECODE_THREAD,
                         m.decodeThreads(), m.inferenceThreads(), m.batchMaxSize(), m.batchMaxWait(), 100),
-                metrics);
+                metrics, clock);
         closeables.push(pipeline);
         pipeline.start();
         intake = new Intake(new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
@@ -288,7 +288,7 @@ public final class Application implements AutoCloseable {
         }
         EmbeddingCache cache = new ResilientEmbeddingCache(new PausingEmbeddingCache(
                 new DynamoDbEmbeddingCache(dynamoDb, c.table(), config.model().modelName(), config.model().dimension(),
-                        c.ttlDays(), c.overwriteOtherModel(), clock),
+                        c.ttlDays(), c.overwriteOtherModel()),
                 clock, PausingEmbeddingCache.DEFAULT_PAUSE),
                 clock, ResilientEmbeddingCache.DEFAULT_WARN_INTERVAL);
         return c.localEntries() > 0 ? new LocalEmbeddingCache(cache, c.localEntries(), metrics) : cache;

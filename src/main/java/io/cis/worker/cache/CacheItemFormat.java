@@ -1,6 +1,7 @@
 package io.cis.worker.cache;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,9 +18,15 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * embedding   L  list of N, one per dimension
  * dimension   N  length of the embedding
  * model       S  model name, e.g. openai/clip-vit-base-patch32
- * created_at  N  epoch seconds
+ * created_at  N  epoch seconds: when the embedding was computed
  * ttl         N  created_at + ttlDays * 86400 (the table's TTL attribute)
  * </pre>
+ *
+ * <p>A hit gives back {@code created_at} as the embedding's time, so every write of the same entry's vector carries
+ * the same time. An item without a readable {@code created_at} (the Lambda always writes one, as
+ * {@code int(time.time())}, but the table is shared) is dated {@code ttl} less our TTL days, which is its
+ * {@code created_at} whenever the writer used our TTL and a fixed time in any case; an item with neither is a miss,
+ * so it is embedded again and rewritten in full rather than given a time that changes on every hit.
  */
 final class CacheItemFormat {
 
@@ -42,13 +49,13 @@ final class CacheItemFormat {
         this.ttlDays = ttlDays;
     }
 
-    Map<String, AttributeValue> toItem(String imageHash, float[] embedding, Instant createdAt) {
-        List<AttributeValue> numbers = new ArrayList<>(embedding.length);
-        for (float value : embedding) {
+    Map<String, AttributeValue> toItem(String imageHash, CachedEmbedding embedding) {
+        List<AttributeValue> numbers = new ArrayList<>(embedding.vector().length);
+        for (float value : embedding.vector()) {
             // Float.toString is the shortest text that reads back as the same float, in Java and in Python alike.
             numbers.add(AttributeValue.fromN(Float.toString(value)));
         }
-        long createdAtSeconds = createdAt.getEpochSecond();
+        long createdAtSeconds = embedding.createdAt().getEpochSecond();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(IMAGE_HASH, AttributeValue.fromS(imageHash));
         item.put(EMBEDDING, AttributeValue.fromL(numbers));
@@ -70,11 +77,16 @@ final class CacheItemFormat {
     }
 
     /**
-     * The item's embedding, if it is usable by us: same model name, same dimension, and an embedding list of exactly
-     * that many finite numbers. Anything else is a miss, never an error: the table is shared and may hold anything.
+     * The item's embedding and when it was computed, if it is usable by us: same model name, same dimension, an
+     * embedding list of exactly that many finite numbers, and a time (see the class comment). Anything else is a
+     * miss, never an error: the table is shared and may hold anything.
      */
-    Optional<float[]> compatibleEmbedding(Map<String, AttributeValue> item) {
+    Optional<CachedEmbedding> compatibleEmbedding(Map<String, AttributeValue> item) {
         if (holdsOtherModel(item)) {
+            return Optional.empty();
+        }
+        Optional<Instant> createdAt = createdAt(item);
+        if (createdAt.isEmpty()) {
             return Optional.empty();
         }
         AttributeValue list = item.get(EMBEDDING);
@@ -96,7 +108,28 @@ final class CacheItemFormat {
                 return Optional.empty();
             }
         }
-        return Optional.of(embedding);
+        return Optional.of(new CachedEmbedding(embedding, createdAt.get()));
+    }
+
+    /** {@code created_at}, else {@code ttl} less our TTL, else empty. */
+    private Optional<Instant> createdAt(Map<String, AttributeValue> item) {
+        Optional<Long> createdAt = epochSeconds(item.get(CREATED_AT));
+        if (createdAt.isPresent()) {
+            return createdAt.map(Instant::ofEpochSecond);
+        }
+        return epochSeconds(item.get(TTL)).map(ttl -> Instant.ofEpochSecond(ttl - ttlDays * SECONDS_PER_DAY));
+    }
+
+    /** A number attribute as whole epoch seconds (a fraction, as Python's time.time() would give, is dropped). */
+    private static Optional<Long> epochSeconds(AttributeValue value) {
+        if (value == null || value.n() == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new BigDecimal(value.n()).setScale(0, RoundingMode.FLOOR).longValueExact());
+        } catch (NumberFormatException | ArithmeticException e) {
+            return Optional.empty();
+        }
     }
 
     private static String stringOf(AttributeValue value) {

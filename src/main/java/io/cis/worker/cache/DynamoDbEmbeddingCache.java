@@ -1,6 +1,5 @@
 package io.cis.worker.cache;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -21,6 +20,7 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * {@value #MAX_ITEMS_PER_WRITE} items per call. What a call leaves unprocessed is re-sent with backoff a bounded number
  * of times ({@link UnprocessedRetrier}); whatever is still unprocessed then makes the operation throw an
  * {@link EmbeddingCacheException} after all chunks were tried (a lookup's exception carries the hits it found).
+ * An entry's {@code created_at} is the time the caller says the embedding was computed, and a hit gives it back.
  *
  * <p><b>Other models' entries.</b> BatchWriteItem cannot be conditional, so with {@code overwriteOtherModel == false}
  * a store first reads the {@code model} and {@code dimension} of the keys it is about to write and leaves out every key
@@ -40,9 +40,10 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
     private record Projection(String expression, Map<String, String> names) {
     }
 
-    private static final Projection WHOLE_ENTRY = new Projection("#h, #m, #d, #e", Map.of(
+    private static final Projection WHOLE_ENTRY = new Projection("#h, #m, #d, #e, #c, #t", Map.of(
             "#h", CacheItemFormat.IMAGE_HASH, "#m", CacheItemFormat.MODEL,
-            "#d", CacheItemFormat.DIMENSION, "#e", CacheItemFormat.EMBEDDING));
+            "#d", CacheItemFormat.DIMENSION, "#e", CacheItemFormat.EMBEDDING,
+            "#c", CacheItemFormat.CREATED_AT, "#t", CacheItemFormat.TTL));
     private static final Projection OWNER_ONLY = new Projection("#h, #m, #d", Map.of(
             "#h", CacheItemFormat.IMAGE_HASH, "#m", CacheItemFormat.MODEL, "#d", CacheItemFormat.DIMENSION));
 
@@ -50,7 +51,6 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
     private final String tableName;
     private final int dimension;
     private final boolean overwriteOtherModel;
-    private final Clock clock;
     private final UnprocessedRetrier retrier;
     private final CacheItemFormat format;
 
@@ -58,7 +58,7 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
      * @param overwriteOtherModel whether a store may replace an entry written for another model name or dimension
      */
     public DynamoDbEmbeddingCache(DynamoDbClient client, String tableName, String modelName, int dimension,
-                                  int ttlDays, boolean overwriteOtherModel, Clock clock, UnprocessedRetrier retrier) {
+                                  int ttlDays, boolean overwriteOtherModel, UnprocessedRetrier retrier) {
         if (tableName == null || tableName.isBlank()) {
             throw new IllegalArgumentException("tableName must not be blank");
         }
@@ -75,22 +75,20 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
         this.tableName = tableName;
         this.dimension = dimension;
         this.overwriteOtherModel = overwriteOtherModel;
-        this.clock = clock;
         this.retrier = retrier;
         this.format = new CacheItemFormat(modelName, dimension, ttlDays);
     }
 
     /** With the default backoff for unprocessed keys and items. */
     public DynamoDbEmbeddingCache(DynamoDbClient client, String tableName, String modelName, int dimension,
-                                  int ttlDays, boolean overwriteOtherModel, Clock clock) {
-        this(client, tableName, modelName, dimension, ttlDays, overwriteOtherModel, clock,
-                UnprocessedRetrier.withDefaults());
+                                  int ttlDays, boolean overwriteOtherModel) {
+        this(client, tableName, modelName, dimension, ttlDays, overwriteOtherModel, UnprocessedRetrier.withDefaults());
     }
 
     @Override
-    public Map<String, float[]> lookup(Collection<String> imageHashes) {
+    public Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
         List<String> keys = distinctValidHashes(imageHashes);
-        Map<String, float[]> hits = new HashMap<>();
+        Map<String, CachedEmbedding> hits = new HashMap<>();
         int unresolved = 0;
         for (List<String> chunk : chunks(keys, MAX_KEYS_PER_GET)) {
             Reads reads;
@@ -114,7 +112,7 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public void store(Map<String, float[]> embeddings) {
+    public void store(Map<String, CachedEmbedding> embeddings) {
         embeddings.forEach(this::requireStorable);
         if (embeddings.isEmpty()) {
             return;
@@ -123,10 +121,9 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
                 ? new WritableHashes(embeddings.keySet(), 0)
                 : withoutOtherModelsEntries(embeddings.keySet());
 
-        var now = clock.instant();
         List<WriteRequest> requests = new ArrayList<>(writable.hashes().size());
         for (String hash : writable.hashes()) {
-            Map<String, AttributeValue> item = format.toItem(hash, embeddings.get(hash), now);
+            Map<String, AttributeValue> item = format.toItem(hash, embeddings.get(hash));
             requests.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
         }
         int unwritten = 0;
@@ -205,8 +202,9 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
         return new Reads(items, unresolved);
     }
 
-    private void requireStorable(String hash, float[] embedding) {
+    private void requireStorable(String hash, CachedEmbedding entry) {
         ImageHashes.requireValid(hash);
+        float[] embedding = entry == null ? null : entry.vector();
         if (embedding == null || embedding.length != dimension) {
             throw new IllegalArgumentException("Embedding for " + hash + " has " + (embedding == null ? "no"
                     : embedding.length) + " values, expected " + dimension);

@@ -8,19 +8,19 @@ import java.util.Map;
  */
 public final class EmbeddingCacheException extends RuntimeException {
 
-    private final transient Map<String, float[]> hitsBeforeFailure;
+    private final transient Map<String, CachedEmbedding> hitsBeforeFailure;
 
     public EmbeddingCacheException(String message, Throwable cause) {
         this(message, cause, Map.of());
     }
 
-    public EmbeddingCacheException(String message, Throwable cause, Map<String, float[]> hitsBeforeFailure) {
+    public EmbeddingCacheException(String message, Throwable cause, Map<String, CachedEmbedding> hitsBeforeFailure) {
         super(message, cause);
         this.hitsBeforeFailure = Map.copyOf(hitsBeforeFailure);
     }
 
     /** Hits found before the failure; empty for stores and for lookups that found nothing. */
-    public Map<String, float[]> hitsBeforeFailure() {
+    public Map<String, CachedEmbedding> hitsBeforeFailure() {
         return hitsBeforeFailure;
     }
 }

@@ -23,13 +23,15 @@ import java.util.Map;
  * <p>Put it outside {@link ResilientEmbeddingCache} ({@code new LocalEmbeddingCache(new ResilientEmbeddingCache(dynamo),
  * n, metrics)}) so that a DynamoDB failure cannot throw away hits that were already in memory.
  *
- * <p>Arrays are copied in and out, so a caller that changes an array cannot change the cached embedding.
+ * <p>Arrays are copied in and out, so a caller that changes an array cannot change the cached embedding. An entry
+ * keeps the time its embedding was computed, as the delegate's entry does, so a hit from memory gives the same
+ * {@link CachedEmbedding#createdAt()} as one from the delegate.
  */
 public final class LocalEmbeddingCache implements EmbeddingCache {
 
     private final EmbeddingCache delegate;
     private final int maxEntries;
-    private final Cache<String, float[]> entries;
+    private final Cache<String, CachedEmbedding> entries;
 
     public LocalEmbeddingCache(EmbeddingCache delegate, int maxEntries, MeterRegistry metrics) {
         if (maxEntries < 0) {
@@ -48,15 +50,15 @@ public final class LocalEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public Map<String, float[]> lookup(Collection<String> imageHashes) {
+    public Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
         if (maxEntries == 0) {
             return delegate.lookup(imageHashes);
         }
-        Map<String, float[]> found = new HashMap<>();
-        entries.getAllPresent(imageHashes).forEach((hash, embedding) -> found.put(hash, embedding.clone()));
+        Map<String, CachedEmbedding> found = new HashMap<>();
+        entries.getAllPresent(imageHashes).forEach((hash, embedding) -> found.put(hash, embedding.copy()));
         List<String> absent = new LinkedHashSet<>(imageHashes).stream().filter(hash -> !found.containsKey(hash)).toList();
         if (!absent.isEmpty()) {
-            Map<String, float[]> delegateHits = delegate.lookup(absent);
+            Map<String, CachedEmbedding> delegateHits = delegate.lookup(absent);
             remember(delegateHits);
             found.putAll(delegateHits);
         }
@@ -64,7 +66,7 @@ public final class LocalEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public void store(Map<String, float[]> embeddings) {
+    public void store(Map<String, CachedEmbedding> embeddings) {
         remember(embeddings);
         delegate.store(embeddings);
     }
@@ -80,12 +82,12 @@ public final class LocalEmbeddingCache implements EmbeddingCache {
         return (int) entries.estimatedSize();
     }
 
-    private void remember(Map<String, float[]> embeddings) {
+    private void remember(Map<String, CachedEmbedding> embeddings) {
         if (maxEntries == 0) {
             return;
         }
-        Map<String, float[]> copies = new HashMap<>();
-        embeddings.forEach((hash, embedding) -> copies.put(hash, embedding.clone()));
+        Map<String, CachedEmbedding> copies = new HashMap<>();
+        embeddings.forEach((hash, embedding) -> copies.put(hash, embedding.copy()));
         entries.putAll(copies);
     }
 }

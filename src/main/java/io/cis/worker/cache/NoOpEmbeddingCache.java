@@ -7,12 +7,12 @@ import java.util.Map;
 public final class NoOpEmbeddingCache implements EmbeddingCache {
 
     @Override
-    public Map<String, float[]> lookup(Collection<String> imageHashes) {
+    public Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
         return Map.of();
     }
 
     @Override
-    public void store(Map<String, float[]> embeddings) {
+    public void store(Map<String, CachedEmbedding> embeddings) {
         // Disabled on purpose: nothing to keep.
     }
 }

@@ -37,7 +37,7 @@ public final class PausingEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public Map<String, float[]> lookup(Collection<String> imageHashes) {
+    public Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
         checkNotPaused("lookup");
         try {
             return delegate.lookup(imageHashes);
@@ -48,7 +48,7 @@ public final class PausingEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public void store(Map<String, float[]> embeddings) {
+    public void store(Map<String, CachedEmbedding> embeddings) {
         checkNotPaused("store");
         try {
             delegate.store(embeddings);

@@ -61,9 +61,9 @@ public final class ResilientEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public Map<String, float[]> lookup(Collection<String> imageHashes) {
+    public Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
         int asked = new HashSet<>(imageHashes).size();
-        Map<String, float[]> found;
+        Map<String, CachedEmbedding> found;
         try {
             found = delegate.lookup(imageHashes);
         } catch (RuntimeException e) {
@@ -77,7 +77,7 @@ public final class ResilientEmbeddingCache implements EmbeddingCache {
     }
 
     @Override
-    public void store(Map<String, float[]> embeddings) {
+    public void store(Map<String, CachedEmbedding> embeddings) {
         try {
             delegate.store(embeddings);
         } catch (RuntimeException e) {

@@ -11,8 +11,16 @@ import org.opensearch.client.opensearch.core.bulk.BulkOperation;
  * OpenSearch merges the partial document into {@code _source} and does not index nulls, so a previous error is
  * cleared: {@code exists} and {@code term} queries no longer match it, though {@code _source} keeps the key with
  * the value null. This was chosen over a painless script that removes the key because a partial document needs no
- * scripting (Serverless collections and locked-down domains), and keeps {@code detect_noop}, so replaying a
- * message does not rewrite an unchanged document.
+ * scripting (Serverless collections and locked-down domains), and keeps {@code detect_noop} (left unset, so
+ * OpenSearch's default, true, applies).
+ *
+ * <p><b>Replays are no-ops.</b> Every field of the partial document depends only on the image and the model:
+ * {@code image_embedding_updated_at} is when the embedding was computed (the cache entry's time, whole seconds),
+ * not when it is written. So a redelivered message, a re-run backfill or a cache-warm pass sends the same
+ * {@code doc} again, and OpenSearch answers {@code "result": "noop"} without re-indexing the document (no new
+ * version, no new vector in the HNSW graph). The {@code upsert} document carries {@code image_embedding_error: null}
+ * as well: {@code detect_noop} counts a key missing from {@code _source} as a change, so without it the first
+ * replay after an upsert would still rewrite the document.
  */
 final class BulkActions {
 
@@ -35,14 +43,14 @@ final class BulkActions {
     }
 
     private BulkOperation embeddingUpdate(EmbeddingUpdate update) {
-        JsonObjectBody embedding = new JsonObjectBody()
+        JsonObjectBody doc = new JsonObjectBody()
                 .put(DocumentFields.IMAGE_EMBEDDING, update.embedding())
                 .put(DocumentFields.HAS_IMAGE_EMBEDDING, true)
                 .put(DocumentFields.IMAGE_EMBEDDING_MODEL, update.model())
                 .put(DocumentFields.IMAGE_EMBEDDING_UPDATED_AT,
                         update.updatedAt().truncatedTo(ChronoUnit.MILLIS).toString())
-                .put(DocumentFields.IMAGE_HASH, update.imageHash());
-        JsonObjectBody doc = new JsonObjectBody().putAll(embedding).putNull(DocumentFields.IMAGE_EMBEDDING_ERROR);
+                .put(DocumentFields.IMAGE_HASH, update.imageHash())
+                .putNull(DocumentFields.IMAGE_EMBEDDING_ERROR);
         if (missingDocumentPolicy != MissingDocumentPolicy.UPSERT) {
             return BulkOperation.of(op -> op.update(u -> u
                     .id(update.documentId())
@@ -50,8 +58,8 @@ final class BulkActions {
                     .document(doc)));
         }
         // A missing document is created from "upsert" as is ("doc" is not applied to it), so it carries the
-        // embedding too, plus where the image lives.
-        JsonObjectBody created = new JsonObjectBody().putAll(embedding)
+        // whole "doc" too (see the class comment for the null error), plus where the image lives.
+        JsonObjectBody created = new JsonObjectBody().putAll(doc)
                 .put(DocumentFields.S3_BUCKET, update.bucket())
                 .put(DocumentFields.S3_KEY, update.key())
                 .put(DocumentFields.S3_URL, update.s3Url());

@@ -12,7 +12,7 @@ public final class DocumentFields {
     public static final String HAS_IMAGE_EMBEDDING = "has_image_embedding";
     /** Name of the model that produced the embedding, e.g. {@code openai/clip-vit-base-patch32}. */
     public static final String IMAGE_EMBEDDING_MODEL = "image_embedding_model";
-    /** When the embedding was written (a {@code date}). */
+    /** When the embedding was computed (a {@code date}, whole seconds): the same for every write of that embedding. */
     public static final String IMAGE_EMBEDDING_UPDATED_AT = "image_embedding_updated_at";
     /** MD5 hex of the image bytes the embedding was computed from; also the embedding cache key. */
     public static final String IMAGE_HASH = "image_hash";

@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param embedding  the L2-normalised image embedding
  * @param model      name of the model that produced it
  * @param imageHash  MD5 hex of the image bytes
- * @param updatedAt  when the embedding was computed (stored with millisecond precision)
+ * @param updatedAt  when the embedding was computed, not when it is written: the pipeline gives whole seconds, the
+ *                   cache entry's time, so writing the same embedding again is a no-op (stored with at most
+ *                   millisecond precision)
  */
 public record EmbeddingUpdate(String documentId, String bucket, String key, float[] embedding, String model,
                               String imageHash, Instant updatedAt) implements BulkItem {

@@ -11,7 +11,6 @@ import io.cis.worker.index.DocumentRef;
 import io.cis.worker.index.EmbeddingUpdate;
 import io.cis.worker.index.ErrorRecord;
 import java.io.IOException;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +18,9 @@ import java.util.Map;
 /**
  * Maps pipeline items to bulk actions: resolves each item's document(s), sends one bulk request for the batch,
  * and folds the per-document results back into one outcome per item.
+ *
+ * <p>{@code image_embedding_updated_at} is when the embedding was computed ({@link WorkItem#embeddedAt()}), not the
+ * time of the write, so a replayed or re-run image sends the very same document and OpenSearch reports a no-op.
  *
  * <p>In lookup mode a key with no document yet is a transient failure: the indexer that creates documents may
  * simply not have got there, and the queue retries it later (then dead-letters it if it never appears).
@@ -28,13 +30,11 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
     private final DocumentIdResolver resolver;
     private final BulkWriter bulk;
     private final String modelName;
-    private final Clock clock;
 
-    public BulkDocumentIndexer(DocumentIdResolver resolver, BulkWriter bulk, String modelName, Clock clock) {
+    public BulkDocumentIndexer(DocumentIdResolver resolver, BulkWriter bulk, String modelName) {
         this.resolver = resolver;
         this.bulk = bulk;
         this.modelName = modelName;
-        this.clock = clock;
     }
 
     @Override
@@ -52,7 +52,6 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
         Outcome[] outcomes = new Outcome[batch.size()];
         List<BulkItem> actions = new ArrayList<>();
         List<Integer> owners = new ArrayList<>();
-        java.time.Instant now = clock.instant();
         for (int i = 0; i < batch.size(); i++) {
             WorkItem item = batch.get(i);
             DocumentIdResolution resolution = resolutions.get(refs.get(i));
@@ -65,7 +64,7 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
                 actions.add(item.permanentFailure() != null
                         ? new ErrorRecord(id, item.permanentFailure().describe())
                         : new EmbeddingUpdate(id, item.object().bucket(), item.object().key(), item.embedding(),
-                        modelName, item.imageHash(), now));
+                        modelName, item.imageHash(), item.embeddedAt()));
                 owners.add(i);
             }
         }

@@ -1,6 +1,7 @@
 package io.cis.worker.pipeline;
 
 import io.cis.worker.core.BatchCollector;
+import io.cis.worker.cache.CachedEmbedding;
 import io.cis.worker.cache.EmbeddingCache;
 import io.cis.worker.cache.ImageHashes;
 import io.cis.worker.core.Outcome;
@@ -15,7 +16,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -68,6 +71,7 @@ public final class Pipeline implements AutoCloseable {
     private final OutcomeLog outcomes;
     private final Limits limits;
     private final MeterRegistry metrics;
+    private final Clock clock;
     private final Counter cacheHits;
     private final Counter cacheHitsWithoutDownload;
     private final Counter cacheMisses;
@@ -91,7 +95,7 @@ public final class Pipeline implements AutoCloseable {
 
     public Pipeline(ObjectFetcher fetcher, EmbeddingCache cache, ImagePreprocessing preprocessing,
                     Supplier<BatchEmbedder> embedders, DocumentIndexer indexer, OutcomeLog outcomes, Limits limits,
-                    MeterRegistry metrics) {
+                    MeterRegistry metrics, Clock clock) {
         this.fetcher = fetcher;
         this.cache = cache;
         this.preprocessing = preprocessing;
@@ -100,6 +104,7 @@ public final class Pipeline implements AutoCloseable {
         this.outcomes = outcomes;
         this.limits = limits;
         this.metrics = metrics;
+        this.clock = clock;
         this.admission = new Semaphore(limits.capacity());
         this.fetchPool = Executors.newFixedThreadPool(limits.fetchThreads(), named("fetch"));
         this.decodePool = Executors.newFixedThreadPool(limits.decodeThreads(), named("decode"));
@@ -233,11 +238,11 @@ public final class Pipeline implements AutoCloseable {
             if (batch.isEmpty()) {
                 continue;
             }
-            Map<String, float[]> hits = lookup(batch);
+            Map<String, CachedEmbedding> hits = lookup(batch);
             for (WorkItem item : batch) {
-                float[] cached = hits.get(item.imageHash());
+                CachedEmbedding cached = hits.get(item.imageHash());
                 if (cached != null) {
-                    item.embedded(cached.clone(), true);
+                    item.embedded(cached.copy(), true); // items of one batch may share a hash
                     cacheHits.increment();
                     if (!item.downloaded()) {
                         cacheHitsWithoutDownload.increment();
@@ -252,7 +257,7 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
-    private Map<String, float[]> lookup(List<WorkItem> batch) {
+    private Map<String, CachedEmbedding> lookup(List<WorkItem> batch) {
         long start = System.nanoTime();
         try {
             LinkedHashSet<String> hashes = new LinkedHashSet<>();
@@ -316,9 +321,10 @@ public final class Pipeline implements AutoCloseable {
         try {
             List<float[]> pixels = batch.stream().map(WorkItem::pixels).toList();
             float[][] vectors = embedder.embed(pixels);
+            Instant computedAt = clock.instant();
             batchSizes.record(batch.size());
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).embedded(vectors[i], false);
+                batch.get(i).embedded(new CachedEmbedding(vectors[i], computedAt), false);
                 indexQueue.add(batch.get(i));
             }
         } catch (RuntimeException e) {
@@ -357,10 +363,11 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void storeNewEmbeddings(List<WorkItem> batch) {
-        Map<String, float[]> fresh = new HashMap<>();
+        Map<String, CachedEmbedding> fresh = new HashMap<>();
         for (WorkItem item : batch) {
             if (item.embedding() != null && !item.cacheHit()) {
-                fresh.put(item.imageHash(), item.embedding());
+                // The time the document gets, so a later hit writes the same document.
+                fresh.put(item.imageHash(), new CachedEmbedding(item.embedding(), item.embeddedAt()));
             }
         }
         if (fresh.isEmpty()) {

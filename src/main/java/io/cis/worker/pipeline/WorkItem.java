@@ -1,8 +1,9 @@
 package io.cis.worker.pipeline;
 
-
+import io.cis.worker.cache.CachedEmbedding;
 import io.cis.worker.core.Outcome;
 import io.cis.worker.event.S3ObjectRef;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -21,6 +22,7 @@ public final class WorkItem {
     private String imageHash;
     private float[] pixels;
     private float[] embedding;
+    private Instant embeddedAt;
     private boolean cacheHit;
     private boolean downloaded;
     private Outcome permanentFailure;
@@ -89,12 +91,21 @@ public final class WorkItem {
         return embedding;
     }
 
+    /**
+     * When the embedding was computed, to whole seconds: the cache entry's time for a hit. Written to the document,
+     * so writing the same embedding again leaves the document unchanged.
+     */
+    public Instant embeddedAt() {
+        return embeddedAt;
+    }
+
     public boolean cacheHit() {
         return cacheHit;
     }
 
-    void embedded(float[] embedding, boolean fromCache) {
-        this.embedding = embedding;
+    void embedded(CachedEmbedding embedding, boolean fromCache) {
+        this.embedding = embedding.vector();
+        this.embeddedAt = embedding.createdAt();
         this.cacheHit = fromCache;
         this.pixels = null;
         this.bytes = null;

@@ -21,8 +21,8 @@ class CacheItemFormatTest {
 
     @Test
     void writesTheLambdasAttributesWithTheLambdasTypes() {
-        Map<String, AttributeValue> item = format.toItem(hash, new float[] {0.5f, -0.25f, 1.0E-5f},
-                Instant.ofEpochSecond(1_700_000_000L, 999_000_000));
+        Map<String, AttributeValue> item = format.toItem(hash, new CachedEmbedding(new float[] {0.5f, -0.25f, 1.0E-5f},
+                Instant.ofEpochSecond(1_700_000_000L, 999_000_000)));
 
         assertEquals(Set.of("image_hash", "embedding", "dimension", "model", "created_at", "ttl"), item.keySet());
         assertEquals(AttributeValue.fromS(hash), item.get("image_hash"));
@@ -37,8 +37,33 @@ class CacheItemFormatTest {
     @Test
     void readsBackExactlyTheFloatsItWrote() {
         float[] vector = TestEmbeddings.vector(7, 3);
-        Map<String, AttributeValue> item = format.toItem(hash, vector, Instant.EPOCH);
-        assertArrayEquals(vector, format.compatibleEmbedding(item).orElseThrow());
+        Map<String, AttributeValue> item = format.toItem(hash, new CachedEmbedding(vector, Instant.EPOCH));
+        assertArrayEquals(vector, format.compatibleEmbedding(item).orElseThrow().vector());
+    }
+
+    @Test
+    void readsBackTheTimeItWrote() {
+        Instant computed = Instant.ofEpochSecond(1_717_243_200L);
+        Map<String, AttributeValue> item = format.toItem(hash, new CachedEmbedding(new float[3], computed));
+        assertEquals(computed, format.compatibleEmbedding(item).orElseThrow().createdAt());
+    }
+
+    @Test
+    void anEntryWithoutCreatedAtIsDatedByItsTtlAndOneWithNeitherIsAMiss() {
+        Map<String, AttributeValue> item = lambdaItem(MODEL, "3", List.of("1", "2", "3"));
+        item.put("created_at", AttributeValue.fromN("1717243200.75")); // a float time is cut to whole seconds
+        assertEquals(Instant.ofEpochSecond(1_717_243_200L), format.compatibleEmbedding(item).orElseThrow().createdAt());
+
+        item.remove("created_at");
+        // ttl 1702592000 is 30 days after 1700000000
+        assertEquals(Instant.ofEpochSecond(1_700_000_000L), format.compatibleEmbedding(item).orElseThrow().createdAt());
+
+        item.put("created_at", AttributeValue.fromS("yesterday"));
+        assertEquals(Instant.ofEpochSecond(1_700_000_000L), format.compatibleEmbedding(item).orElseThrow().createdAt());
+
+        item.remove("ttl");
+        assertTrue(format.compatibleEmbedding(item).isEmpty(), "nothing says when it was computed: embed it again");
+        assertFalse(format.holdsOtherModel(item), "and the new entry may replace it");
     }
 
     @Test
@@ -47,7 +72,7 @@ class CacheItemFormatTest {
         // The dimension as "3.0" too: a Decimal built from a float keeps its ".0".
         Map<String, AttributeValue> item = lambdaItem(MODEL, "3.0", List.of("0.012345678918063641", "-1e-05",
                 "0.1"));
-        assertArrayEquals(new float[] {0.012345679f, -1.0E-5f, 0.1f}, format.compatibleEmbedding(item).orElseThrow());
+        assertArrayEquals(new float[] {0.012345679f, -1.0E-5f, 0.1f}, format.compatibleEmbedding(item).orElseThrow().vector());
     }
 
     @Test

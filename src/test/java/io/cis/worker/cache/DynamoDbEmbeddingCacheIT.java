@@ -10,11 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigDecimal;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +31,7 @@ class DynamoDbEmbeddingCacheIT {
     private static final String MODEL = "openai/clip-vit-base-patch32";
     private static final int DIMENSION = 512;
     private static final Instant NOW = Instant.parse("2025-06-01T12:00:00Z");
+    private static final Instant LAMBDA_CREATED_AT = Instant.ofEpochSecond(1_717_243_200L);
 
     private static final LocalDynamoDb.BatchCallRecorder calls = new LocalDynamoDb.BatchCallRecorder();
     private static DynamoDbClient client;
@@ -63,7 +63,7 @@ class DynamoDbEmbeddingCacheIT {
 
     private DynamoDbEmbeddingCache cache(String model, int dimension, boolean overwriteOtherModel) {
         return new DynamoDbEmbeddingCache(client, table, model, dimension, DynamoDbEmbeddingCache.DEFAULT_TTL_DAYS,
-                overwriteOtherModel, Clock.fixed(NOW, ZoneOffset.UTC));
+                overwriteOtherModel);
     }
 
     private DynamoDbEmbeddingCache cache() {
@@ -72,13 +72,15 @@ class DynamoDbEmbeddingCacheIT {
 
     @Test
     void storedEmbeddingsReadBackAsTheSameFloats() {
-        Map<String, float[]> stored = embeddings(0, 3, DIMENSION);
+        Map<String, CachedEmbedding> stored = new LinkedHashMap<>();
+        embeddings(0, 3, DIMENSION).forEach((hash, entry) -> stored.put(hash, new CachedEmbedding(entry.vector(), NOW)));
         cache().store(stored);
 
-        Map<String, float[]> hits = cache().lookup(List.of(hash(0), hash(1), hash(2), hash(3)));
+        Map<String, CachedEmbedding> hits = cache().lookup(List.of(hash(0), hash(1), hash(2), hash(3)));
 
         assertEquals(stored.keySet(), hits.keySet());
-        stored.forEach((hash, vector) -> assertArrayEquals(vector, hits.get(hash), hash));
+        stored.forEach((hash, entry) -> assertArrayEquals(entry.vector(), hits.get(hash).vector(), hash));
+        hits.forEach((hash, hit) -> assertEquals(NOW, hit.createdAt(), "created_at read back"));
         Map<String, AttributeValue> item = getItem(hash(0));
         assertEquals(Set.of("image_hash", "embedding", "dimension", "model", "created_at", "ttl"), item.keySet());
         assertEquals(Long.toString(NOW.getEpochSecond()), item.get("created_at").n());
@@ -92,9 +94,10 @@ class DynamoDbEmbeddingCacheIT {
         float[] vector = vector(5, DIMENSION);
         putLambdaItem(hash(5), MODEL, DIMENSION, vector);
 
-        Map<String, float[]> hits = cache().lookup(List.of(hash(5)));
+        Map<String, CachedEmbedding> hits = cache().lookup(List.of(hash(5)));
 
-        assertArrayEquals(vector, hits.get(hash(5)));
+        assertArrayEquals(vector, hits.get(hash(5)).vector());
+        assertEquals(LAMBDA_CREATED_AT, hits.get(hash(5)).createdAt(), "the Lambda's created_at");
     }
 
     @Test
@@ -118,10 +121,10 @@ class DynamoDbEmbeddingCacheIT {
         cache(MODEL, DIMENSION, true).store(embeddings(0, 150, DIMENSION));
         calls.clear();
 
-        Map<String, float[]> hits = cache().lookup(hashes(0, 150));
+        Map<String, CachedEmbedding> hits = cache().lookup(hashes(0, 150));
 
         assertEquals(150, hits.size());
-        assertArrayEquals(vector(149, DIMENSION), hits.get(hash(149)));
+        assertArrayEquals(vector(149, DIMENSION), hits.get(hash(149)).vector());
         // Whatever DynamoDB Local leaves unprocessed is re-sent, so there may be more calls, but none above 100.
         assertEquals(List.of(100, 50), calls.getKeys.subList(0, 2));
         assertTrue(calls.getKeys.stream().allMatch(keys -> keys <= 100), calls.getKeys::toString);
@@ -145,7 +148,7 @@ class DynamoDbEmbeddingCacheIT {
 
         assertEquals("openai/clip-vit-large-patch14", getItem(hash(1)).get("model").s());
         assertArrayEquals(theirs, cache("openai/clip-vit-large-patch14", DIMENSION, false)
-                .lookup(List.of(hash(1))).get(hash(1)));
+                .lookup(List.of(hash(1))).get(hash(1)).vector());
         assertEquals(Set.of(hash(0), hash(2)), cache().lookup(hashes(0, 3)).keySet());
     }
 
@@ -156,7 +159,7 @@ class DynamoDbEmbeddingCacheIT {
         cache(MODEL, DIMENSION, true).store(embeddings(1, 2, DIMENSION));
 
         assertEquals(MODEL, getItem(hash(1)).get("model").s());
-        assertArrayEquals(vector(1, DIMENSION), cache().lookup(List.of(hash(1))).get(hash(1)));
+        assertArrayEquals(vector(1, DIMENSION), cache().lookup(List.of(hash(1))).get(hash(1)).vector());
     }
 
     /**
@@ -168,7 +171,7 @@ class DynamoDbEmbeddingCacheIT {
         for (float value : vector) {
             numbers.add(AttributeValue.fromN(pythonStr(value)));
         }
-        long createdAt = 1_717_243_200L;
+        long createdAt = LAMBDA_CREATED_AT.getEpochSecond();
         Map<String, AttributeValue> item = new HashMap<>();
         item.put("image_hash", AttributeValue.fromS(hash));
         item.put("embedding", AttributeValue.fromL(numbers));

@@ -1,6 +1,7 @@
 package io.cis.worker.cache;
 
 import static io.cis.worker.cache.TestEmbeddings.embeddings;
+import static io.cis.worker.cache.TestEmbeddings.entry;
 import static io.cis.worker.cache.TestEmbeddings.hash;
 import static io.cis.worker.cache.TestEmbeddings.hashes;
 import static io.cis.worker.cache.TestEmbeddings.vector;
@@ -9,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.cis.worker.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,13 +28,12 @@ class DynamoDbEmbeddingCacheTest {
     private static final int DIMENSION = 8;
 
     private final FakeDynamoDb dynamo = new FakeDynamoDb(TABLE);
-    private final MutableClock clock = new MutableClock(Instant.ofEpochSecond(1_700_000_000L));
     private final List<Duration> waits = new ArrayList<>();
     private final UnprocessedRetrier retrier = new UnprocessedRetrier(
             new io.cis.worker.retry.RetryPolicy(4, Duration.ofMillis(50), Duration.ofSeconds(1)), () -> 0.5, waits::add);
 
     private DynamoDbEmbeddingCache cache(boolean overwriteOtherModel) {
-        return new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION, 30, overwriteOtherModel, clock, retrier);
+        return new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION, 30, overwriteOtherModel, retrier);
     }
 
     @Test
@@ -42,19 +41,30 @@ class DynamoDbEmbeddingCacheTest {
         DynamoDbEmbeddingCache cache = cache(false);
         cache.store(embeddings(0, 3, DIMENSION));
 
-        Map<String, float[]> hits = cache.lookup(List.of(hash(0), hash(2), hash(99)));
+        Map<String, CachedEmbedding> hits = cache.lookup(List.of(hash(0), hash(2), hash(99)));
 
         assertEquals(Set.of(hash(0), hash(2)), hits.keySet());
-        assertArrayEquals(vector(0, DIMENSION), hits.get(hash(0)));
-        assertArrayEquals(vector(2, DIMENSION), hits.get(hash(2)));
+        assertArrayEquals(vector(0, DIMENSION), hits.get(hash(0)).vector());
+        assertArrayEquals(vector(2, DIMENSION), hits.get(hash(2)).vector());
     }
 
     @Test
-    void storeStampsCreatedAtAndTtlFromTheClock() {
+    void storeWritesEachEntrysCreatedAtAndTtl() {
         cache(true).store(embeddings(0, 1, DIMENSION));
         Map<String, AttributeValue> item = dynamo.items.get(hash(0));
         assertEquals("1700000000", item.get("created_at").n());
         assertEquals(Long.toString(1_700_000_000L + 30 * 86_400L), item.get("ttl").n());
+    }
+
+    @Test
+    void aHitGivesBackTheTimeItsEmbeddingWasComputedToTheSecond() {
+        Instant computed = Instant.parse("2024-06-01T12:00:00.750Z");
+        cache(false).store(Map.of(hash(1), new CachedEmbedding(vector(1, DIMENSION), computed)));
+
+        CachedEmbedding hit = cache(false).lookup(List.of(hash(1))).get(hash(1));
+
+        assertEquals(Instant.parse("2024-06-01T12:00:00Z"), hit.createdAt());
+        assertEquals(Long.toString(computed.getEpochSecond()), dynamo.items.get(hash(1)).get("created_at").n());
     }
 
     @Test
@@ -64,7 +74,7 @@ class DynamoDbEmbeddingCacheTest {
         List<String> asked = new ArrayList<>(hashes(0, 250));
         asked.addAll(hashes(0, 10));
 
-        Map<String, float[]> hits = cache.lookup(asked);
+        Map<String, CachedEmbedding> hits = cache.lookup(asked);
 
         assertEquals(250, hits.size());
         assertEquals(List.of(100, 100, 50), dynamo.getCallSizes);
@@ -84,7 +94,7 @@ class DynamoDbEmbeddingCacheTest {
         cache.store(embeddings(0, 100, DIMENSION));
         dynamo.processedPerCall = 40;
 
-        Map<String, float[]> hits = cache.lookup(hashes(0, 100));
+        Map<String, CachedEmbedding> hits = cache.lookup(hashes(0, 100));
 
         assertEquals(100, hits.size());
         assertEquals(List.of(100, 60, 20), dynamo.getCallSizes);
@@ -127,9 +137,9 @@ class DynamoDbEmbeddingCacheTest {
     void entriesOfAnotherModelOrDimensionAreMisses() {
         DynamoDbEmbeddingCache cache = cache(true);
         cache.store(embeddings(0, 3, DIMENSION));
-        new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, clock, retrier)
+        new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, retrier)
                 .store(embeddings(1, 2, DIMENSION));
-        new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION * 2, 30, true, clock, retrier)
+        new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION * 2, 30, true, retrier)
                 .store(embeddings(2, 3, DIMENSION * 2));
 
         assertEquals(Set.of(hash(0)), cache.lookup(hashes(0, 3)).keySet());
@@ -138,32 +148,32 @@ class DynamoDbEmbeddingCacheTest {
     @Test
     void withoutOverwriteAnotherModelsEntryIsLeftAloneAndTheRestIsWritten() {
         DynamoDbEmbeddingCache otherModel =
-                new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, clock, retrier);
-        otherModel.store(Map.of(hash(1), vector(100, DIMENSION)));
+                new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, retrier);
+        otherModel.store(Map.of(hash(1), entry(100, DIMENSION)));
 
         cache(false).store(embeddings(0, 3, DIMENSION));
 
         assertEquals("other/model", dynamo.items.get(hash(1)).get("model").s());
-        assertArrayEquals(vector(100, DIMENSION), otherModel.lookup(List.of(hash(1))).get(hash(1)));
+        assertArrayEquals(vector(100, DIMENSION), otherModel.lookup(List.of(hash(1))).get(hash(1)).vector());
         assertEquals(Set.of(hash(0), hash(2)), cache(false).lookup(hashes(0, 3)).keySet());
     }
 
     @Test
     void withOverwriteAnotherModelsEntryIsReplaced() {
-        new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, clock, retrier)
-                .store(Map.of(hash(1), vector(100, DIMENSION)));
+        new DynamoDbEmbeddingCache(dynamo, TABLE, "other/model", DIMENSION, 30, true, retrier)
+                .store(Map.of(hash(1), entry(100, DIMENSION)));
 
         cache(true).store(embeddings(1, 2, DIMENSION));
 
-        assertArrayEquals(vector(1, DIMENSION), cache(false).lookup(List.of(hash(1))).get(hash(1)));
+        assertArrayEquals(vector(1, DIMENSION), cache(false).lookup(List.of(hash(1))).get(hash(1)).vector());
     }
 
     @Test
     void withoutOverwriteOurOwnEntriesAreStillRefreshed() {
-        cache(false).store(Map.of(hash(1), vector(1, DIMENSION)));
-        clock.advance(Duration.ofDays(1));
-        cache(false).store(Map.of(hash(1), vector(2, DIMENSION)));
-        assertArrayEquals(vector(2, DIMENSION), cache(false).lookup(List.of(hash(1))).get(hash(1)));
+        cache(false).store(Map.of(hash(1), entry(1, DIMENSION)));
+        cache(false).store(Map.of(hash(1), new CachedEmbedding(vector(2, DIMENSION),
+                TestEmbeddings.CREATED_AT.plus(Duration.ofDays(1)))));
+        assertArrayEquals(vector(2, DIMENSION), cache(false).lookup(List.of(hash(1))).get(hash(1)).vector());
         assertEquals(Long.toString(1_700_000_000L + 86_400L), dynamo.items.get(hash(1)).get("created_at").n());
     }
 
@@ -180,11 +190,13 @@ class DynamoDbEmbeddingCacheTest {
     @Test
     void invalidInputIsRejectedBeforeAnythingIsWritten() {
         DynamoDbEmbeddingCache cache = cache(true);
-        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0), new float[DIMENSION - 1])));
+        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0),
+                new CachedEmbedding(new float[DIMENSION - 1], TestEmbeddings.CREATED_AT))));
         float[] withNaN = vector(0, DIMENSION);
         withNaN[3] = Float.NaN;
-        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0), withNaN)));
-        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of("NOT-A-HASH", vector(0, DIMENSION))));
+        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0),
+                new CachedEmbedding(withNaN, TestEmbeddings.CREATED_AT))));
+        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of("NOT-A-HASH", entry(0, DIMENSION))));
         assertThrows(IllegalArgumentException.class, () -> cache.lookup(List.of(hash(0), "NOT-A-HASH")));
         assertTrue(dynamo.writeCallSizes.isEmpty());
         assertTrue(dynamo.getCallSizes.isEmpty());
@@ -202,13 +214,13 @@ class DynamoDbEmbeddingCacheTest {
     @Test
     void rejectsInvalidSettings() {
         assertThrows(IllegalArgumentException.class,
-                () -> new DynamoDbEmbeddingCache(dynamo, " ", MODEL, DIMENSION, 30, false, clock, retrier));
+                () -> new DynamoDbEmbeddingCache(dynamo, " ", MODEL, DIMENSION, 30, false, retrier));
         assertThrows(IllegalArgumentException.class,
-                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, "", DIMENSION, 30, false, clock, retrier));
+                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, "", DIMENSION, 30, false, retrier));
         assertThrows(IllegalArgumentException.class,
-                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, 0, 30, false, clock, retrier));
+                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, 0, 30, false, retrier));
         assertThrows(IllegalArgumentException.class,
-                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION, 0, false, clock, retrier));
+                () -> new DynamoDbEmbeddingCache(dynamo, TABLE, MODEL, DIMENSION, 0, false, retrier));
     }
 
     @Test

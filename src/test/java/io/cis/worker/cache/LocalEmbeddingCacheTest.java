@@ -1,5 +1,6 @@
 package io.cis.worker.cache;
 
+import static io.cis.worker.cache.TestEmbeddings.entry;
 import static io.cis.worker.cache.TestEmbeddings.hash;
 import static io.cis.worker.cache.TestEmbeddings.vector;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -28,20 +30,20 @@ class LocalEmbeddingCacheTest {
 
     /** Remembers what it was asked and stores what it is given. */
     private static final class RecordingCache implements EmbeddingCache {
-        final Map<String, float[]> contents = new HashMap<>();
+        final Map<String, CachedEmbedding> contents = new HashMap<>();
         final List<List<String>> lookups = new ArrayList<>();
 
         @Override
-        public synchronized Map<String, float[]> lookup(Collection<String> imageHashes) {
+        public synchronized Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
             lookups.add(List.copyOf(imageHashes));
-            Map<String, float[]> hits = new HashMap<>();
-            imageHashes.stream().filter(contents::containsKey).forEach(h -> hits.put(h, contents.get(h).clone()));
+            Map<String, CachedEmbedding> hits = new HashMap<>();
+            imageHashes.stream().filter(contents::containsKey).forEach(h -> hits.put(h, contents.get(h).copy()));
             return hits;
         }
 
         @Override
-        public synchronized void store(Map<String, float[]> embeddings) {
-            embeddings.forEach((h, e) -> contents.put(h, e.clone()));
+        public synchronized void store(Map<String, CachedEmbedding> embeddings) {
+            embeddings.forEach((h, e) -> contents.put(h, e.copy()));
         }
     }
 
@@ -51,13 +53,13 @@ class LocalEmbeddingCacheTest {
     @Test
     void answersFromMemoryAndAsksTheDelegateOnlyForTheRest() {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
-        cache.store(Map.of(hash(1), vector(1, 4)));
-        delegate.contents.put(hash(2), vector(2, 4));
+        cache.store(Map.of(hash(1), entry(1, 4)));
+        delegate.contents.put(hash(2), entry(2, 4));
 
-        Map<String, float[]> hits = cache.lookup(List.of(hash(1), hash(2), hash(3)));
+        Map<String, CachedEmbedding> hits = cache.lookup(List.of(hash(1), hash(2), hash(3)));
 
         assertEquals(Set.of(hash(1), hash(2)), hits.keySet());
-        assertArrayEquals(vector(2, 4), hits.get(hash(2)));
+        assertArrayEquals(vector(2, 4), hits.get(hash(2)).vector());
         assertEquals(List.of(List.of(hash(2), hash(3))), delegate.lookups);
         assertEquals(1, cache.memoryHits());
     }
@@ -65,7 +67,7 @@ class LocalEmbeddingCacheTest {
     @Test
     void keepsTheDelegatesHitsForNextTime() {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
-        delegate.contents.put(hash(2), vector(2, 4));
+        delegate.contents.put(hash(2), entry(2, 4));
 
         cache.lookup(List.of(hash(2)));
         cache.lookup(List.of(hash(2)));
@@ -77,7 +79,7 @@ class LocalEmbeddingCacheTest {
     @Test
     void allInMemoryMeansNoDelegateCall() {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
-        cache.store(Map.of(hash(1), vector(1, 4), hash(2), vector(2, 4)));
+        cache.store(Map.of(hash(1), entry(1, 4), hash(2), entry(2, 4)));
 
         assertEquals(2, cache.lookup(List.of(hash(1), hash(2), hash(1))).size());
         assertTrue(delegate.lookups.isEmpty());
@@ -88,15 +90,15 @@ class LocalEmbeddingCacheTest {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 3, metrics);
         List<String> hashes = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
-            cache.store(Map.of(hash(i), vector(i, 4)));
+            cache.store(Map.of(hash(i), entry(i, 4)));
             hashes.add(hash(i));
         }
 
         assertEquals(3, cache.size());
         delegate.contents.clear();
-        Map<String, float[]> hits = cache.lookup(hashes);
+        Map<String, CachedEmbedding> hits = cache.lookup(hashes);
         assertEquals(3, hits.size());
-        hits.forEach((hash, embedding) -> assertArrayEquals(vector(hashes.indexOf(hash) + 1, 4), embedding));
+        hits.forEach((hash, embedding) -> assertArrayEquals(vector(hashes.indexOf(hash) + 1, 4), embedding.vector()));
         List<String> askedTheDelegate = delegate.lookups.get(delegate.lookups.size() - 1);
         assertEquals(7, askedTheDelegate.size());
         assertTrue(askedTheDelegate.stream().noneMatch(hits::containsKey), "a hit in memory must not reach the delegate");
@@ -106,7 +108,7 @@ class LocalEmbeddingCacheTest {
     @Test
     void maxEntriesZeroPassesEverythingThrough() {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 0, metrics);
-        cache.store(Map.of(hash(1), vector(1, 4)));
+        cache.store(Map.of(hash(1), entry(1, 4)));
         cache.lookup(List.of(hash(1)));
         cache.lookup(List.of(hash(1)));
 
@@ -119,11 +121,28 @@ class LocalEmbeddingCacheTest {
     void callersCannotChangeWhatIsCached() {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
         float[] stored = vector(1, 4);
-        cache.store(Map.of(hash(1), stored));
+        cache.store(Map.of(hash(1), new CachedEmbedding(stored, TestEmbeddings.CREATED_AT)));
         stored[0] = 42f;
-        cache.lookup(List.of(hash(1))).get(hash(1))[1] = 42f;
+        cache.lookup(List.of(hash(1))).get(hash(1)).vector()[1] = 42f;
 
-        assertArrayEquals(vector(1, 4), cache.lookup(List.of(hash(1))).get(hash(1)));
+        assertArrayEquals(vector(1, 4), cache.lookup(List.of(hash(1))).get(hash(1)).vector());
+    }
+
+    @Test
+    void aHitFromMemoryHasTheTimeOfTheEntryItCameFrom() {
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
+        Instant stored = Instant.parse("2024-06-01T12:00:00Z");
+        Instant inDelegate = Instant.parse("2024-05-01T08:30:00Z");
+        cache.store(Map.of(hash(1), new CachedEmbedding(vector(1, 4), stored)));
+        delegate.contents.put(hash(2), new CachedEmbedding(vector(2, 4), inDelegate));
+        cache.lookup(List.of(hash(2))); // now remembered
+
+        Map<String, CachedEmbedding> hits = cache.lookup(List.of(hash(1), hash(2)));
+
+        assertEquals(2, cache.memoryHits());
+        assertEquals(stored, hits.get(hash(1)).createdAt());
+        assertEquals(inDelegate, hits.get(hash(2)).createdAt());
+        assertEquals(stored, delegate.contents.get(hash(1)).createdAt(), "a store passes the time on");
     }
 
     @Test
@@ -136,7 +155,7 @@ class LocalEmbeddingCacheTest {
                 int offset = t * 1000;
                 work.add(pool.submit(() -> {
                     for (int i = 0; i < 500; i++) {
-                        cache.store(Map.of(hash(offset + i), vector(offset + i, 4)));
+                        cache.store(Map.of(hash(offset + i), entry(offset + i, 4)));
                         cache.lookup(List.of(hash(offset + i), hash(offset + i / 2)));
                     }
                 }));
@@ -153,9 +172,9 @@ class LocalEmbeddingCacheTest {
     @Test
     void countsHitsMissesEvictionsAndSizeAsCacheMeters() {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 2, metrics);
-        cache.store(Map.of(hash(1), vector(1, 4)));
-        cache.store(Map.of(hash(2), vector(2, 4)));
-        cache.store(Map.of(hash(3), vector(3, 4))); // one of the three evicted
+        cache.store(Map.of(hash(1), entry(1, 4)));
+        cache.store(Map.of(hash(2), entry(2, 4)));
+        cache.store(Map.of(hash(3), entry(3, 4))); // one of the three evicted
 
         // Two of 1-3 in memory; the evicted one and 4 passed on, and the delegate's hit (the evicted one) evicts again.
         cache.lookup(List.of(hash(1), hash(2), hash(3), hash(4), hash(4)));
@@ -170,8 +189,8 @@ class LocalEmbeddingCacheTest {
     void cacheMetersReachPrometheusUnderTheirScrapedNames() {
         PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 1, prometheus);
-        cache.store(Map.of(hash(1), vector(1, 4)));
-        cache.store(Map.of(hash(2), vector(2, 4)));
+        cache.store(Map.of(hash(1), entry(1, 4)));
+        cache.store(Map.of(hash(2), entry(2, 4)));
         cache.lookup(List.of(hash(1), hash(2)));
 
         String scrape = prometheus.scrape();

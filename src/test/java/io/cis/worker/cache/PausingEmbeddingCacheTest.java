@@ -28,7 +28,7 @@ class PausingEmbeddingCacheTest {
         int calls;
 
         @Override
-        public Map<String, float[]> lookup(Collection<String> imageHashes) {
+        public Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
             calls++;
             if (failure != null) {
                 throw failure;
@@ -37,7 +37,7 @@ class PausingEmbeddingCacheTest {
         }
 
         @Override
-        public void store(Map<String, float[]> embeddings) {
+        public void store(Map<String, CachedEmbedding> embeddings) {
             calls++;
             if (failure != null) {
                 throw failure;
@@ -57,7 +57,7 @@ class PausingEmbeddingCacheTest {
         for (int i = 0; i < 100; i++) {
             EmbeddingCacheException skipped = assertThrows(EmbeddingCacheException.class, () -> cache.lookup(List.of(HASH)));
             assertTrue(skipped.getMessage().contains("paused"), skipped.getMessage());
-            assertThrows(EmbeddingCacheException.class, () -> cache.store(Map.of(HASH, new float[] {1f})));
+            assertThrows(EmbeddingCacheException.class, () -> cache.store(Map.of(HASH, new CachedEmbedding(new float[] {1f}, Instant.EPOCH))));
         }
         assertEquals(1, dynamoDb.calls, "no call reaches DynamoDB while paused");
 
@@ -84,9 +84,9 @@ class PausingEmbeddingCacheTest {
         PausingEmbeddingCache cache = new PausingEmbeddingCache(dynamoDb, clock, Duration.ofSeconds(30));
         dynamoDb.failure = new EmbeddingCacheException("2 items still unprocessed by BatchWriteItem", null);
 
-        assertThrows(EmbeddingCacheException.class, () -> cache.store(Map.of(HASH, new float[] {1f})));
+        assertThrows(EmbeddingCacheException.class, () -> cache.store(Map.of(HASH, new CachedEmbedding(new float[] {1f}, Instant.EPOCH))));
         dynamoDb.failure = null;
-        cache.store(Map.of(HASH, new float[] {1f}));
+        cache.store(Map.of(HASH, new CachedEmbedding(new float[] {1f}, Instant.EPOCH)));
         assertEquals(2, dynamoDb.calls);
     }
 }

@@ -40,11 +40,11 @@ class ResilientEmbeddingCacheIT {
                 .build()) {
             ResilientEmbeddingCache cache = new ResilientEmbeddingCache(
                     new DynamoDbEmbeddingCache(client, "cis-image-embedding-cache", "openai/clip-vit-base-patch32",
-                            512, 30, false, Clock.systemUTC()),
+                            512, 30, false),
                     Clock.systemUTC(), Duration.ofSeconds(60), (message, error) -> warnings.add(message));
 
-            Map<String, float[]> hits = assertTimeoutPreemptively(Duration.ofSeconds(15), () -> {
-                Map<String, float[]> found = cache.lookup(hashes(0, 150));
+            Map<String, CachedEmbedding> hits = assertTimeoutPreemptively(Duration.ofSeconds(15), () -> {
+                Map<String, CachedEmbedding> found = cache.lookup(hashes(0, 150));
                 cache.store(embeddings(0, 30, 512));
                 return found;
             });

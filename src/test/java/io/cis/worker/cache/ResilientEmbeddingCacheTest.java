@@ -1,5 +1,6 @@
 package io.cis.worker.cache;
 
+import static io.cis.worker.cache.TestEmbeddings.entry;
 import static io.cis.worker.cache.TestEmbeddings.hash;
 import static io.cis.worker.cache.TestEmbeddings.vector;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,25 +27,25 @@ class ResilientEmbeddingCacheTest {
     private static final class SwitchableCache implements EmbeddingCache {
         boolean failing;
         RuntimeException failure = new IllegalStateException("DynamoDB unreachable");
-        final Map<String, float[]> contents;
+        final Map<String, CachedEmbedding> contents;
         int stores;
 
-        SwitchableCache(Map<String, float[]> contents) {
+        SwitchableCache(Map<String, CachedEmbedding> contents) {
             this.contents = contents;
         }
 
         @Override
-        public Map<String, float[]> lookup(Collection<String> imageHashes) {
+        public Map<String, CachedEmbedding> lookup(Collection<String> imageHashes) {
             if (failing) {
                 throw failure;
             }
-            Map<String, float[]> hits = new HashMap<>();
+            Map<String, CachedEmbedding> hits = new HashMap<>();
             imageHashes.stream().filter(contents::containsKey).forEach(h -> hits.put(h, contents.get(h)));
             return hits;
         }
 
         @Override
-        public void store(Map<String, float[]> embeddings) {
+        public void store(Map<String, CachedEmbedding> embeddings) {
             if (failing) {
                 throw failure;
             }
@@ -54,16 +55,16 @@ class ResilientEmbeddingCacheTest {
 
     private final MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
     private final List<Warning> warnings = new ArrayList<>();
-    private final SwitchableCache delegate = new SwitchableCache(Map.of(hash(1), vector(1, 4)));
+    private final SwitchableCache delegate = new SwitchableCache(Map.of(hash(1), entry(1, 4)));
     private final ResilientEmbeddingCache cache = new ResilientEmbeddingCache(delegate, clock,
             Duration.ofSeconds(60), (message, error) -> warnings.add(new Warning(message, error)));
 
     @Test
     void passesResultsThroughAndCountsHitsAndMisses() {
-        Map<String, float[]> hits = cache.lookup(List.of(hash(1), hash(2), hash(2)));
-        cache.store(Map.of(hash(3), vector(3, 4)));
+        Map<String, CachedEmbedding> hits = cache.lookup(List.of(hash(1), hash(2), hash(2)));
+        cache.store(Map.of(hash(3), entry(3, 4)));
 
-        assertArrayEquals(vector(1, 4), hits.get(hash(1)));
+        assertArrayEquals(vector(1, 4), hits.get(hash(1)).vector());
         assertEquals(1, hits.size());
         assertEquals(1, delegate.stores);
         assertEquals(new CacheStats(2, 1, 1, 0), cache.stats());
@@ -74,8 +75,8 @@ class ResilientEmbeddingCacheTest {
     void aFailedLookupIsAllMissesAndAFailedStoreIsDropped() {
         delegate.failing = true;
 
-        Map<String, float[]> hits = cache.lookup(List.of(hash(1), hash(2)));
-        cache.store(Map.of(hash(3), vector(3, 4)));
+        Map<String, CachedEmbedding> hits = cache.lookup(List.of(hash(1), hash(2)));
+        cache.store(Map.of(hash(3), entry(3, 4)));
 
         assertTrue(hits.isEmpty());
         assertEquals(new CacheStats(2, 0, 2, 2), cache.stats());
@@ -85,9 +86,9 @@ class ResilientEmbeddingCacheTest {
     void aLookupThatFailedPartWayStillAnswersWithTheHitsItFound() {
         delegate.failing = true;
         delegate.failure = new EmbeddingCacheException("second chunk failed", null,
-                Map.of(hash(1), vector(1, 4)));
+                Map.of(hash(1), entry(1, 4)));
 
-        Map<String, float[]> hits = cache.lookup(List.of(hash(1), hash(2), hash(3)));
+        Map<String, CachedEmbedding> hits = cache.lookup(List.of(hash(1), hash(2), hash(3)));
 
         assertEquals(List.of(hash(1)), List.copyOf(hits.keySet()));
         assertEquals(new CacheStats(3, 1, 2, 1), cache.stats());
@@ -105,14 +106,14 @@ class ResilientEmbeddingCacheTest {
 
         for (int i = 0; i < 4; i++) {
             clock.advance(Duration.ofSeconds(10));
-            cache.store(Map.of(hash(2), vector(2, 4)));
+            cache.store(Map.of(hash(2), entry(2, 4)));
         }
         clock.advance(Duration.ofSeconds(19));
         cache.lookup(List.of(hash(1)));
         assertEquals(1, warnings.size(), "59 s after the first warning: still quiet");
 
         clock.advance(Duration.ofSeconds(1));
-        cache.store(Map.of(hash(2), vector(2, 4)));
+        cache.store(Map.of(hash(2), entry(2, 4)));
         assertEquals(2, warnings.size(), "60 s after the first warning");
         assertTrue(warnings.get(1).message().contains(" 6 error(s) since the last warning"),
                 warnings.get(1).message());

@@ -1,6 +1,7 @@
 package io.cis.worker.cache;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +9,9 @@ import java.util.Map;
 
 /** Distinct, recognisable hashes and vectors for tests. */
 final class TestEmbeddings {
+
+    /** When the test entries were computed, unless a test says otherwise. */
+    static final Instant CREATED_AT = Instant.ofEpochSecond(1_700_000_000L);
 
     private TestEmbeddings() {
     }
@@ -33,10 +37,15 @@ final class TestEmbeddings {
         return vector;
     }
 
-    static Map<String, float[]> embeddings(int from, int toExclusive, int dimension) {
-        Map<String, float[]> embeddings = new LinkedHashMap<>();
+    /** Image i's vector as a cache entry computed at {@link #CREATED_AT}. */
+    static CachedEmbedding entry(int i, int dimension) {
+        return new CachedEmbedding(vector(i, dimension), CREATED_AT);
+    }
+
+    static Map<String, CachedEmbedding> embeddings(int from, int toExclusive, int dimension) {
+        Map<String, CachedEmbedding> embeddings = new LinkedHashMap<>();
         for (int i = from; i < toExclusive; i++) {
-            embeddings.put(hash(i), vector(i, dimension));
+            embeddings.put(hash(i), entry(i, dimension));
         }
         return embeddings;
     }

@@ -90,6 +90,29 @@ class BulkIndexerIT {
     }
 
     @Test
+    void writingTheSameEmbeddingAgainIsANoopForAnExistingAndForAnUpsertedDocument() throws IOException {
+        putDocument("existing", Map.of("title", "beach", DocumentFields.IMAGE_EMBEDDING_ERROR, "corrupt image: old"));
+        BulkIndexer indexer = new BulkIndexer(client, index, MissingDocumentPolicy.UPSERT, 3);
+        List<EmbeddingUpdate> batch = List.of(
+                update("existing", "photos/beach.jpg", new float[] {0.1f, -0.25f, 1.0E-5f, 0.9f}, "aaaa"),
+                update("upserted", "photos/new.jpg", new float[] {0.5f, 0.5f, 0.5f, 0.5f}, "bbbb"));
+        indexer.index(batch);
+        GetResponse<Map> existing = document("existing");
+        GetResponse<Map> upserted = document("upserted");
+
+        assertEquals(List.of(Status.INDEXED, Status.INDEXED), statuses(indexer.index(batch)));
+        assertEquals(List.of(Status.INDEXED, Status.INDEXED), statuses(indexer.index(batch)));
+
+        for (GetResponse<Map> before : List.of(existing, upserted)) {
+            GetResponse<Map> after = document(before.id());
+            assertEquals(before.version(), after.version(), before.id() + ": not rewritten");
+            assertEquals(before.seqNo(), after.seqNo(), before.id());
+        }
+        assertEquals(4, client.indices().stats(s -> s.index(index)).indices().get(index).primaries().indexing()
+                .noopUpdateTotal(), "two documents, replayed twice");
+    }
+
+    @Test
     void aMissingDocumentFailsPermanentlyUnderTheFailPolicyAndIsNotCreated() throws IOException {
         EmbeddingUpdate update = update("absent", "photos/absent.jpg", new float[] {0f, 0f, 1f, 0f}, "dddd");
 
@@ -155,6 +178,11 @@ class BulkIndexerIT {
         GetResponse<Map> response = client.get(g -> g.index(index).id(id), Map.class);
         assertTrue(response.found(), "document " + id + " exists");
         return response.source();
+    }
+
+    @SuppressWarnings("rawtypes")
+    private GetResponse<Map> document(String id) throws IOException {
+        return client.get(g -> g.index(index).id(id), Map.class);
     }
 
     private boolean exists(String id) throws IOException {

@@ -55,7 +55,7 @@ class MetricNamesTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         OutcomeLog outcomes = new OutcomeLog(registry, Clock.systemUTC());
         try (Pipeline pipeline = new Pipeline(null, null, null, () -> null, null, outcomes,
-                new Pipeline.Limits(1, 1, 1, 1, 1, Duration.ofMillis(1), 1), registry)) {
+                new Pipeline.Limits(1, 1, 1, 1, 1, Duration.ofMillis(1), 1), registry, Clock.systemUTC())) {
             new QueueMessageHandler(new NotificationParser(), null, null, registry);
             new DeadLetterWatch(3, registry);
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.cache.CachedEmbedding;
 import io.cis.worker.cache.EmbeddingCache;
 import io.cis.worker.cache.ImageHashes;
 import io.cis.worker.core.Outcome;
@@ -17,11 +18,13 @@ import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.FetchedObject;
 import io.cis.worker.fetch.ObjectFetcher;
 import io.cis.worker.ops.MetricNames;
+import io.cis.worker.testing.MutableClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -35,7 +38,10 @@ import org.junit.jupiter.api.Test;
 class PipelineTest {
 
     private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
-    private final Map<String, float[]> cacheEntries = new ConcurrentHashMap<>();
+    /** When a test's cache entries were computed, long before the pipeline's clock. */
+    private static final Instant CACHED_AT = Instant.parse("2024-06-01T12:00:00Z");
+    private final MutableClock clock = new MutableClock(Instant.parse("2025-03-04T05:06:07.890Z"));
+    private final Map<String, CachedEmbedding> cacheEntries = new ConcurrentHashMap<>();
     private final AtomicInteger imagesEmbedded = new AtomicInteger();
     private final List<Integer> batchSizes = java.util.Collections.synchronizedList(new ArrayList<>());
     private final List<WorkItem> indexed = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -60,9 +66,9 @@ class PipelineTest {
 
     private final EmbeddingCache cache = new EmbeddingCache() {
         @Override
-        public Map<String, float[]> lookup(Collection<String> hashes) {
+        public Map<String, CachedEmbedding> lookup(Collection<String> hashes) {
             lookups.addAndGet(hashes.size());
-            Map<String, float[]> hits = new java.util.HashMap<>();
+            Map<String, CachedEmbedding> hits = new java.util.HashMap<>();
             hashes.forEach(h -> {
                 if (cacheEntries.containsKey(h)) {
                     hits.put(h, cacheEntries.get(h));
@@ -72,7 +78,7 @@ class PipelineTest {
         }
 
         @Override
-        public void store(Map<String, float[]> embeddings) {
+        public void store(Map<String, CachedEmbedding> embeddings) {
             cacheEntries.putAll(embeddings);
         }
     };
@@ -109,7 +115,7 @@ class PipelineTest {
     private void start(int capacity) {
         pipeline = new Pipeline(fetcher, cache, preprocessing, this::embedder, indexer,
                 new OutcomeLog(new SimpleMeterRegistry(), Clock.systemUTC()),
-                new Pipeline.Limits(capacity, 2, 2, 1, 4, Duration.ofMillis(20), 100), metrics);
+                new Pipeline.Limits(capacity, 2, 2, 1, 4, Duration.ofMillis(20), 100), metrics, clock);
         pipeline.start();
     }
 
@@ -161,6 +167,34 @@ class PipelineTest {
     }
 
     @Test
+    void aFreshEmbeddingIsDatedToTheSecondAndALaterHitCarriesThatSameTime() throws Exception {
+        start(8);
+        WorkItem first = submit("a", "same.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+        clock.advance(Duration.ofHours(5));
+        WorkItem replay = submit("a", "same.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        Instant computed = Instant.parse("2025-03-04T05:06:07Z");
+        assertEquals(computed, first.embeddedAt(), "the clock's time, whole seconds");
+        assertEquals(computed, cacheEntries.get(md5("same.jpg")).createdAt(), "stored with the time the document got");
+        assertTrue(replay.cacheHit());
+        assertEquals(computed, replay.embeddedAt(), "when it was computed, not when it was replayed");
+    }
+
+    @Test
+    void aCacheHitCarriesTheEntrysTimeNotTheClocks() throws Exception {
+        start(8);
+        cacheEntries.put(md5("old.jpg"), new CachedEmbedding(new float[]{3f, 3f}, CACHED_AT));
+        WorkItem item = submit("b", "old.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertTrue(item.cacheHit());
+        assertEquals(CACHED_AT, item.embeddedAt());
+        assertEquals(CACHED_AT, cacheEntries.get(md5("old.jpg")).createdAt(), "a hit is not stored again");
+    }
+
+    @Test
     void imagesAreEmbeddedInBatchesNoLargerThanTheMaximum() throws Exception {
         start(64);
         for (int i = 0; i < 40; i++) {
@@ -178,7 +212,7 @@ class PipelineTest {
         pipeline.close(); // stages stopped: the one admitted item can never leave
         pipeline = new Pipeline(fetcher, cache, preprocessing, this::embedder, indexer,
                 new OutcomeLog(new SimpleMeterRegistry(), Clock.systemUTC()),
-                new Pipeline.Limits(1, 1, 1, 1, 4, Duration.ofMillis(20), 100), new SimpleMeterRegistry());
+                new Pipeline.Limits(1, 1, 1, 1, 4, Duration.ofMillis(20), 100), new SimpleMeterRegistry(), clock);
         submit("b", "first.jpg");
         Thread second = new Thread(() -> {
             try {
@@ -204,7 +238,7 @@ class PipelineTest {
     void anETagStatingTheMd5FindsTheCachedVectorWithoutADownload() throws Exception {
         start(8);
         float[] cached = {42f, 1f};
-        cacheEntries.put(md5("photo.jpg"), cached);
+        cacheEntries.put(md5("photo.jpg"), new CachedEmbedding(cached, CACHED_AT));
         // As ListObjectsV2 and HeadObject give it: quoted; hex case does not matter.
         WorkItem item = submit("b", "photo.jpg", "\"" + md5("photo.jpg").toUpperCase(java.util.Locale.ROOT) + "\"");
         assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
@@ -225,7 +259,7 @@ class PipelineTest {
         // The hex part of a multipart ETag is an MD5 of part MD5s; even if an entry happened to sit under it,
         // it must not be used.
         String hexPart = md5("some other picture");
-        cacheEntries.put(hexPart, new float[]{-1f, -1f});
+        cacheEntries.put(hexPart, new CachedEmbedding(new float[]{-1f, -1f}, CACHED_AT));
         WorkItem item = submit("b", "big.jpg", hexPart + "-3");
         assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
 
@@ -233,7 +267,7 @@ class PipelineTest {
         assertFalse(item.cacheHit());
         assertEquals(md5("big.jpg"), item.imageHash());
         assertArrayEquals(new float[]{"big.jpg".length(), 1}, item.embedding());
-        assertArrayEquals(item.embedding(), cacheEntries.get(md5("big.jpg")), "stored under the real MD5");
+        assertArrayEquals(item.embedding(), cacheEntries.get(md5("big.jpg")).vector(), "stored under the real MD5");
     }
 
     @Test
@@ -250,7 +284,7 @@ class PipelineTest {
         assertTrue(item.downloaded());
         assertEquals(md5("secret.jpg"), item.imageHash(), "image_hash is the MD5 of the bytes, not the ETag");
         assertArrayEquals(new float[]{"secret.jpg".length(), 1}, item.embedding());
-        assertArrayEquals(item.embedding(), cacheEntries.get(md5("secret.jpg")));
+        assertArrayEquals(item.embedding(), cacheEntries.get(md5("secret.jpg")).vector());
         assertFalse(cacheEntries.containsKey(kmsETag), "the cache is never written under an ETag");
         assertEquals(2, lookups.get(), "asked by the ETag, then by the real MD5");
     }
@@ -259,7 +293,7 @@ class PipelineTest {
     void anEncryptedObjectWhoseBytesAreCachedIsAHitAfterTheDownload() throws Exception {
         start(8);
         float[] cached = {7f, 7f};
-        cacheEntries.put(md5("copy.jpg"), cached);
+        cacheEntries.put(md5("copy.jpg"), new CachedEmbedding(cached, CACHED_AT));
         WorkItem item = submit("b", "copy.jpg", md5("its KMS ETag"));
         assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
 
