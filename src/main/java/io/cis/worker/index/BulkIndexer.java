@@ -87,7 +87,7 @@ public final class BulkIndexer implements BulkWriter {
         for (int n = 0; n < sent.size(); n++) {
             int i = sent.get(n);
             BulkResponseItem answer = responseItems.get(n);
-            results[i] = classifier.classify(items.get(i), answer.status(), answer.error());
+            results[i] = classifier.classify(items.get(i), answer.status(), answer.result(), answer.error());
         }
     }
 

@@ -8,7 +8,8 @@ import org.opensearch.client.opensearch._types.ErrorCause;
  * Decides whether a failed bulk item is worth sending again. Pure: no I/O, so every rule is unit-tested.
  *
  * <ul>
- *   <li>2xx: indexed ("updated", "created" and "noop" alike).</li>
+ *   <li>2xx: indexed ("updated", "created" and "noop" alike); a "noop" is marked unchanged: OpenSearch found the
+ *       document already holding these values and wrote nothing.</li>
  *   <li>Transient: 408, 409 (a version conflict left after {@code retry_on_conflict}), 429 (rejected execution,
  *       circuit breakers), every 5xx, any 404 other than a missing document, such as {@code index_not_found_exception}
  *       (the index was deleted or is being recreated: an operator fixes that, the item is fine), and 401/403 (credentials, permissions and index blocks
@@ -27,6 +28,8 @@ public final class BulkItemClassifier {
 
     static final String DOCUMENT_MISSING = "document_missing_exception";
     static final String INDEX_NOT_FOUND = "index_not_found_exception";
+    /** The bulk item's {@code result} when the update changed nothing ({@code detect_noop}). */
+    static final String NOOP = "noop";
 
     private final MissingDocumentPolicy missingDocumentPolicy;
 
@@ -37,11 +40,12 @@ public final class BulkItemClassifier {
     /**
      * @param item   the item the response line belongs to
      * @param status the item's HTTP status
+     * @param result the item's write result ("created", "updated", "noop", ...), null when OpenSearch gave none
      * @param error  the item's error, null when it succeeded
      */
-    public BulkItemResult classify(BulkItem item, int status, ErrorCause error) {
+    public BulkItemResult classify(BulkItem item, int status, String result, ErrorCause error) {
         if (error == null && status >= 200 && status < 300) {
-            return BulkItemResult.indexed(item);
+            return NOOP.equals(result) ? BulkItemResult.unchanged(item) : BulkItemResult.indexed(item);
         }
         String type = error == null ? null : error.type();
         String detail = status + " " + OpenSearchErrors.describe(error);

@@ -14,8 +14,11 @@ import java.util.Objects;
  * @param httpStatus the item's HTTP status; when the whole request failed, the request's status, or
  *                   {@value #NO_ANSWER} when no HTTP answer came back (refused, timed out, unreadable). A retry
  *                   decides from it whether sending the item again soon can help.
+ * @param unchanged  OpenSearch found the document already holding these values and wrote nothing (its bulk answer
+ *                   {@code "result": "noop"}, e.g. a replayed image); only ever true when indexed
  */
-public record BulkItemResult(BulkItem item, Status status, Reason reason, String detail, int httpStatus) {
+public record BulkItemResult(BulkItem item, Status status, Reason reason, String detail, int httpStatus,
+                             boolean unchanged) {
 
     /** The request got no HTTP answer at all. */
     public static final int NO_ANSWER = 0;
@@ -39,26 +42,34 @@ public record BulkItemResult(BulkItem item, Status status, Reason reason, String
         Objects.requireNonNull(item, "item");
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(reason, "reason");
-        if ((status == Status.INDEXED) != (detail == null) || !reason.allows(status.kind)) {
-            throw new IllegalArgumentException(status + " with reason " + reason.code() + ", detail " + detail);
+        if ((status == Status.INDEXED) != (detail == null) || !reason.allows(status.kind)
+                || (unchanged && status != Status.INDEXED)) {
+            throw new IllegalArgumentException(status + " with reason " + reason.code() + ", detail " + detail
+                    + (unchanged ? ", unchanged" : ""));
         }
     }
 
+    /** Written: the document now holds the values sent ("created" or "updated"). */
     public static BulkItemResult indexed(BulkItem item) {
-        return new BulkItemResult(item, Status.INDEXED, Reason.NONE, null, 200);
+        return new BulkItemResult(item, Status.INDEXED, Reason.NONE, null, 200, false);
+    }
+
+    /** Acknowledged without a write: the document already held these values ("noop"). */
+    public static BulkItemResult unchanged(BulkItem item) {
+        return new BulkItemResult(item, Status.INDEXED, Reason.NONE, null, 200, true);
     }
 
     /** A permanent failure decided without asking OpenSearch (the item was not sent). */
     public static BulkItemResult permanent(BulkItem item, Reason reason, String detail) {
-        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, detail, NO_ANSWER);
+        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, detail, NO_ANSWER, false);
     }
 
     public static BulkItemResult permanent(BulkItem item, Reason reason, String detail, int httpStatus) {
-        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, detail, httpStatus);
+        return new BulkItemResult(item, Status.FAILED_PERMANENT, reason, detail, httpStatus, false);
     }
 
     public static BulkItemResult transientFailure(BulkItem item, Reason reason, String detail, int httpStatus) {
-        return new BulkItemResult(item, Status.FAILED_TRANSIENT, reason, detail, httpStatus);
+        return new BulkItemResult(item, Status.FAILED_TRANSIENT, reason, detail, httpStatus, false);
     }
 
     /** What this write means for the item that sent it. */

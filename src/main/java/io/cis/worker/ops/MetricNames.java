@@ -25,6 +25,8 @@ public final class MetricNames {
     public static final String BATCH_SIZE = "cis.inference.batch.size";
     /** Timer tagged with stage: fetch, cache, decode, inference, index. */
     public static final String STAGE_TIME = "cis.stage.time";
+    /** Indexed items whose documents OpenSearch found already holding the values sent (bulk "noop": a replay). */
+    public static final String DOCUMENTS_UNCHANGED = "cis.documents.unchanged";
     public static final String ENQUEUE_TO_INDEXED = "cis.latency.enqueue.to.indexed";
     public static final String IN_FLIGHT_MESSAGES = "cis.messages.in.flight";
     /** Messages left for redelivery that SQS will move to the dead-letter queue (receive count reached maxReceiveCount). */

@@ -20,7 +20,8 @@ import java.util.Map;
  * and folds the per-document results back into one outcome per item.
  *
  * <p>{@code image_embedding_updated_at} is when the embedding was computed ({@link WorkItem#embeddedAt()}), not the
- * time of the write, so a replayed or re-run image sends the very same document and OpenSearch reports a no-op.
+ * time of the write, so a replayed or re-run image sends the very same document and OpenSearch reports a no-op,
+ * which the item carries on as {@link WorkItem#documentUnchanged()}.
  *
  * <p>In lookup mode a key with no document yet is a transient failure: the indexer that creates documents may
  * simply not have got there, and the queue retries it later (then dead-letters it if it never appears).
@@ -70,9 +71,17 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
         }
         if (!actions.isEmpty()) {
             List<BulkItemResult> results = bulk.index(actions);
+            // An item is unchanged only if every one of its documents was (several documents per key).
+            boolean[] changed = new boolean[batch.size()];
             for (int a = 0; a < results.size(); a++) {
                 int owner = owners.get(a);
                 outcomes[owner] = worst(outcomes[owner], toOutcome(batch.get(owner), results.get(a)));
+                changed[owner] |= !results.get(a).unchanged();
+            }
+            for (int owner : owners) {
+                WorkItem item = batch.get(owner);
+                item.documentUnchanged(item.permanentFailure() == null && !changed[owner]
+                        && outcomes[owner].kind() == Outcome.Kind.INDEXED);
             }
         }
         return List.of(outcomes);

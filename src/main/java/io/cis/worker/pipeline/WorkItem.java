@@ -27,6 +27,7 @@ public final class WorkItem {
     private boolean downloaded;
     private Outcome permanentFailure;
     private String documentId;
+    private boolean documentUnchanged;
 
     public WorkItem(S3ObjectRef object, String explicitDocumentId, Settlement settlement, long enqueuedAtMillis) {
         this.object = object;
@@ -132,6 +133,18 @@ public final class WorkItem {
 
     void resolvedDocumentId(String documentId) {
         this.documentId = documentId;
+    }
+
+    /**
+     * Whether OpenSearch found every document this item wrote already holding the values sent and wrote nothing
+     * (a bulk "noop": a replayed image). False until the indexer says so, and for any item not indexed.
+     */
+    public boolean documentUnchanged() {
+        return documentUnchanged;
+    }
+
+    void documentUnchanged(boolean unchanged) {
+        this.documentUnchanged = unchanged;
     }
 
     /** Reports the outcome once; later calls are ignored so a stage error can never settle an item twice. */

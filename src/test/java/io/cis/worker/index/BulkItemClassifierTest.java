@@ -1,9 +1,13 @@
 package io.cis.worker.index;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.index.BulkItemResult.Status;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -25,11 +29,29 @@ class BulkItemClassifierTest {
     @Test
     void successfulStatusesAreIndexed() {
         for (int status : new int[] {200, 201}) {
-            BulkItemResult result = failPolicy.classify(UPDATE, status, null);
+            BulkItemResult result = failPolicy.classify(UPDATE, status, status == 201 ? "created" : "updated", null);
             assertEquals(Status.INDEXED, result.status(), "status " + status);
             assertNull(result.detail());
             assertEquals(UPDATE, result.item());
+            assertFalse(result.unchanged(), "status " + status + ": the document was written");
         }
+    }
+
+    @Test
+    void aNoopIsIndexedAndMarkedUnchanged() {
+        BulkItemResult noop = failPolicy.classify(UPDATE, 200, "noop", null);
+        assertEquals(Status.INDEXED, noop.status());
+        assertTrue(noop.unchanged());
+        assertEquals(Outcome.indexed(), noop.outcome(), "a no-op still counts as indexed");
+
+        assertFalse(failPolicy.classify(UPDATE, 200, null, null).unchanged(), "no result given: not known unchanged");
+    }
+
+    @Test
+    void onlyAnIndexedResultCanBeUnchanged() {
+        assertThrows(IllegalArgumentException.class, () -> new BulkItemResult(UPDATE, Status.FAILED_TRANSIENT,
+                Reason.INDEX_UNAVAILABLE, "503", 503, true));
+        assertFalse(BulkItemResult.transientFailure(UPDATE, Reason.INDEX_UNAVAILABLE, "503", 503).unchanged());
     }
 
     @Test
@@ -37,7 +59,7 @@ class BulkItemClassifierTest {
         ErrorCause error = error("mapper_parsing_exception", "failed to parse field [image_embedding]",
                 error("illegal_argument_exception", "Vector dimension mismatch. Expected: 4, Given: 3", null));
 
-        BulkItemResult result = failPolicy.classify(UPDATE, 400, error);
+        BulkItemResult result = failPolicy.classify(UPDATE, 400, null, error);
 
         assertEquals(Status.FAILED_PERMANENT, result.status());
         assertEquals("400 mapper_parsing_exception: failed to parse field [image_embedding] (caused by "
@@ -47,9 +69,9 @@ class BulkItemClassifierTest {
     @Test
     void otherClientErrorsArePermanent() {
         assertEquals(Status.FAILED_PERMANENT,
-                failPolicy.classify(UPDATE, 400, error("illegal_argument_exception", "bad", null)).status());
+                failPolicy.classify(UPDATE, 400, null, error("illegal_argument_exception", "bad", null)).status());
         assertEquals(Status.FAILED_PERMANENT,
-                failPolicy.classify(UPDATE, 413, error("too_long_frame_exception", "too big", null)).status());
+                failPolicy.classify(UPDATE, 413, null, error("too_long_frame_exception", "too big", null)).status());
     }
 
     @Test
@@ -69,12 +91,12 @@ class BulkItemClassifierTest {
     void missingDocumentFollowsThePolicy() {
         ErrorCause missing = error("document_missing_exception", "[doc-1]: document missing", null);
 
-        BulkItemResult failed = failPolicy.classify(UPDATE, 404, missing);
+        BulkItemResult failed = failPolicy.classify(UPDATE, 404, null, missing);
         assertEquals(Status.FAILED_PERMANENT, failed.status());
         assertTrue(failed.detail().contains("document_missing_exception"), failed.detail());
         assertTrue(failed.detail().contains("FAIL"), failed.detail());
 
-        BulkItemResult retried = new BulkItemClassifier(MissingDocumentPolicy.RETRY).classify(UPDATE, 404, missing);
+        BulkItemResult retried = new BulkItemClassifier(MissingDocumentPolicy.RETRY).classify(UPDATE, 404, null, missing);
         assertEquals(Status.FAILED_TRANSIENT, retried.status());
     }
 
@@ -82,7 +104,7 @@ class BulkItemClassifierTest {
     void missingDocumentForAnErrorRecordIsPermanentWhateverThePolicy() {
         ErrorCause missing = error("document_missing_exception", "[doc-1]: document missing", null);
         for (MissingDocumentPolicy policy : MissingDocumentPolicy.values()) {
-            BulkItemResult result = new BulkItemClassifier(policy).classify(ERROR_RECORD, 404, missing);
+            BulkItemResult result = new BulkItemClassifier(policy).classify(ERROR_RECORD, 404, null, missing);
             assertEquals(Status.FAILED_PERMANENT, result.status(), policy.name());
             assertTrue(result.detail().contains("could not be recorded"), result.detail());
         }
@@ -106,7 +128,7 @@ class BulkItemClassifierTest {
     }
 
     private void assertTransient(int status, String type) {
-        BulkItemResult result = failPolicy.classify(UPDATE, status, error(type, "reason", null));
+        BulkItemResult result = failPolicy.classify(UPDATE, status, null, error(type, "reason", null));
         assertEquals(Status.FAILED_TRANSIENT, result.status(), status + " " + type);
         assertEquals(status + " " + type + ": reason", result.detail());
     }

@@ -55,7 +55,7 @@ class BulkRetryDecisionTest {
         assertEquals(BulkItemResult.Status.FAILED_TRANSIENT, noIndex.status());
         assertFalse(BulkRetryDecision.worthResending(noIndex));
         assertFalse(BulkRetryDecision.worthResending(item(403, "cluster_block_exception")));
-        BulkItemResult missing = retryMissing.classify(UPDATE, 404,
+        BulkItemResult missing = retryMissing.classify(UPDATE, 404, null,
                 ErrorCause.of(e -> e.type("document_missing_exception").reason("[doc-1]: document missing")));
         assertEquals(BulkItemResult.Status.FAILED_TRANSIENT, missing.status());
         assertFalse(BulkRetryDecision.worthResending(missing));
@@ -77,6 +77,6 @@ class BulkRetryDecisionTest {
     }
 
     private BulkItemResult item(int status, String type) {
-        return upsert.classify(UPDATE, status, ErrorCause.of(e -> e.type(type).reason("reason")));
+        return upsert.classify(UPDATE, status, null, ErrorCause.of(e -> e.type(type).reason("reason")));
     }
 }

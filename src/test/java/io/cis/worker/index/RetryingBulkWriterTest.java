@@ -134,7 +134,7 @@ class RetryingBulkWriterTest {
     }
 
     private static BulkItemResult item(BulkItem item, int status, String type) {
-        return CLASSIFIER.classify(item, status, ErrorCause.of(e -> e.type(type).reason("reason")));
+        return CLASSIFIER.classify(item, status, null, ErrorCause.of(e -> e.type(type).reason("reason")));
     }
 
     private static EmbeddingUpdate update(String id) {

@@ -1,9 +1,12 @@
 package io.cis.worker.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cis.worker.cache.CachedEmbedding;
 import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.index.BulkItem;
 import io.cis.worker.index.BulkItemResult;
@@ -41,6 +44,28 @@ class BulkDocumentIndexerTest {
         assertEquals(List.of(Outcome.Kind.INDEXED, Outcome.Kind.INDEXED), outcomes.stream().map(Outcome::kind).toList());
         assertEquals(List.of(cachedAt, justNow),
                 written.stream().map(item -> ((EmbeddingUpdate) item).updatedAt()).toList());
+    }
+
+    @Test
+    void anItemIsUnchangedWhenOpenSearchAnsweredNoopForItsDocument() {
+        BulkDocumentIndexer replaying = new BulkDocumentIndexer(DocumentIdResolver.byKey(), items -> items.stream()
+                .map(item -> switch (item.documentId()) {
+                    case "same.jpg" -> BulkItemResult.unchanged(item);
+                    case "down.jpg" -> BulkItemResult.transientFailure(item, Reason.INDEX_UNAVAILABLE, "503", 503);
+                    default -> BulkItemResult.indexed(item);
+                }).toList(), "openai/clip-vit-base-patch32");
+        Instant cachedAt = Instant.parse("2024-06-01T12:00:00Z");
+        WorkItem same = embedded("same.jpg", cachedAt, true);
+        WorkItem changed = embedded("changed.jpg", cachedAt, true);
+        WorkItem down = embedded("down.jpg", cachedAt, true);
+
+        List<Outcome> outcomes = replaying.index(List.of(same, changed, down));
+
+        assertEquals(List.of(Outcome.Kind.INDEXED, Outcome.Kind.INDEXED, Outcome.Kind.FAILED_TRANSIENT),
+                outcomes.stream().map(Outcome::kind).toList());
+        assertTrue(same.documentUnchanged());
+        assertFalse(changed.documentUnchanged());
+        assertFalse(down.documentUnchanged());
     }
 
     @Test
