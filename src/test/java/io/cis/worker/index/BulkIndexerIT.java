@@ -96,12 +96,18 @@ class BulkIndexerIT {
         List<EmbeddingUpdate> batch = List.of(
                 update("existing", "photos/beach.jpg", new float[] {0.1f, -0.25f, 1.0E-5f, 0.9f}, "aaaa"),
                 update("upserted", "photos/new.jpg", new float[] {0.5f, 0.5f, 0.5f, 0.5f}, "bbbb"));
-        indexer.index(batch);
+        List<BulkItemResult> first = indexer.index(batch);
         GetResponse<Map> existing = document("existing");
         GetResponse<Map> upserted = document("upserted");
 
-        assertEquals(List.of(Status.INDEXED, Status.INDEXED), statuses(indexer.index(batch)));
-        assertEquals(List.of(Status.INDEXED, Status.INDEXED), statuses(indexer.index(batch)));
+        List<BulkItemResult> replay = indexer.index(batch);
+        List<BulkItemResult> again = indexer.index(batch);
+        assertEquals(List.of(Status.INDEXED, Status.INDEXED), statuses(replay));
+        assertEquals(List.of(Status.INDEXED, Status.INDEXED), statuses(again));
+        assertEquals(List.of(false, false), first.stream().map(BulkItemResult::unchanged).toList(),
+                "\"updated\" and \"created\": written");
+        assertEquals(List.of(true, true), replay.stream().map(BulkItemResult::unchanged).toList(), "\"noop\"");
+        assertEquals(List.of(true, true), again.stream().map(BulkItemResult::unchanged).toList(), "\"noop\"");
 
         for (GetResponse<Map> before : List.of(existing, upserted)) {
             GetResponse<Map> after = document(before.id());

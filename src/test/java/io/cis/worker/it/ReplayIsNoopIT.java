@@ -16,6 +16,7 @@ import io.cis.worker.testing.TestQueues;
 import io.cis.worker.testing.WorkerProcess;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 /**
  * A replayed notification rewrites nothing: the document's image_embedding_updated_at is the cache entry's
  * created_at, so the second and third writes of the same image send the same partial document and OpenSearch
- * answers "noop" (same _version and _seq_no, counted in the index's noop_update_total).
+ * answers "noop" (same _version and _seq_no, counted in the index's noop_update_total). The worker sees it too:
+ * each replay's outcome line says document_unchanged, as many as OpenSearch counted.
  */
 class ReplayIsNoopIT {
 
@@ -56,6 +58,7 @@ class ReplayIsNoopIT {
             try {
                 GetResponse<ObjectNode> written;
                 GetResponse<ObjectNode> replayedInMemory;
+                long workerSawUnchanged = 0;
                 try (WorkerProcess worker = WorkerProcess.start("replay-first", env)) {
                     queues.send(notification);
                     Documents.await(openSearch, index, key, Documents::embedded, Duration.ofSeconds(90));
@@ -67,6 +70,9 @@ class ReplayIsNoopIT {
                     assertEquals(0, worker.awaitExit(Duration.ofMinutes(2)));
                     assertEquals(2, indexedLines(worker, url), "both deliveries were indexed");
                     assertTrue(worker.outcomesByUrl().get(url).path("cache_hit").asBoolean());
+                    assertEquals(List.of(false, true), unchangedFields(worker, url),
+                            "the first delivery wrote the document, the redelivery left it unchanged");
+                    workerSawUnchanged += unchangedFields(worker, url).stream().filter(u -> u).count();
                     replayedInMemory = openSearch.get(g -> g.index(index).id(key), ObjectNode.class);
                 }
 
@@ -84,6 +90,8 @@ class ReplayIsNoopIT {
                     assertEquals(0, worker.awaitExit(Duration.ofMinutes(2)));
                     assertEquals(1, indexedLines(worker, url));
                     assertTrue(worker.outcomesByUrl().get(url).path("cache_hit").asBoolean());
+                    assertEquals(List.of(true), unchangedFields(worker, url), "the re-run left the document unchanged");
+                    workerSawUnchanged += unchangedFields(worker, url).stream().filter(u -> u).count();
                     replayedFromDynamoDb = openSearch.get(g -> g.index(index).id(key), ObjectNode.class);
                 }
                 assertSameVersion(written, replayedFromDynamoDb);
@@ -92,6 +100,7 @@ class ReplayIsNoopIT {
                 long noops = openSearch.indices().stats(s -> s.index(index)).indices().get(index).primaries()
                         .indexing().noopUpdateTotal();
                 assertEquals(2, noops, "both replays came back from the bulk as noop");
+                assertEquals(noops, workerSawUnchanged, "the workers' document_unchanged lines match OpenSearch's count");
             } finally {
                 queues.delete();
                 openSearch.indices().delete(d -> d.index(index));
@@ -106,9 +115,23 @@ class ReplayIsNoopIT {
         assertEquals(before.source(), after.source());
     }
 
+    /** The document_unchanged field of each indexed outcome line for the object, in the order logged. */
+    private static List<Boolean> unchangedFields(WorkerProcess worker, String url) {
+        return indexedOutcomes(worker, url).stream()
+                .map(line -> {
+                    assertTrue(line.path("document_unchanged").isBoolean(), "document_unchanged on " + line);
+                    return line.path("document_unchanged").asBoolean();
+                })
+                .toList();
+    }
+
     private static long indexedLines(WorkerProcess worker, String url) {
+        return indexedOutcomes(worker, url).size();
+    }
+
+    private static List<JsonNode> indexedOutcomes(WorkerProcess worker, String url) {
         return worker.logLines().stream()
                 .filter(line -> url.equals(line.path("s3_url").asText()) && "indexed".equals(line.path("outcome").asText()))
-                .count();
+                .toList();
     }
 }
