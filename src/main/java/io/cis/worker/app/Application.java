@@ -31,6 +31,7 @@ import io.cis.worker.index.RetryingBulkWriter;
 import io.cis.worker.ops.HealthState;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.ops.MetricsServer;
+import io.cis.worker.ops.OutcomeCounters;
 import io.cis.worker.pipeline.BulkDocumentIndexer;
 import io.cis.worker.pipeline.Intake;
 import io.cis.worker.pipeline.OutcomeLog;
@@ -91,6 +92,8 @@ public final class Application implements AutoCloseable {
     /** Scraped at /metrics; {@link #metrics} feeds it and, when CLOUDWATCH_ENABLED, CloudWatch too. */
     private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final CompositeMeterRegistry metrics = new CompositeMeterRegistry().add(prometheus);
+    /** The cis.items counters, registered once and shared by the outcome log and the skips decided on receipt. */
+    private final OutcomeCounters itemCounters = new OutcomeCounters(metrics);
     private final HealthState health = new HealthState();
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
 
@@ -259,7 +262,7 @@ public final class Application implements AutoCloseable {
                 preprocessor::preprocess,
                 TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize())),
                 new BulkDocumentIndexer(resolver, retrying(bulk, retryPolicy), m.modelName()),
-                new OutcomeLog(metrics, clock),
+                new OutcomeLog(itemCounters, metrics, clock),
                 new Pipeline.Limits(m.workQueueCapacity(), m.decodeThreads() * FETCH_THREADS_PER_DECODE_THREAD,
                         m.decodeThreads(), m.inferenceThreads(), m.batchMaxSize(), m.batchMaxWait(), 100),
                 metrics, clock);
@@ -302,7 +305,7 @@ public final class Application implements AutoCloseable {
         settler.onLeftForRedelivery(new DeadLetterWatch(maxReceiveCount, metrics)::leftForRedelivery);
         settler.onDeleted(metrics.counter(MetricNames.MESSAGES_DELETED)::increment);
         closeLater(new QueueBacklogGauge(sqs, q.queueUrl(), metrics, QueueBacklogGauge.DEFAULT_INTERVAL));
-        QueueMessageHandler handler = new QueueMessageHandler(new NotificationParser(), intake, settler, metrics);
+        QueueMessageHandler handler = new QueueMessageHandler(new NotificationParser(), intake, settler, itemCounters, metrics);
         IdleTracker idle = new IdleTracker(clock);
         List<SqsPoller> pollers = new ArrayList<>();
         for (int i = 0; i < q.pollers(); i++) {

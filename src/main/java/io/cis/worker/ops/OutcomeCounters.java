@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * The {@code cis.items} counters, one per outcome kind and reason that can come with it, registered once up front
- * (a bounded set, and no registry look-up per item). Every combination is visible from the start, at zero.
+ * (a bounded set, and no registry look-up per item). Every combination is visible from the start, at zero. One
+ * instance per registry, shared by everything that counts outcomes (the composition root builds it).
  */
 public final class OutcomeCounters {
 

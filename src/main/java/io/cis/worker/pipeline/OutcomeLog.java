@@ -28,8 +28,8 @@ public final class OutcomeLog {
     private final Timer enqueueToIndexed;
     private final Counter documentsUnchanged;
 
-    public OutcomeLog(MeterRegistry metrics, Clock clock) {
-        this.counters = new OutcomeCounters(metrics);
+    public OutcomeLog(OutcomeCounters counters, MeterRegistry metrics, Clock clock) {
+        this.counters = counters;
         this.clock = clock;
         this.enqueueToIndexed = Timer.builder(MetricNames.ENQUEUE_TO_INDEXED)
                 .publishPercentiles(0.5, 0.95, 0.99)

@@ -366,8 +366,8 @@ public final class Pipeline implements AutoCloseable {
         Map<String, CachedEmbedding> fresh = new HashMap<>();
         for (WorkItem item : batch) {
             if (item.embedding() != null && !item.cacheHit()) {
-                // The time the document gets, so a later hit writes the same document.
-                fresh.put(item.imageHash(), new CachedEmbedding(item.embedding(), item.embeddedAt()));
+                // With the time the document gets, so a later hit writes the same document.
+                fresh.put(item.imageHash(), item.cachedEmbedding());
             }
         }
         if (fresh.isEmpty()) {

@@ -21,8 +21,7 @@ public final class WorkItem {
     private byte[] bytes;
     private String imageHash;
     private float[] pixels;
-    private float[] embedding;
-    private Instant embeddedAt;
+    private CachedEmbedding embedding;
     private boolean cacheHit;
     private boolean downloaded;
     private Outcome permanentFailure;
@@ -89,7 +88,7 @@ public final class WorkItem {
     }
 
     public float[] embedding() {
-        return embedding;
+        return embedding == null ? null : embedding.vector();
     }
 
     /**
@@ -97,7 +96,12 @@ public final class WorkItem {
      * so writing the same embedding again leaves the document unchanged.
      */
     public Instant embeddedAt() {
-        return embeddedAt;
+        return embedding == null ? null : embedding.createdAt();
+    }
+
+    /** The embedding with its time, as the cache keeps it; null before the item is embedded. */
+    CachedEmbedding cachedEmbedding() {
+        return embedding;
     }
 
     public boolean cacheHit() {
@@ -105,8 +109,7 @@ public final class WorkItem {
     }
 
     void embedded(CachedEmbedding embedding, boolean fromCache) {
-        this.embedding = embedding.vector();
-        this.embeddedAt = embedding.createdAt();
+        this.embedding = embedding;
         this.cacheHit = fromCache;
         this.pixels = null;
         this.bytes = null;

@@ -35,14 +35,15 @@ public final class QueueMessageHandler implements ReceivedMessageHandler {
     private final Counter unparseable;
     private final OutcomeCounters items;
 
-    public QueueMessageHandler(NotificationParser parser, Intake intake, MessageSettler settler, MeterRegistry metrics) {
+    public QueueMessageHandler(NotificationParser parser, Intake intake, MessageSettler settler, OutcomeCounters items,
+                               MeterRegistry metrics) {
         this.parser = parser;
         this.intake = intake;
         this.settler = settler;
         this.received = metrics.counter(MetricNames.MESSAGES_RECEIVED);
         this.redelivered = metrics.counter(MetricNames.MESSAGES_REDELIVERED);
         this.unparseable = metrics.counter(MetricNames.MESSAGES_UNPARSEABLE);
-        this.items = new OutcomeCounters(metrics);
+        this.items = items;
     }
 
     @Override

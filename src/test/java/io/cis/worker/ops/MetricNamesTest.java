@@ -53,10 +53,11 @@ class MetricNamesTest {
     @Test
     void theComponentsRegisterOnlyNamedMetersAndEveryItemCounterUpFront() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        OutcomeLog outcomes = new OutcomeLog(registry, Clock.systemUTC());
+        OutcomeCounters items = new OutcomeCounters(registry);
+        OutcomeLog outcomes = new OutcomeLog(items, registry, Clock.systemUTC());
         try (Pipeline pipeline = new Pipeline(null, null, null, () -> null, null, outcomes,
                 new Pipeline.Limits(1, 1, 1, 1, 1, Duration.ofMillis(1), 1), registry, Clock.systemUTC())) {
-            new QueueMessageHandler(new NotificationParser(), null, null, registry);
+            new QueueMessageHandler(new NotificationParser(), null, null, items, registry);
             new DeadLetterWatch(3, registry);
 
             Set<String> named = meterNames();

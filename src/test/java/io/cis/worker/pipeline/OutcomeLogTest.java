@@ -1,5 +1,6 @@
 package io.cis.worker.pipeline;
 
+import io.cis.worker.ops.OutcomeCounters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ch.qos.logback.classic.Logger;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
 class OutcomeLogTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final OutcomeLog log = new OutcomeLog(registry,
+    private final OutcomeLog log = new OutcomeLog(new OutcomeCounters(registry), registry,
             Clock.fixed(Instant.ofEpochMilli(5_000), ZoneOffset.UTC));
     private final Logger outcomeLogger = (Logger) LoggerFactory.getLogger("io.cis.worker.outcome");
     private final ListAppender<ILoggingEvent> lines = new ListAppender<>();

@@ -1,6 +1,7 @@
 package io.cis.worker.pipeline;
 
 
+import io.cis.worker.ops.OutcomeCounters;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -114,7 +115,7 @@ class PipelineTest {
 
     private void start(int capacity) {
         pipeline = new Pipeline(fetcher, cache, preprocessing, this::embedder, indexer,
-                new OutcomeLog(new SimpleMeterRegistry(), Clock.systemUTC()),
+                new OutcomeLog(new OutcomeCounters(new SimpleMeterRegistry()), new SimpleMeterRegistry(), Clock.systemUTC()),
                 new Pipeline.Limits(capacity, 2, 2, 1, 4, Duration.ofMillis(20), 100), metrics, clock);
         pipeline.start();
     }
@@ -211,7 +212,7 @@ class PipelineTest {
         start(1);
         pipeline.close(); // stages stopped: the one admitted item can never leave
         pipeline = new Pipeline(fetcher, cache, preprocessing, this::embedder, indexer,
-                new OutcomeLog(new SimpleMeterRegistry(), Clock.systemUTC()),
+                new OutcomeLog(new OutcomeCounters(new SimpleMeterRegistry()), new SimpleMeterRegistry(), Clock.systemUTC()),
                 new Pipeline.Limits(1, 1, 1, 1, 4, Duration.ofMillis(20), 100), new SimpleMeterRegistry(), clock);
         submit("b", "first.jpg");
         Thread second = new Thread(() -> {

@@ -1,5 +1,6 @@
 package io.cis.worker.source;
 
+import io.cis.worker.ops.OutcomeCounters;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +36,7 @@ class QueueMessageHandlerTest {
     }
 
     private final QueueMessageHandler handler = new QueueMessageHandler(new NotificationParser(), intake, settler,
-            new SimpleMeterRegistry());
+            new OutcomeCounters(new SimpleMeterRegistry()), new SimpleMeterRegistry());
 
     private static InFlightMessage message() {
         return new InFlightMessage("m-1", "rh-1", 1, 0, 60_000);
