@@ -2,8 +2,11 @@ package io.cis.worker.app;
 
 import io.cis.worker.core.Reason;
 import io.cis.worker.embed.BatchEmbedder;
+import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.fetch.FetchException;
+import io.cis.worker.fetch.FetchedObject;
 import io.cis.worker.fetch.ObjectFetcher;
+import io.cis.worker.fetch.ObjectHead;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,13 +62,21 @@ final class TestHooks {
         log.warn("test hook active: the first GETs of some objects fail", kv("hook", S3_GET_FAILURES),
                 kv("key_contains", keyContains), kv("failures", failures));
         Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
-        return object -> {
-            if (object.key().contains(keyContains)
-                    && attempts.computeIfAbsent(object.key(), k -> new AtomicInteger()).incrementAndGet() <= failures) {
-                throw FetchException.transientFailure(Reason.S3_ERROR,
-                        "HTTP 503 ServiceUnavailable (test hook " + S3_GET_FAILURES + ")", null);
+        return new ObjectFetcher() {
+            @Override
+            public FetchedObject fetch(S3ObjectRef object) throws FetchException {
+                if (object.key().contains(keyContains)
+                        && attempts.computeIfAbsent(object.key(), k -> new AtomicInteger()).incrementAndGet() <= failures) {
+                    throw FetchException.transientFailure(Reason.S3_ERROR,
+                            "HTTP 503 ServiceUnavailable (test hook " + S3_GET_FAILURES + ")", null);
+                }
+                return fetcher.fetch(object);
             }
-            return fetcher.fetch(object);
+
+            @Override
+            public ObjectHead head(S3ObjectRef object) throws FetchException {
+                return fetcher.head(object);
+            }
         };
     }
 

@@ -28,6 +28,8 @@ public enum Reason {
     NOT_AN_IMAGE("the key does not end in an accepted image extension", SKIPPED),
     PREFIX_FILTERED("the key is outside every configured prefix", SKIPPED),
     NO_S3_LOCATION("backfill: the document names no S3 object", SKIPPED),
+    SUPERSEDED("the document already holds a newer picture of the key (by the S3 event sequencer, else the object's "
+            + "Last-Modified): this older notification changes nothing", SKIPPED),
 
     UNPARSEABLE_MESSAGE("the message body is no known notification (deleted, logged with an excerpt)", FAILED_PERMANENT),
     OBJECT_NOT_FOUND("S3 has no such key, version or bucket (404)", FAILED_PERMANENT),

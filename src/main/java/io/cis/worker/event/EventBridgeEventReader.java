@@ -47,7 +47,8 @@ final class EventBridgeEventReader {
         S3ObjectRef ref = new S3ObjectRef(bucket, keyOf(object),
                 optionalText(object, "version-id", "detail.object"),
                 optionalSize(object, "size", "detail.object"),
-                optionalText(object, "etag", "detail.object"));
+                optionalText(object, "etag", "detail.object"),
+                optionalText(object, "sequencer", "detail.object"));
 
         NotificationRecord record;
         if (OBJECT_CREATED.equals(detailType)) {

@@ -69,7 +69,8 @@ final class S3EventNotificationReader {
         S3ObjectRef ref = new S3ObjectRef(bucket, key,
                 optionalText(object, "versionId", objectPath),
                 optionalSize(object, "size", objectPath),
-                optionalText(object, "eTag", objectPath));
+                optionalText(object, "eTag", objectPath),
+                optionalText(object, "sequencer", objectPath));
 
         if (eventName.startsWith(CREATED_PREFIX)) {
             return new NotificationRecord.ObjectCreated(ref, null);

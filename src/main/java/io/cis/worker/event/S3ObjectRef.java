@@ -9,8 +9,10 @@ package io.cis.worker.event;
  * @param size      size in bytes when the notification carried it, otherwise {@code null}
  * @param eTag      entity tag when the notification carried it, otherwise {@code null}; without the double quotes
  *                  that ListObjectsV2 and HeadObject put around it (notifications send it bare)
+ * @param sequencer the S3 event's {@code sequencer} (hex; a later event of the same key has a greater one), or
+ *                  {@code null} when the message carried none (the old worker's messages, the backfill)
  */
-public record S3ObjectRef(String bucket, String key, String versionId, Long size, String eTag) {
+public record S3ObjectRef(String bucket, String key, String versionId, Long size, String eTag, String sequencer) {
 
     public S3ObjectRef {
         if (bucket == null || bucket.isBlank()) {
@@ -25,6 +27,12 @@ public record S3ObjectRef(String bucket, String key, String versionId, Long size
         // Notifications send "" or null for "not applicable"; one spelling keeps callers to a single null check.
         versionId = blankToNull(versionId);
         eTag = blankToNull(eTag == null ? null : eTag.replace("\"", ""));
+        sequencer = blankToNull(sequencer);
+    }
+
+    /** An object as a listing or a HEAD describes it: no event, so no sequencer. */
+    public S3ObjectRef(String bucket, String key, String versionId, Long size, String eTag) {
+        this(bucket, key, versionId, size, eTag, null);
     }
 
     /** An object known only by its location (no version, size or eTag). */

@@ -6,7 +6,7 @@ import io.github.resilience4j.retry.Retry;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Retries a fetch with backoff when {@link FetchRetryDecision} says it may pass (5xx, throttling, timeouts), up to
+ * Retries a fetch or a HEAD with backoff when {@link FetchRetryDecision} says it may pass (5xx, throttling, timeouts), up to
  * the retry policy's attempts. When they run out, the last failure is thrown as it was (still transient), so the
  * item fails transiently and its message is not deleted.
  */
@@ -23,11 +23,25 @@ public final class RetryingObjectFetcher implements ObjectFetcher {
 
     @Override
     public FetchedObject fetch(S3ObjectRef object) throws FetchException {
+        return withRetries(() -> delegate.fetch(object));
+    }
+
+    @Override
+    public ObjectHead head(S3ObjectRef object) throws FetchException {
+        return withRetries(() -> delegate.head(object));
+    }
+
+    /** One S3 call of the delegate's. */
+    private interface S3Call<T> {
+        T call() throws FetchException;
+    }
+
+    private <T> T withRetries(S3Call<T> s3Call) throws FetchException {
         AtomicInteger attempts = new AtomicInteger();
         try {
             return retry.executeCheckedSupplier(() -> {
                 attempts.incrementAndGet();
-                return delegate.fetch(object);
+                return s3Call.call();
             });
         } catch (FetchException e) {
             if (attempts.get() > 1 && !e.isPermanent()) {

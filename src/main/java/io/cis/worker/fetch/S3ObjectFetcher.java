@@ -6,17 +6,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * S3 GetObject with a hard size limit: the declared length is checked before the body is read, and the read
- * itself stops at the limit in case the length was missing or wrong.
+ * itself stops at the limit in case the length was missing or wrong. HeadObject answers with the same failure
+ * classification (a HEAD's 404 has no error code, only the status).
  */
 public final class S3ObjectFetcher implements ObjectFetcher {
 
@@ -31,7 +35,7 @@ public final class S3ObjectFetcher implements ObjectFetcher {
     @Override
     public FetchedObject fetch(S3ObjectRef object) throws FetchException {
         GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(object.bucket()).key(object.key());
-        if (object.versionId() != null && !object.versionId().isEmpty()) {
+        if (object.versionId() != null) {
             request.versionId(object.versionId()); // the version the notification was about, not whatever is newest
         }
         try (ResponseInputStream<GetObjectResponse> body = s3.getObject(request.build())) {
@@ -40,7 +44,7 @@ public final class S3ObjectFetcher implements ObjectFetcher {
                 body.abort();
                 throw tooLarge(declared);
             }
-            return readLimited(body);
+            return readLimited(body, body.response().lastModified());
         } catch (S3Exception e) {
             throw classify(e);
         } catch (SdkClientException e) {
@@ -50,13 +54,29 @@ public final class S3ObjectFetcher implements ObjectFetcher {
         }
     }
 
-    private FetchedObject readLimited(InputStream in) throws IOException, FetchException {
+    @Override
+    public ObjectHead head(S3ObjectRef object) throws FetchException {
+        HeadObjectRequest.Builder request = HeadObjectRequest.builder().bucket(object.bucket()).key(object.key());
+        if (object.versionId() != null) {
+            request.versionId(object.versionId());
+        }
+        try {
+            HeadObjectResponse head = s3.headObject(request.build());
+            return new ObjectHead(head.eTag(), head.lastModified());
+        } catch (S3Exception e) {
+            throw classify(e);
+        } catch (SdkClientException e) {
+            throw FetchException.transientFailure(Reason.S3_UNREACHABLE, e.getMessage(), e);
+        }
+    }
+
+    private FetchedObject readLimited(InputStream in, Instant lastModified) throws IOException, FetchException {
         MessageDigest md5 = md5();
         byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxObjectBytes + 1));
         if (bytes.length > maxObjectBytes) {
             throw tooLarge(bytes.length);
         }
-        return new FetchedObject(bytes, HexFormat.of().formatHex(md5.digest(bytes)));
+        return new FetchedObject(bytes, HexFormat.of().formatHex(md5.digest(bytes)), lastModified);
     }
 
     private FetchException tooLarge(long size) {

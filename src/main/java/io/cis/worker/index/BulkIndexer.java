@@ -1,12 +1,16 @@
 package io.cis.worker.index;
 
 import io.cis.worker.core.Reason;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import org.opensearch.client.json.JsonData;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.bulk.BulkOperation;
@@ -87,8 +91,27 @@ public final class BulkIndexer implements BulkWriter {
         for (int n = 0; n < sent.size(); n++) {
             int i = sent.get(n);
             BulkResponseItem answer = responseItems.get(n);
-            results[i] = classifier.classify(items.get(i), answer.status(), answer.result(), answer.error());
+            results[i] = classifier.classify(items.get(i), answer.status(), answer.result(), answer.error(),
+                    storedVersion(answer));
         }
+    }
+
+    /** The picture version the document holds, from the two fields the update asked back (BulkActions). */
+    private static SourceVersion storedVersion(BulkResponseItem answer) {
+        if (answer.get() == null || answer.get().source() == null) {
+            return SourceVersion.UNKNOWN;
+        }
+        Map<String, JsonData> source = answer.get().source();
+        return SourceVersion.stored(text(source.get(DocumentFields.IMAGE_SOURCE_SEQUENCER)),
+                text(source.get(DocumentFields.IMAGE_SOURCE_MODIFIED)));
+    }
+
+    private static String text(JsonData value) {
+        if (value == null) {
+            return null;
+        }
+        JsonValue json = value.toJson();
+        return json instanceof JsonString string ? string.getString() : null;
     }
 
     /** Checks OpenSearch would reject for the whole request, or cannot be written as JSON at all. */

@@ -5,4 +5,7 @@ public sealed interface BulkItem permits EmbeddingUpdate, ErrorRecord {
 
     /** The id of the document to update. */
     String documentId();
+
+    /** Where the written picture stands in its key's history; an older write never replaces a newer one. */
+    SourceVersion source();
 }

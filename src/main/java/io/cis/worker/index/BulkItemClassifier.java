@@ -9,7 +9,9 @@ import org.opensearch.client.opensearch._types.ErrorCause;
  *
  * <ul>
  *   <li>2xx: indexed ("updated", "created" and "noop" alike); a "noop" is marked unchanged: OpenSearch found the
- *       document already holding these values and wrote nothing.</li>
+ *       document already holding these values and wrote nothing. Except a "noop" whose document holds another
+ *       picture version than the one sent: the update skipped it as older ({@link BulkActions}), so it is
+ *       superseded.</li>
  *   <li>Transient: 408, 409 (a version conflict left after {@code retry_on_conflict}), 429 (rejected execution,
  *       circuit breakers), every 5xx, any 404 other than a missing document, such as {@code index_not_found_exception}
  *       (the index was deleted or is being recreated: an operator fixes that, the item is fine), and 401/403 (credentials, permissions and index blocks
@@ -42,10 +44,19 @@ public final class BulkItemClassifier {
      * @param status the item's HTTP status
      * @param result the item's write result ("created", "updated", "noop", ...), null when OpenSearch gave none
      * @param error  the item's error, null when it succeeded
+     * @param stored the picture version the document holds after the update (the fields the response returned), or
+     *               {@link SourceVersion#UNKNOWN}
      */
-    public BulkItemResult classify(BulkItem item, int status, String result, ErrorCause error) {
+    public BulkItemResult classify(BulkItem item, int status, String result, ErrorCause error, SourceVersion stored) {
         if (error == null && status >= 200 && status < 300) {
-            return NOOP.equals(result) ? BulkItemResult.unchanged(item) : BulkItemResult.indexed(item);
+            if (!NOOP.equals(result)) {
+                return BulkItemResult.indexed(item);
+            }
+            if (item.source().supersededBy(stored)) {
+                return BulkItemResult.superseded(item, "the document holds " + describe(stored)
+                        + ", this picture is " + describe(item.source()));
+            }
+            return BulkItemResult.unchanged(item);
         }
         String type = error == null ? null : error.type();
         String detail = status + " " + OpenSearchErrors.describe(error);
@@ -56,6 +67,10 @@ public final class BulkItemClassifier {
             return BulkItemResult.transientFailure(item, transientReason(status), detail, status);
         }
         return BulkItemResult.permanent(item, Reason.DOCUMENT_REJECTED, detail, status);
+    }
+
+    private static String describe(SourceVersion version) {
+        return "sequencer " + version.sequencer() + ", last modified " + version.lastModifiedText();
     }
 
     /** Every item of a request that failed as a whole gets this result. */

@@ -26,6 +26,8 @@ public record BulkItemResult(BulkItem item, Status status, Reason reason, String
     public enum Status {
         /** OpenSearch acknowledged the update (including a no-op: the document already had these values). */
         INDEXED(Outcome.Kind.INDEXED),
+        /** Not written: the document already holds a newer picture of the key (see {@link SourceVersion}). */
+        SUPERSEDED(Outcome.Kind.SKIPPED),
         /** Sending it again cannot help: e.g. the document rejects the value, or is missing under the FAIL policy. */
         FAILED_PERMANENT(Outcome.Kind.FAILED_PERMANENT),
         /** May succeed later: throttling, an unavailable node, a version conflict, a failed request. */
@@ -57,6 +59,11 @@ public record BulkItemResult(BulkItem item, Status status, Reason reason, String
     /** Acknowledged without a write: the document already held these values ("noop"). */
     public static BulkItemResult unchanged(BulkItem item) {
         return new BulkItemResult(item, Status.INDEXED, Reason.NONE, null, 200, true);
+    }
+
+    /** Skipped by OpenSearch: the document holds a newer picture; {@code detail} says which version. */
+    public static BulkItemResult superseded(BulkItem item, String detail) {
+        return new BulkItemResult(item, Status.SUPERSEDED, Reason.SUPERSEDED, detail, 200, false);
     }
 
     /** A permanent failure decided without asking OpenSearch (the item was not sent). */

@@ -19,6 +19,14 @@ public final class DocumentFields {
     /** Why the image could not be embedded; cleared (set to null) by the next successful update. */
     public static final String IMAGE_EMBEDDING_ERROR = "image_embedding_error";
 
+    /**
+     * The S3 event sequencer of the picture the document's embedding (or error) came from, normalised upper-case
+     * hex without leading zeros ({@link SourceVersion}); absent when the message carried none.
+     */
+    public static final String IMAGE_SOURCE_SEQUENCER = "image_source_sequencer";
+    /** That picture's Last-Modified (a {@code date}, whole seconds), as the GET or HEAD returned it. */
+    public static final String IMAGE_SOURCE_MODIFIED = "image_source_modified";
+
     /** S3 location fields, written when a missing document is upserted and used by the lookup id mode. */
     public static final String S3_BUCKET = "s3_bucket";
     public static final String S3_KEY = "s3_key";

@@ -36,6 +36,8 @@ public record EmbeddingMapping(int dimension, String engine, String spaceType) {
         types.put(DocumentFields.IMAGE_EMBEDDING_UPDATED_AT, "date");
         types.put(DocumentFields.IMAGE_HASH, "keyword");
         types.put(DocumentFields.IMAGE_EMBEDDING_ERROR, "keyword");
+        types.put(DocumentFields.IMAGE_SOURCE_SEQUENCER, "keyword");
+        types.put(DocumentFields.IMAGE_SOURCE_MODIFIED, "date");
         types.put(DocumentFields.S3_BUCKET, "keyword");
         types.put(DocumentFields.S3_KEY, "keyword");
         types.put(DocumentFields.S3_URL, "keyword");

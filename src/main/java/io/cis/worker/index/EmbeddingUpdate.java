@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param updatedAt  when the embedding was computed, not when it is written: the pipeline gives whole seconds, the
  *                   cache entry's time, so writing the same embedding again is a no-op (stored with at most
  *                   millisecond precision)
+ * @param source     the S3 sequencer and Last-Modified of the picture embedded
  */
 public record EmbeddingUpdate(String documentId, String bucket, String key, float[] embedding, String model,
-                              String imageHash, Instant updatedAt) implements BulkItem {
+                              String imageHash, Instant updatedAt, SourceVersion source) implements BulkItem {
 
     public EmbeddingUpdate {
         Objects.requireNonNull(documentId, "documentId");
@@ -27,6 +28,7 @@ public record EmbeddingUpdate(String documentId, String bucket, String key, floa
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(imageHash, "imageHash");
         Objects.requireNonNull(updatedAt, "updatedAt");
+        Objects.requireNonNull(source, "source");
     }
 
     public String s3Url() {
@@ -36,6 +38,6 @@ public record EmbeddingUpdate(String documentId, String bucket, String key, floa
     @Override
     public String toString() {
         return "EmbeddingUpdate[" + documentId + ", " + s3Url() + ", dimension=" + embedding.length + ", model=" + model
-                + ", imageHash=" + imageHash + ", updatedAt=" + updatedAt + "]";
+                + ", imageHash=" + imageHash + ", updatedAt=" + updatedAt + ", source=" + source + "]";
     }
 }

@@ -15,6 +15,8 @@ public final class MetricNames {
     public static final String CACHE_HITS = "cis.cache.hits";
     /** Of the cache hits, those found by the object's ETag before any download (see ImageHashes.fromETag). */
     public static final String CACHE_HITS_WITHOUT_DOWNLOAD = "cis.cache.hits.without.download";
+    /** Cache hits by a notification's ETag that a HEAD found out of date (the key was overwritten since). */
+    public static final String CACHE_HITS_STALE_ETAG = "cis.cache.hits.stale.etag";
     public static final String CACHE_MISSES = "cis.cache.misses";
     /** The in-process embedding cache (LOCAL_CACHE_ENTRIES): the cache tag of Micrometer's cache meters below. */
     public static final String LOCAL_EMBEDDING_CACHE = "local_embeddings";

@@ -63,9 +63,9 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
             item.resolvedDocumentId(String.join(",", resolution.ids()));
             for (String id : resolution.ids()) {
                 actions.add(item.permanentFailure() != null
-                        ? new ErrorRecord(id, item.permanentFailure().describe())
+                        ? new ErrorRecord(id, item.permanentFailure().describe(), item.sourceVersion())
                         : new EmbeddingUpdate(id, item.object().bucket(), item.object().key(), item.embedding(),
-                        modelName, item.imageHash(), item.embeddedAt()));
+                        modelName, item.imageHash(), item.embeddedAt(), item.sourceVersion()));
                 owners.add(i);
             }
         }
@@ -104,8 +104,12 @@ public final class BulkDocumentIndexer implements DocumentIndexer {
     /** The outcome of one document write, seen from the item. */
     private static Outcome toOutcome(WorkItem item, BulkItemResult result) {
         if (item.permanentFailure() != null) {
-            // Recording the failure is best effort, except that a transient error must keep the message for a retry.
-            return result.status() == BulkItemResult.Status.FAILED_TRANSIENT ? result.outcome() : item.permanentFailure();
+            // Recording the failure is best effort, except that a transient error must keep the message for a retry,
+            // and a failure of a picture the document has moved past is no failure of the key's any more.
+            return switch (result.status()) {
+                case FAILED_TRANSIENT, SUPERSEDED -> result.outcome();
+                case INDEXED, FAILED_PERMANENT -> item.permanentFailure();
+            };
         }
         return result.outcome();
     }

@@ -9,6 +9,7 @@ import io.cis.worker.core.Reason;
 import io.cis.worker.embed.BatchEmbedder;
 import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.FetchedObject;
+import io.cis.worker.fetch.ObjectHead;
 import io.cis.worker.fetch.ObjectFetcher;
 import io.cis.worker.image.ImageDecodeException;
 import io.cis.worker.ops.MetricNames;
@@ -43,7 +44,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
  * never by the backlog; {@link #submit} blocks when the pipeline is full, which stops the source.
  *
  * <p>An object whose ETag states its MD5 ({@link ImageHashes#fromETag}) is looked up by it first, before any
- * download: a hit goes straight to the index stage, a miss is fetched. After a download the cache is asked again by
+ * download: a hit goes to the index stage once a HEAD confirms the object still holds that content, a miss is
+ * fetched. After a download the cache is asked again by
  * the real MD5 only if it differs from the one already asked (an encrypted object's ETag), so each item costs one
  * lookup either way. Only the MD5 of downloaded bytes is ever stored.
  */
@@ -75,6 +77,7 @@ public final class Pipeline implements AutoCloseable {
     private final Counter cacheHits;
     private final Counter cacheHitsWithoutDownload;
     private final Counter cacheMisses;
+    private final Counter staleETags;
 
     private final Semaphore admission;
     private final ExecutorService fetchPool;
@@ -87,6 +90,7 @@ public final class Pipeline implements AutoCloseable {
     private volatile boolean running;
 
     private final Timer fetchTime;
+    private final Timer headTime;
     private final Timer cacheTime;
     private final Timer decodeTime;
     private final Timer inferenceTime;
@@ -109,6 +113,7 @@ public final class Pipeline implements AutoCloseable {
         this.fetchPool = Executors.newFixedThreadPool(limits.fetchThreads(), named("fetch"));
         this.decodePool = Executors.newFixedThreadPool(limits.decodeThreads(), named("decode"));
         this.fetchTime = stageTimer("fetch");
+        this.headTime = stageTimer("head");
         this.cacheTime = stageTimer("cache");
         this.decodeTime = stageTimer("decode");
         this.inferenceTime = stageTimer("inference");
@@ -119,6 +124,7 @@ public final class Pipeline implements AutoCloseable {
         this.cacheHits = metrics.counter(MetricNames.CACHE_HITS);
         this.cacheHitsWithoutDownload = metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD);
         this.cacheMisses = metrics.counter(MetricNames.CACHE_MISSES);
+        this.staleETags = metrics.counter(MetricNames.CACHE_HITS_STALE_ETAG);
     }
 
     private Timer stageTimer(String stage) {
@@ -210,24 +216,55 @@ public final class Pipeline implements AutoCloseable {
         long start = System.nanoTime();
         try {
             FetchedObject object = fetcher.fetch(item.object());
-            String askedByETag = item.imageHash(); // set only when the ETag's MD5 was looked up (and missed)
-            item.fetched(object.bytes(), object.md5Hex());
+            String askedByETag = item.imageHash(); // set only when the ETag's MD5 was looked up
+            item.fetched(object.bytes(), object.md5Hex(), object.lastModified());
             if (object.md5Hex().equals(askedByETag)) {
                 decode(item); // the same key already missed: no second lookup
             } else {
                 lookupQueue.add(item);
             }
         } catch (FetchException e) {
-            if (e.isPermanent()) {
-                item.failedPermanently(e.outcome());
-                indexQueue.add(item);
-            } else {
-                finish(item, e.outcome());
-            }
+            fetchFailed(item, e);
         } catch (RuntimeException e) {
             finish(item, Outcome.transientFailure(Reason.FETCH_ERROR, e.toString()));
         } finally {
             fetchTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * A cache hit found by the notification's ETag is used only while the object still holds that content: a late
+     * or repeated notification of a key that has since been overwritten (or deleted) must not bring the old
+     * picture's vector back. A HEAD (no body) tells; if the content changed, what the key holds now is downloaded
+     * and embedded instead, as if the notification had carried no ETag. The write is ordered by the object's
+     * version as well (BulkActions), which covers a change between this HEAD and the write.
+     */
+    private void confirmStage(WorkItem item, CachedEmbedding cached) {
+        long start = System.nanoTime();
+        try {
+            ObjectHead head = fetcher.head(item.object());
+            headTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            if (item.object().eTag().equalsIgnoreCase(head.eTag())) {
+                item.confirmedCurrent(head.lastModified());
+                useCacheHit(item, cached);
+            } else {
+                staleETags.increment();
+                fetchStage(item);
+            }
+        } catch (FetchException e) {
+            fetchFailed(item, e);
+        } catch (RuntimeException e) {
+            finish(item, Outcome.transientFailure(Reason.FETCH_ERROR, e.toString()));
+        }
+    }
+
+    /** A permanent failure is still recorded on the document (by the index stage); a transient one hands it back. */
+    private void fetchFailed(WorkItem item, FetchException e) {
+        if (e.isPermanent()) {
+            item.failedPermanently(e.outcome());
+            indexQueue.add(item);
+        } else {
+            finish(item, e.outcome());
         }
     }
 
@@ -241,13 +278,10 @@ public final class Pipeline implements AutoCloseable {
             Map<String, CachedEmbedding> hits = lookup(batch);
             for (WorkItem item : batch) {
                 CachedEmbedding cached = hits.get(item.imageHash());
-                if (cached != null) {
-                    item.embedded(cached.copy(), true); // items of one batch may share a hash
-                    cacheHits.increment();
-                    if (!item.downloaded()) {
-                        cacheHitsWithoutDownload.increment();
-                    }
-                    indexQueue.add(item);
+                if (cached != null && !item.downloaded()) {
+                    fetchPool.execute(() -> confirmStage(item, cached));
+                } else if (cached != null) {
+                    useCacheHit(item, cached);
                 } else if (!item.downloaded()) {
                     fetch(item); // looked up by its ETag: download it now
                 } else {
@@ -255,6 +289,15 @@ public final class Pipeline implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private void useCacheHit(WorkItem item, CachedEmbedding cached) {
+        item.embedded(cached.copy(), true); // items of one batch may share a hash
+        cacheHits.increment();
+        if (!item.downloaded()) {
+            cacheHitsWithoutDownload.increment();
+        }
+        indexQueue.add(item);
     }
 
     private Map<String, CachedEmbedding> lookup(List<WorkItem> batch) {

@@ -3,6 +3,7 @@ package io.cis.worker.pipeline;
 import io.cis.worker.cache.CachedEmbedding;
 import io.cis.worker.core.Outcome;
 import io.cis.worker.event.S3ObjectRef;
+import io.cis.worker.index.SourceVersion;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -27,6 +28,7 @@ public final class WorkItem {
     private Outcome permanentFailure;
     private String documentId;
     private boolean documentUnchanged;
+    private Instant sourceModified;
 
     public WorkItem(S3ObjectRef object, String explicitDocumentId, Settlement settlement, long enqueuedAtMillis) {
         this.object = object;
@@ -66,11 +68,25 @@ public final class WorkItem {
         this.imageHash = imageHash;
     }
 
-    /** The object's bytes and their MD5, which replaces whatever the ETag stated. */
-    void fetched(byte[] bytes, String imageHash) {
+    /** The object's bytes, their MD5 (which replaces whatever the ETag stated) and its Last-Modified. */
+    void fetched(byte[] bytes, String imageHash, Instant lastModified) {
         this.bytes = bytes;
         this.imageHash = imageHash;
         this.downloaded = true;
+        this.sourceModified = lastModified;
+    }
+
+    /** A HEAD found the object still holding the content its ETag named, last modified then. */
+    void confirmedCurrent(Instant lastModified) {
+        this.sourceModified = lastModified;
+    }
+
+    /**
+     * Where the picture this item writes stands in its key's history: the notification's sequencer and the
+     * Last-Modified the GET or HEAD returned (either may be unknown).
+     */
+    public SourceVersion sourceVersion() {
+        return SourceVersion.of(object.sequencer(), sourceModified);
     }
 
     /** Whether the object was downloaded; false for a cache hit found by its ETag. */

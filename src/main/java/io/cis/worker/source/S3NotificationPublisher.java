@@ -64,7 +64,11 @@ public final class S3NotificationPublisher {
         if (object.versionId() != null) {
             o.put("versionId", object.versionId());
         }
-        o.put("sequencer", Long.toHexString(System.nanoTime()).toUpperCase());
+        // Never invented: the worker orders the writes of one key by it, and a made-up value would compare
+        // against S3's own (a hand-enqueued notification without one is ordered by the object's Last-Modified).
+        if (object.sequencer() != null) {
+            o.put("sequencer", object.sequencer());
+        }
         ObjectNode body = JSON.createObjectNode();
         body.putArray("Records").add(record);
         return body.toString();

@@ -34,13 +34,13 @@ class NotificationParserTest {
     // ---- S3 event notifications -------------------------------------------------------------------------------
 
     @Test
-    void readsAnS3PutNotificationKeepingVersionSizeAndETag() throws Exception {
+    void readsAnS3PutNotificationKeepingVersionSizeETagAndSequencer() throws Exception {
         ParsedMessage message = parser.parse(fixture("s3-put-single.json"));
 
         assertEquals(ParsedMessage.Format.S3_EVENT_NOTIFICATION, message.format());
         assertFalse(message.viaSns());
         assertEquals(List.of(new ObjectCreated(new S3ObjectRef("cis-files", "photos/2024/05/beach.jpg",
-                "096fKKXTRTtl3on89fVO.nfljtsv6qko", 2483519L, "9b2cf535f27731c974343645a3985328"), null)),
+                "096fKKXTRTtl3on89fVO.nfljtsv6qko", 2483519L, "9b2cf535f27731c974343645a3985328", "0066432E7F5B6D1A2C"), null)),
                 message.records());
     }
 
@@ -50,11 +50,11 @@ class NotificationParserTest {
 
         assertEquals(List.of(
                 created(new S3ObjectRef("cis-files", "holiday photos/my cat\u00e9 (1).jpg",
-                        "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH", 183422L, "5d41402abc4b2a76b9719d911017c592")),
+                        "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH", 183422L, "5d41402abc4b2a76b9719d911017c592", "0066432EA2B19C3F11")),
                 created(new S3ObjectRef("cis-files", "diagrams/c++/class diagram+v2.PNG",
-                        null, 31457281L, "f1c9645dbc14efddc7d8a322685f26eb-4")),
+                        null, 31457281L, "f1c9645dbc14efddc7d8a322685f26eb-4", "0066432EA5E8B7C412")),
                 created(new S3ObjectRef("cis-archive", "scans/2023/Q4/\u6771\u4eac/receipt%final.tiff",
-                        null, 0L, "d41d8cd98f00b204e9800998ecf8427e"))),
+                        null, 0L, "d41d8cd98f00b204e9800998ecf8427e", "0066432EA7A1D0E513"))),
                 message.records());
     }
 
@@ -64,9 +64,9 @@ class NotificationParserTest {
 
         assertEquals(List.of(
                 created(new S3ObjectRef("cis-files", "uploads/avatar.webp", null, 48211L,
-                        "0cc175b9c0f1b6a831c399e269772661")),
+                        "0cc175b9c0f1b6a831c399e269772661", "006643391F0A1B2C01")),
                 new Skipped(Reason.OBJECT_REMOVED, "ObjectRemoved:Delete",
-                        S3ObjectRef.of("cis-files", "uploads/old avatar.png")),
+                        new S3ObjectRef("cis-files", "uploads/old avatar.png", null, null, null, "00664339215C3D4E02")),
                 new Skipped(Reason.OTHER_EVENT_TYPE, "ObjectRestore:Completed",
                         new S3ObjectRef("cis-files", "archive/2019/party.jpg", null, 912334L,
                                 "92eb5ffee6ae2fec3ad71c777531578f"))),
@@ -186,7 +186,7 @@ class NotificationParserTest {
 
         assertEquals(ParsedMessage.Format.EVENTBRIDGE, message.format());
         assertEquals(created(new S3ObjectRef("cis-files", "holiday photos/menu+caf\u00e9 100%.jpg",
-                "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e", 734002L, "b1946ac92492d2347c6235b4d2611184")), single(message));
+                "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e", 734002L, "b1946ac92492d2347c6235b4d2611184", "617f08299329d189")), single(message));
     }
 
     @Test

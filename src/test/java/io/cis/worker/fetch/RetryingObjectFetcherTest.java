@@ -13,6 +13,7 @@ import io.cis.worker.retry.RetryPolicy;
 import io.github.resilience4j.retry.Retry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -25,7 +26,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 class RetryingObjectFetcherTest {
 
     private static final S3ObjectRef OBJECT = new S3ObjectRef("bucket", "a/cat.jpg", null, 10L, null);
-    private static final FetchedObject FETCHED = new FetchedObject(new byte[] {1, 2, 3}, "5289df737df57326fcdd22597afb1fac");
+    private static final FetchedObject FETCHED = new FetchedObject(new byte[] {1, 2, 3}, "5289df737df57326fcdd22597afb1fac", null);
+    private static final ObjectHead HEAD = new ObjectHead("5289df737df57326fcdd22597afb1fac", Instant.parse("2026-12-06T09:00:00Z"));
 
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
     private final List<Long> waits = new ArrayList<>();
@@ -43,6 +45,16 @@ class RetryingObjectFetcherTest {
                 throw next;
             }
             return FETCHED;
+        }
+
+        @Override
+        public ObjectHead head(S3ObjectRef object) throws FetchException {
+            calls++;
+            FetchException next = failures.poll();
+            if (next != null) {
+                throw next;
+            }
+            return HEAD;
         }
     }
 
@@ -64,6 +76,16 @@ class RetryingObjectFetcherTest {
         assertEquals(3, s3.calls);
         assertEquals(List.of(1L, 2L), waits);
         assertEquals(2.0, metrics.get(MetricNames.RETRIES).tag(MetricNames.TAG_OPERATION, "s3_get").counter().count());
+    }
+
+    @Test
+    void aHeadIsRetriedLikeAGet() throws FetchException {
+        ScriptedFetcher s3 = new ScriptedFetcher();
+        s3.failures.add(S3ObjectFetcher.classify(s3Error(503, "SlowDown")));
+
+        assertSame(HEAD, retrying(s3, 5).head(OBJECT));
+        assertEquals(2, s3.calls);
+        assertEquals(List.of(1L), waits);
     }
 
     @Test

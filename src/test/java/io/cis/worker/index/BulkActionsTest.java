@@ -24,10 +24,12 @@ class BulkActionsTest {
 
     private static final EmbeddingUpdate UPDATE = new EmbeddingUpdate("doc-1", "cis-images", "Fotos/été 1.jpg",
             new float[] {0.1f, -0.25f, 1.0E-5f}, "openai/clip-vit-base-patch32", "9e107d9d372bb6826bd81d3542a419d6",
-            Instant.parse("2025-01-02T03:04:05.123456789Z"));
+            Instant.parse("2025-01-02T03:04:05.123456789Z"), SourceVersion.UNKNOWN);
+
+    private static final SourceVersion VERSION = SourceVersion.of("0055AED6DCD90281E5", Instant.parse("2025-01-02T03:04:00Z"));
 
     @Test
-    void anUpdateSetsTheEmbeddingFieldsAndClearsTheError() throws Exception {
+    void anUpdateIsTheOrderingScriptWithTheEmbeddingFieldsAndTheErrorCleared() throws Exception {
         List<JsonNode> lines = ndjson(new BulkActions(MissingDocumentPolicy.FAIL, 3).toOperation(UPDATE));
 
         assertEquals(2, lines.size());
@@ -38,8 +40,16 @@ class BulkActionsTest {
         JsonNode body = lines.get(1);
         assertFalse(body.has("upsert"), "FAIL policy must not create documents");
         assertFalse(body.has("doc_as_upsert"));
-        assertFalse(body.has("detect_noop"), "OpenSearch's default, true, applies: an unchanged document is not rewritten");
-        JsonNode doc = body.get("doc");
+        assertFalse(body.has("doc"), "a partial doc would skip the ordering check");
+        assertEquals(List.of("image_source_sequencer", "image_source_modified"),
+                texts(body.get("_source").get("includes")),
+                "the stored version comes back, to tell a skipped write from an unchanged one");
+        JsonNode script = body.get("script");
+        assertEquals("painless", script.get("lang").asText());
+        assertEquals(BulkActions.SCRIPT, script.get("source").asText());
+        JsonNode params = script.get("params");
+        assertEquals(List.of("doc"), fieldNames(params), "an unknown version sends nothing to order by");
+        JsonNode doc = params.get("doc");
         assertEquals(List.of("image_embedding", "has_image_embedding", "image_embedding_model",
                 "image_embedding_updated_at", "image_hash", "image_embedding_error"), fieldNames(doc));
         // Each float as its shortest decimal, not widened to double (0.1f would be 0.10000000149011612).
@@ -55,18 +65,32 @@ class BulkActionsTest {
     }
 
     @Test
+    void aKnownVersionIsSentToCompareAndWrittenWithTheFields() throws Exception {
+        EmbeddingUpdate update = new EmbeddingUpdate("doc-1", "cis-images", "a.jpg", new float[] {1f}, "m", "h",
+                Instant.parse("2025-01-02T03:04:05Z"), VERSION);
+        JsonNode params = ndjson(new BulkActions(MissingDocumentPolicy.FAIL, 3).toOperation(update)).get(1)
+                .get("script").get("params");
+
+        assertEquals("55AED6DCD90281E5", params.get("sequencer").asText(), "normalised: no leading zeros");
+        assertEquals("2025-01-02T03:04:00Z", params.get("modified").asText());
+        assertEquals("55AED6DCD90281E5", params.get("doc").get("image_source_sequencer").asText());
+        assertEquals("2025-01-02T03:04:00Z", params.get("doc").get("image_source_modified").asText());
+    }
+
+    @Test
     void theUpsertPolicyCreatesMissingDocumentsWithTheS3Fields() throws Exception {
         JsonNode body = ndjson(new BulkActions(MissingDocumentPolicy.UPSERT, 2).toOperation(UPDATE)).get(1);
 
-        assertTrue(body.get("doc").get("image_embedding_error").isNull());
-        assertFalse(body.get("doc").has("s3_key"), "existing documents keep their own S3 fields");
+        JsonNode doc = body.get("script").get("params").get("doc");
+        assertTrue(doc.get("image_embedding_error").isNull());
+        assertFalse(doc.has("s3_key"), "existing documents keep their own S3 fields");
         JsonNode upsert = body.get("upsert");
-        // The error's null too, so a replay's "doc" finds every key it sets and is a no-op (see BulkActions).
+        // The error's null too, so a replay finds every key it sets and is a no-op (see BulkActions).
         assertEquals(List.of("image_embedding", "has_image_embedding", "image_embedding_model",
                 "image_embedding_updated_at", "image_hash", "image_embedding_error", "s3_bucket", "s3_key", "s3_url"),
                 fieldNames(upsert));
         assertTrue(upsert.get("image_embedding_error").isNull());
-        assertFalse(body.has("detect_noop"));
+        assertFalse(body.has("scripted_upsert"), "a new document is the upsert as is");
         assertEquals("cis-images", upsert.get("s3_bucket").asText());
         assertEquals("Fotos/été 1.jpg", upsert.get("s3_key").asText());
         assertEquals("s3://cis-images/Fotos/été 1.jpg", upsert.get("s3_url").asText());
@@ -74,15 +98,22 @@ class BulkActionsTest {
     }
 
     @Test
-    void anErrorRecordOnlySetsTheErrorAndNeverUpserts() throws Exception {
+    void anErrorRecordOnlySetsTheErrorAndItsVersionAndNeverUpserts() throws Exception {
         List<JsonNode> lines = ndjson(new BulkActions(MissingDocumentPolicy.UPSERT, 3)
-                .toOperation(new ErrorRecord("doc-9", "corrupt image: truncated JPEG")));
+                .toOperation(new ErrorRecord("doc-9", "corrupt image: truncated JPEG", VERSION)));
 
         assertEquals("doc-9", lines.get(0).get("update").get("_id").asText());
         JsonNode body = lines.get(1);
-        assertEquals(List.of("doc"), fieldNames(body));
-        assertEquals(List.of("image_embedding_error"), fieldNames(body.get("doc")));
-        assertEquals("corrupt image: truncated JPEG", body.get("doc").get("image_embedding_error").asText());
+        assertEquals(List.of("script", "_source"), fieldNames(body));
+        JsonNode doc = body.get("script").get("params").get("doc");
+        assertEquals(List.of("image_embedding_error", "image_source_sequencer", "image_source_modified"), fieldNames(doc));
+        assertEquals("corrupt image: truncated JPEG", doc.get("image_embedding_error").asText());
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> texts = new ArrayList<>();
+        array.forEach(node -> texts.add(node.asText()));
+        return texts;
     }
 
     /** Writes an operation the way the transport does: one JSON document per line. */

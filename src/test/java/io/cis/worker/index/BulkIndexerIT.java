@@ -158,8 +158,8 @@ class BulkIndexerIT {
     void anErrorRecordIsWrittenOnAnExistingDocumentAndNeverCreatesOne() throws IOException {
         putDocument("broken", Map.of("title", "broken"));
         List<BulkItem> batch = List.of(
-                new ErrorRecord("broken", "corrupt image: truncated JPEG"),
-                new ErrorRecord("nobody", "object gone (404)"));
+                new ErrorRecord("broken", "corrupt image: truncated JPEG", SourceVersion.UNKNOWN),
+                new ErrorRecord("nobody", "object gone (404)", SourceVersion.UNKNOWN));
 
         List<BulkItemResult> results = new BulkIndexer(client, index, MissingDocumentPolicy.UPSERT, 3).index(batch);
         LocalOpenSearch.refresh(client, index);
@@ -172,7 +172,7 @@ class BulkIndexerIT {
     }
 
     private EmbeddingUpdate update(String id, String key, float[] vector, String hash) {
-        return new EmbeddingUpdate(id, "test-bucket", key, vector, MODEL, hash, NOW);
+        return new EmbeddingUpdate(id, "test-bucket", key, vector, MODEL, hash, NOW, SourceVersion.UNKNOWN);
     }
 
     private void putDocument(String id, Map<String, Object> fields) throws IOException {

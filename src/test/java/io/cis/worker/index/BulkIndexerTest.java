@@ -26,7 +26,7 @@ class BulkIndexerTest {
             EmbeddingUpdate empty = update("empty", new float[0]);
             EmbeddingUpdate tooLongId = update("x".repeat(513), new float[] {1f});
             EmbeddingUpdate good = update("good", new float[] {0.6f, 0.8f});
-            ErrorRecord record = new ErrorRecord("bad", "corrupt image");
+            ErrorRecord record = new ErrorRecord("bad", "corrupt image", SourceVersion.UNKNOWN);
 
             List<BulkItemResult> results = indexer.index(List.of(nan, good, empty, record, tooLongId));
 
@@ -59,7 +59,7 @@ class BulkIndexerTest {
     }
 
     private static EmbeddingUpdate update(String id, float[] embedding) {
-        return new EmbeddingUpdate(id, "bucket", "key.jpg", embedding, "model", "hash", Instant.EPOCH);
+        return new EmbeddingUpdate(id, "bucket", "key.jpg", embedding, "model", "hash", Instant.EPOCH, SourceVersion.UNKNOWN);
     }
 
     /** A port nobody listens on (bound then released). */

@@ -21,15 +21,15 @@ class BulkItemClassifierTest {
 
     private static final EmbeddingUpdate UPDATE = new EmbeddingUpdate("doc-1", "bucket", "a/b.jpg",
             new float[] {0.6f, 0.8f}, "openai/clip-vit-base-patch32", "0123456789abcdef0123456789abcdef",
-            Instant.parse("2025-01-02T03:04:05Z"));
-    private static final ErrorRecord ERROR_RECORD = new ErrorRecord("doc-1", "corrupt image");
+            Instant.parse("2025-01-02T03:04:05Z"), SourceVersion.UNKNOWN);
+    private static final ErrorRecord ERROR_RECORD = new ErrorRecord("doc-1", "corrupt image", SourceVersion.UNKNOWN);
 
     private final BulkItemClassifier failPolicy = new BulkItemClassifier(MissingDocumentPolicy.FAIL);
 
     @Test
     void successfulStatusesAreIndexed() {
         for (int status : new int[] {200, 201}) {
-            BulkItemResult result = failPolicy.classify(UPDATE, status, status == 201 ? "created" : "updated", null);
+            BulkItemResult result = failPolicy.classify(UPDATE, status, status == 201 ? "created" : "updated", null, SourceVersion.UNKNOWN);
             assertEquals(Status.INDEXED, result.status(), "status " + status);
             assertNull(result.detail());
             assertEquals(UPDATE, result.item());
@@ -38,13 +38,32 @@ class BulkItemClassifierTest {
     }
 
     @Test
+    void aNoOpThatLeftANewerPictureOnTheDocumentIsSuperseded() {
+        SourceVersion sent = SourceVersion.of("0055AA", Instant.parse("2025-01-02T03:00:00Z"));
+        EmbeddingUpdate older = new EmbeddingUpdate("doc-1", "bucket", "a/b.jpg", new float[] {0.6f, 0.8f}, "m",
+                "0123456789abcdef0123456789abcdef", Instant.parse("2025-01-02T03:04:05Z"), sent);
+
+        BulkItemResult skipped = failPolicy.classify(older, 200, "noop", null,
+                SourceVersion.of("55AB", Instant.parse("2025-01-02T03:05:00Z")));
+        assertEquals(Status.SUPERSEDED, skipped.status());
+        assertEquals(Reason.SUPERSEDED, skipped.reason());
+        assertEquals(Outcome.Kind.SKIPPED, skipped.outcome().kind(), "the message is done with");
+        assertTrue(skipped.detail().contains("sequencer 55AB"), skipped.detail());
+        assertFalse(skipped.unchanged());
+
+        BulkItemResult replay = failPolicy.classify(older, 200, "noop", null, sent);
+        assertEquals(Status.INDEXED, replay.status());
+        assertTrue(replay.unchanged(), "the same version already there: a replay");
+    }
+
+    @Test
     void aNoopIsIndexedAndMarkedUnchanged() {
-        BulkItemResult noop = failPolicy.classify(UPDATE, 200, "noop", null);
+        BulkItemResult noop = failPolicy.classify(UPDATE, 200, "noop", null, SourceVersion.UNKNOWN);
         assertEquals(Status.INDEXED, noop.status());
         assertTrue(noop.unchanged());
         assertEquals(Outcome.indexed(), noop.outcome(), "a no-op still counts as indexed");
 
-        assertFalse(failPolicy.classify(UPDATE, 200, null, null).unchanged(), "no result given: not known unchanged");
+        assertFalse(failPolicy.classify(UPDATE, 200, null, null, SourceVersion.UNKNOWN).unchanged(), "no result given: not known unchanged");
     }
 
     @Test
@@ -59,7 +78,7 @@ class BulkItemClassifierTest {
         ErrorCause error = error("mapper_parsing_exception", "failed to parse field [image_embedding]",
                 error("illegal_argument_exception", "Vector dimension mismatch. Expected: 4, Given: 3", null));
 
-        BulkItemResult result = failPolicy.classify(UPDATE, 400, null, error);
+        BulkItemResult result = failPolicy.classify(UPDATE, 400, null, error, SourceVersion.UNKNOWN);
 
         assertEquals(Status.FAILED_PERMANENT, result.status());
         assertEquals("400 mapper_parsing_exception: failed to parse field [image_embedding] (caused by "
@@ -69,9 +88,9 @@ class BulkItemClassifierTest {
     @Test
     void otherClientErrorsArePermanent() {
         assertEquals(Status.FAILED_PERMANENT,
-                failPolicy.classify(UPDATE, 400, null, error("illegal_argument_exception", "bad", null)).status());
+                failPolicy.classify(UPDATE, 400, null, error("illegal_argument_exception", "bad", null), SourceVersion.UNKNOWN).status());
         assertEquals(Status.FAILED_PERMANENT,
-                failPolicy.classify(UPDATE, 413, null, error("too_long_frame_exception", "too big", null)).status());
+                failPolicy.classify(UPDATE, 413, null, error("too_long_frame_exception", "too big", null), SourceVersion.UNKNOWN).status());
     }
 
     @Test
@@ -91,12 +110,12 @@ class BulkItemClassifierTest {
     void missingDocumentFollowsThePolicy() {
         ErrorCause missing = error("document_missing_exception", "[doc-1]: document missing", null);
 
-        BulkItemResult failed = failPolicy.classify(UPDATE, 404, null, missing);
+        BulkItemResult failed = failPolicy.classify(UPDATE, 404, null, missing, SourceVersion.UNKNOWN);
         assertEquals(Status.FAILED_PERMANENT, failed.status());
         assertTrue(failed.detail().contains("document_missing_exception"), failed.detail());
         assertTrue(failed.detail().contains("FAIL"), failed.detail());
 
-        BulkItemResult retried = new BulkItemClassifier(MissingDocumentPolicy.RETRY).classify(UPDATE, 404, null, missing);
+        BulkItemResult retried = new BulkItemClassifier(MissingDocumentPolicy.RETRY).classify(UPDATE, 404, null, missing, SourceVersion.UNKNOWN);
         assertEquals(Status.FAILED_TRANSIENT, retried.status());
     }
 
@@ -104,7 +123,7 @@ class BulkItemClassifierTest {
     void missingDocumentForAnErrorRecordIsPermanentWhateverThePolicy() {
         ErrorCause missing = error("document_missing_exception", "[doc-1]: document missing", null);
         for (MissingDocumentPolicy policy : MissingDocumentPolicy.values()) {
-            BulkItemResult result = new BulkItemClassifier(policy).classify(ERROR_RECORD, 404, null, missing);
+            BulkItemResult result = new BulkItemClassifier(policy).classify(ERROR_RECORD, 404, null, missing, SourceVersion.UNKNOWN);
             assertEquals(Status.FAILED_PERMANENT, result.status(), policy.name());
             assertTrue(result.detail().contains("could not be recorded"), result.detail());
         }
@@ -128,7 +147,7 @@ class BulkItemClassifierTest {
     }
 
     private void assertTransient(int status, String type) {
-        BulkItemResult result = failPolicy.classify(UPDATE, status, null, error(type, "reason", null));
+        BulkItemResult result = failPolicy.classify(UPDATE, status, null, error(type, "reason", null), SourceVersion.UNKNOWN);
         assertEquals(Status.FAILED_TRANSIENT, result.status(), status + " " + type);
         assertEquals(status + " " + type + ": reason", result.detail());
     }

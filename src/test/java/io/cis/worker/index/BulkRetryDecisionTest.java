@@ -16,7 +16,7 @@ import org.opensearch.client.opensearch._types.OpenSearchException;
 class BulkRetryDecisionTest {
 
     private static final EmbeddingUpdate UPDATE = new EmbeddingUpdate("doc-1", "bucket", "a/b.jpg",
-            new float[] {0.6f, 0.8f}, "m", "0123456789abcdef0123456789abcdef", Instant.parse("2025-01-02T03:04:05Z"));
+            new float[] {0.6f, 0.8f}, "m", "0123456789abcdef0123456789abcdef", Instant.parse("2025-01-02T03:04:05Z"), SourceVersion.UNKNOWN);
     private final BulkItemClassifier upsert = new BulkItemClassifier(MissingDocumentPolicy.UPSERT);
     private final BulkItemClassifier retryMissing = new BulkItemClassifier(MissingDocumentPolicy.RETRY);
 
@@ -56,7 +56,7 @@ class BulkRetryDecisionTest {
         assertFalse(BulkRetryDecision.worthResending(noIndex));
         assertFalse(BulkRetryDecision.worthResending(item(403, "cluster_block_exception")));
         BulkItemResult missing = retryMissing.classify(UPDATE, 404, null,
-                ErrorCause.of(e -> e.type("document_missing_exception").reason("[doc-1]: document missing")));
+                ErrorCause.of(e -> e.type("document_missing_exception").reason("[doc-1]: document missing")), SourceVersion.UNKNOWN);
         assertEquals(BulkItemResult.Status.FAILED_TRANSIENT, missing.status());
         assertFalse(BulkRetryDecision.worthResending(missing));
     }
@@ -77,6 +77,6 @@ class BulkRetryDecisionTest {
     }
 
     private BulkItemResult item(int status, String type) {
-        return upsert.classify(UPDATE, status, null, ErrorCause.of(e -> e.type(type).reason("reason")));
+        return upsert.classify(UPDATE, status, null, ErrorCause.of(e -> e.type(type).reason("reason")), SourceVersion.UNKNOWN);
     }
 }

@@ -49,6 +49,6 @@ class KnnSearchIT {
     }
 
     private static EmbeddingUpdate update(String id, String key, float... vector) {
-        return new EmbeddingUpdate(id, "test-bucket", key, vector, "test-model", id + "-hash", Instant.now());
+        return new EmbeddingUpdate(id, "test-bucket", key, vector, "test-model", id + "-hash", Instant.now(), SourceVersion.UNKNOWN);
     }
 }

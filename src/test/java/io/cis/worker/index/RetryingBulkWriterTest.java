@@ -134,11 +134,11 @@ class RetryingBulkWriterTest {
     }
 
     private static BulkItemResult item(BulkItem item, int status, String type) {
-        return CLASSIFIER.classify(item, status, null, ErrorCause.of(e -> e.type(type).reason("reason")));
+        return CLASSIFIER.classify(item, status, null, ErrorCause.of(e -> e.type(type).reason("reason")), SourceVersion.UNKNOWN);
     }
 
     private static EmbeddingUpdate update(String id) {
         return new EmbeddingUpdate(id, "bucket", id + ".jpg", new float[] {0.6f, 0.8f}, "m",
-                "0123456789abcdef0123456789abcdef", Instant.parse("2025-01-02T03:04:05Z"));
+                "0123456789abcdef0123456789abcdef", Instant.parse("2025-01-02T03:04:05Z"), SourceVersion.UNKNOWN);
     }
 }

@@ -28,7 +28,7 @@ class BulkDocumentIndexerTest {
 
     private static WorkItem embedded(String key, Instant computedAt, boolean fromCache) {
         WorkItem item = new WorkItem(S3ObjectRef.of("cis-images", key), null, (i, outcome) -> { }, 0L);
-        item.fetched(new byte[] {1}, "9e107d9d372bb6826bd81d3542a419d6");
+        item.fetched(new byte[] {1}, "9e107d9d372bb6826bd81d3542a419d6", null);
         item.embedded(new CachedEmbedding(new float[] {0.6f, 0.8f}, computedAt), fromCache);
         return item;
     }

@@ -18,6 +18,7 @@ import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.fetch.FetchException;
 import io.cis.worker.fetch.FetchedObject;
 import io.cis.worker.fetch.ObjectFetcher;
+import io.cis.worker.fetch.ObjectHead;
 import io.cis.worker.ops.MetricNames;
 import io.cis.worker.testing.MutableClock;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,20 +50,35 @@ class PipelineTest {
     private Pipeline pipeline;
 
     private final AtomicInteger downloads = new AtomicInteger();
+    private final AtomicInteger heads = new AtomicInteger();
     private final AtomicInteger lookups = new AtomicInteger();
     private final MeterRegistry metrics = new SimpleMeterRegistry();
 
     /** Object content is the key itself, so identical keys in two buckets have identical bytes and hashes. */
-    private final ObjectFetcher fetcher = object -> {
-        downloads.incrementAndGet();
-        if (object.key().startsWith("missing")) {
-            throw FetchException.permanent(Reason.OBJECT_NOT_FOUND, "NoSuchKey", null);
+    private final ObjectFetcher fetcher = new ObjectFetcher() {
+        @Override
+        public FetchedObject fetch(S3ObjectRef object) throws FetchException {
+            downloads.incrementAndGet();
+            failIfAsked(object);
+            byte[] bytes = object.key().getBytes(StandardCharsets.UTF_8);
+            return new FetchedObject(bytes, ImageHashes.md5Hex(bytes), null);
         }
-        if (object.key().startsWith("flaky")) {
-            throw FetchException.transientFailure(Reason.S3_ERROR, "HTTP 503", null);
+
+        @Override
+        public ObjectHead head(S3ObjectRef object) throws FetchException {
+            heads.incrementAndGet();
+            failIfAsked(object);
+            return new ObjectHead(ImageHashes.md5Hex(object.key().getBytes(StandardCharsets.UTF_8)), null);
         }
-        byte[] bytes = object.key().getBytes(StandardCharsets.UTF_8);
-        return new FetchedObject(bytes, ImageHashes.md5Hex(bytes));
+
+        private void failIfAsked(S3ObjectRef object) throws FetchException {
+            if (object.key().startsWith("missing")) {
+                throw FetchException.permanent(Reason.OBJECT_NOT_FOUND, "NoSuchKey", null);
+            }
+            if (object.key().startsWith("flaky")) {
+                throw FetchException.transientFailure(Reason.S3_ERROR, "HTTP 503", null);
+            }
+        }
     };
 
     private final EmbeddingCache cache = new EmbeddingCache() {
@@ -246,12 +262,47 @@ class PipelineTest {
 
         assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/photo.jpg").kind());
         assertEquals(0, downloads.get());
+        assertEquals(1, heads.get(), "a HEAD confirms the object still holds that content");
         assertTrue(item.cacheHit());
         assertFalse(item.downloaded());
         assertEquals(md5("photo.jpg"), item.imageHash(), "the document's image_hash is the MD5 the ETag stated");
         assertArrayEquals(cached, item.embedding());
         assertEquals(0, imagesEmbedded.get());
         assertEquals(1.0, metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD).count());
+    }
+
+    @Test
+    void anETagHitOfAKeyOverwrittenSinceIsNotUsedAndTheCurrentPictureIsEmbedded() throws Exception {
+        start(8);
+        // A late notification of the key's old picture: its ETag names content the cache holds, but the key now
+        // holds other bytes (the HEAD says so). Today's picture is downloaded and embedded, never the old vector.
+        String oldPicture = md5("the old picture");
+        cacheEntries.put(oldPicture, new CachedEmbedding(new float[]{-7f, -7f}, CACHED_AT));
+        WorkItem item = submit("b", "photo.jpg", oldPicture);
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/photo.jpg").kind());
+        assertEquals(1, heads.get());
+        assertEquals(1, downloads.get());
+        assertFalse(item.cacheHit());
+        assertEquals(md5("photo.jpg"), item.imageHash());
+        assertArrayEquals(new float[]{"photo.jpg".length(), 1}, item.embedding());
+        assertEquals(1.0, metrics.counter(MetricNames.CACHE_HITS_STALE_ETAG).count());
+        assertEquals(0.0, metrics.counter(MetricNames.CACHE_HITS_WITHOUT_DOWNLOAD).count());
+    }
+
+    @Test
+    void anETagHitOfADeletedObjectFailsAsNotFoundWithoutTheCachedVector() throws Exception {
+        start(8);
+        cacheEntries.put(md5("gone"), new CachedEmbedding(new float[]{5f, 5f}, CACHED_AT));
+        WorkItem item = submit("b", "missing-photo.jpg", md5("gone"));
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        Outcome outcome = outcomes.get("s3://b/missing-photo.jpg");
+        assertEquals(Outcome.Kind.FAILED_PERMANENT, outcome.kind());
+        assertEquals(Reason.OBJECT_NOT_FOUND, outcome.reason());
+        assertNull(item.embedding(), "the deleted picture's cached vector is never written");
+        assertEquals(0, downloads.get());
     }
 
     @Test
