@@ -13,11 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
@@ -212,6 +214,29 @@ class DynamoDbEmbeddingCacheTest {
         assertThrows(IllegalArgumentException.class, () -> cache.lookup(List.of(hash(0), "NOT-A-HASH")));
         assertTrue(dynamo.writeCallSizes.isEmpty());
         assertTrue(dynamo.getCallSizes.isEmpty());
+    }
+
+    @Test
+    void anItemWithATimeOutOfRangeIsAMissWhileTheOthersOfTheLookupHit() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        cache.store(embeddings(0, 5, DIMENSION));
+        change(hash(1), item -> item.put("created_at", AttributeValue.fromN("1e17"))); // beyond java.time.Instant
+        change(hash(2), item -> {
+            item.remove("created_at");
+            item.put("ttl", AttributeValue.fromN(Long.toString(Long.MIN_VALUE)));
+        });
+        change(hash(3), item -> item.put("created_at", AttributeValue.fromN("253402300800"))); // the year 10000
+
+        Map<String, CachedEmbedding> hits = cache.lookup(hashes(0, 5));
+
+        assertEquals(Set.of(hash(0), hash(4)), hits.keySet());
+        assertArrayEquals(vector(4, DIMENSION), hits.get(hash(4)).vector());
+    }
+
+    private void change(String hash, Consumer<Map<String, AttributeValue>> change) {
+        Map<String, AttributeValue> item = new HashMap<>(dynamo.items.get(hash));
+        change.accept(item);
+        dynamo.items.put(hash, item);
     }
 
     /** Image i's entry with one component replaced. */
