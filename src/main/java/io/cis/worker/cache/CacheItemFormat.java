@@ -26,7 +26,10 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * the same time. An item without a readable {@code created_at} (the Lambda always writes one, as
  * {@code int(time.time())}, but the table is shared) is dated {@code ttl} less our TTL days, which is its
  * {@code created_at} whenever the writer used our TTL and a fixed time in any case; an item with neither is a miss,
- * so it is embedded again and rewritten in full rather than given a time that changes on every hit.
+ * so it is embedded again and rewritten in full rather than given a time that changes on every hit. So is an item
+ * whose time is before 1970 or after the year 9999: the document's {@code image_embedding_updated_at} gets that time
+ * as ISO-8601 text with a four-digit year, and a time beyond Java's {@link Instant} could not even be read. Such an
+ * item is only a miss for its own hash; it never costs the other hits of a lookup.
  */
 final class CacheItemFormat {
 
@@ -38,6 +41,9 @@ final class CacheItemFormat {
     static final String TTL = "ttl";
 
     private static final long SECONDS_PER_DAY = 86_400L;
+    private static final BigDecimal EARLIEST_SECONDS = BigDecimal.ZERO;
+    private static final BigDecimal LATEST_SECONDS =
+            BigDecimal.valueOf(Instant.parse("9999-12-31T23:59:59Z").getEpochSecond());
 
     private final String modelName;
     private final int dimension;
@@ -111,23 +117,29 @@ final class CacheItemFormat {
         return Optional.of(new CachedEmbedding(embedding, createdAt.get()));
     }
 
-    /** {@code created_at}, else {@code ttl} less our TTL, else empty. */
+    /**
+     * {@code created_at}, else {@code ttl} less our TTL, else empty; empty too when that time is out of range (see the
+     * class comment). A fraction of a second, as Python's time.time() would give, is dropped.
+     */
     private Optional<Instant> createdAt(Map<String, AttributeValue> item) {
-        Optional<Long> createdAt = epochSeconds(item.get(CREATED_AT));
-        if (createdAt.isPresent()) {
-            return createdAt.map(Instant::ofEpochSecond);
+        Optional<BigDecimal> seconds = number(item.get(CREATED_AT));
+        if (seconds.isEmpty()) {
+            seconds = number(item.get(TTL)).map(ttl -> ttl.subtract(BigDecimal.valueOf(ttlDays * SECONDS_PER_DAY)));
         }
-        return epochSeconds(item.get(TTL)).map(ttl -> Instant.ofEpochSecond(ttl - ttlDays * SECONDS_PER_DAY));
+        return seconds
+                .map(s -> s.setScale(0, RoundingMode.FLOOR))
+                .filter(s -> s.compareTo(EARLIEST_SECONDS) >= 0 && s.compareTo(LATEST_SECONDS) <= 0)
+                .map(s -> Instant.ofEpochSecond(s.longValueExact()));
     }
 
-    /** A number attribute as whole epoch seconds (a fraction, as Python's time.time() would give, is dropped). */
-    private static Optional<Long> epochSeconds(AttributeValue value) {
+    /** A number attribute's value, exactly as written. */
+    private static Optional<BigDecimal> number(AttributeValue value) {
         if (value == null || value.n() == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(new BigDecimal(value.n()).setScale(0, RoundingMode.FLOOR).longValueExact());
-        } catch (NumberFormatException | ArithmeticException e) {
+            return Optional.of(new BigDecimal(value.n()));
+        } catch (NumberFormatException e) {
             return Optional.empty();
         }
     }

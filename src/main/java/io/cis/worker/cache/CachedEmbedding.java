@@ -22,6 +22,19 @@ public record CachedEmbedding(float[] vector, Instant createdAt) {
         createdAt = Objects.requireNonNull(createdAt, "createdAt").truncatedTo(ChronoUnit.SECONDS);
     }
 
+    /**
+     * The index of the first NaN or infinite component, or -1 when every component is finite. Such a vector is never
+     * cached: a cache would give it to every later copy of the picture, and the index cannot take it.
+     */
+    public int firstNonFiniteComponent() {
+        for (int i = 0; i < vector.length; i++) {
+            if (!Float.isFinite(vector[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** The same entry with its own copy of the vector, so that neither side can change the other's array. */
     public CachedEmbedding copy() {
         return new CachedEmbedding(vector.clone(), createdAt);

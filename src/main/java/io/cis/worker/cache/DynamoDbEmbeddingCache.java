@@ -3,6 +3,7 @@ package io.cis.worker.cache;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,10 @@ import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
  * {@value #MAX_ITEMS_PER_WRITE} items per call. What a call leaves unprocessed is re-sent with backoff a bounded number
  * of times ({@link UnprocessedRetrier}); whatever is still unprocessed then makes the operation throw an
  * {@link EmbeddingCacheException} after all chunks were tried (a lookup's exception carries the hits it found).
+ * Likewise an entry a store cannot write (not an MD5 hex key, a vector of another length or with a NaN or infinite
+ * component) is left out and reported after the others were written, and an item a lookup cannot use (see
+ * {@link CacheItemFormat#compatibleEmbedding}) is a miss while the others still hit: one bad entry never costs the
+ * rest of its batch.
  * An entry's {@code created_at} is the time the caller says the embedding was computed, and a hit gives it back.
  *
  * <p><b>Other models' entries.</b> BatchWriteItem cannot be conditional, so with {@code overwriteOtherModel == false}
@@ -113,7 +118,26 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
 
     @Override
     public void store(Map<String, CachedEmbedding> embeddings) {
-        embeddings.forEach(this::requireStorable);
+        // An entry that cannot be written is left out and reported below; the others of the batch are still written.
+        Map<String, CachedEmbedding> storable = new LinkedHashMap<>();
+        List<String> refused = new ArrayList<>();
+        embeddings.forEach((hash, entry) -> {
+            String problem = problemWith(hash, entry);
+            if (problem == null) {
+                storable.put(hash, entry);
+            } else {
+                refused.add(problem);
+            }
+        });
+        write(storable);
+        if (!refused.isEmpty()) {
+            throw new EmbeddingCacheException(refused.size() + " of " + embeddings.size() + " entries not written "
+                    + "(the others were stored): " + refused.get(0) + (refused.size() > 1 ? "; ..." : ""), null);
+        }
+    }
+
+    /** Writes entries already checked by {@link #problemWith}. */
+    private void write(Map<String, CachedEmbedding> embeddings) {
         if (embeddings.isEmpty()) {
             return;
         }
@@ -202,18 +226,20 @@ public final class DynamoDbEmbeddingCache implements EmbeddingCache {
         return new Reads(items, unresolved);
     }
 
-    private void requireStorable(String hash, CachedEmbedding entry) {
-        ImageHashes.requireValid(hash);
-        float[] embedding = entry == null ? null : entry.vector();
-        if (embedding == null || embedding.length != dimension) {
-            throw new IllegalArgumentException("Embedding for " + hash + " has " + (embedding == null ? "no"
-                    : embedding.length) + " values, expected " + dimension);
+    /** Why an entry cannot be written, or null if it can. */
+    private String problemWith(String hash, CachedEmbedding entry) {
+        if (!ImageHashes.isValid(hash)) {
+            return "not an MD5 hex image hash: " + hash;
         }
-        for (float value : embedding) {
-            if (!Float.isFinite(value)) {
-                throw new IllegalArgumentException("Embedding for " + hash + " holds a non-finite value: " + value);
-            }
+        if (entry == null || entry.vector().length != dimension) {
+            return "embedding for " + hash + " has " + (entry == null ? "no" : entry.vector().length)
+                    + " values, expected " + dimension;
         }
+        int nonFinite = entry.firstNonFiniteComponent();
+        if (nonFinite >= 0) {
+            return "embedding for " + hash + " has component " + nonFinite + " = " + entry.vector()[nonFinite];
+        }
+        return null;
     }
 
     private static List<String> distinctValidHashes(Collection<String> hashes) {

@@ -25,7 +25,8 @@ import java.util.Map;
  *
  * <p>Arrays are copied in and out, so a caller that changes an array cannot change the cached embedding. An entry
  * keeps the time its embedding was computed, as the delegate's entry does, so a hit from memory gives the same
- * {@link CachedEmbedding#createdAt()} as one from the delegate.
+ * {@link CachedEmbedding#createdAt()} as one from the delegate. A vector with a NaN or infinite component is neither
+ * kept nor given out.
  */
 public final class LocalEmbeddingCache implements EmbeddingCache {
 
@@ -58,7 +59,7 @@ public final class LocalEmbeddingCache implements EmbeddingCache {
         entries.getAllPresent(imageHashes).forEach((hash, embedding) -> found.put(hash, embedding.copy()));
         List<String> absent = new LinkedHashSet<>(imageHashes).stream().filter(hash -> !found.containsKey(hash)).toList();
         if (!absent.isEmpty()) {
-            Map<String, CachedEmbedding> delegateHits = delegate.lookup(absent);
+            Map<String, CachedEmbedding> delegateHits = finiteOnly(delegate.lookup(absent));
             remember(delegateHits);
             found.putAll(delegateHits);
         }
@@ -68,7 +69,7 @@ public final class LocalEmbeddingCache implements EmbeddingCache {
     @Override
     public void store(Map<String, CachedEmbedding> embeddings) {
         remember(embeddings);
-        delegate.store(embeddings);
+        delegate.store(embeddings); // all of them: the delegate refuses and reports what it cannot keep
     }
 
     /** Lookups answered from memory, without asking the delegate. */
@@ -87,7 +88,21 @@ public final class LocalEmbeddingCache implements EmbeddingCache {
             return;
         }
         Map<String, CachedEmbedding> copies = new HashMap<>();
-        embeddings.forEach((hash, embedding) -> copies.put(hash, embedding.copy()));
+        finiteOnly(embeddings).forEach((hash, embedding) -> copies.put(hash, embedding.copy()));
         entries.putAll(copies);
+    }
+
+    /**
+     * Leaves out vectors with a NaN or infinite component: the pipeline fails those before any store, but one kept
+     * here would be the answer for every later copy of the picture until it is evicted, and each would fail.
+     */
+    private static Map<String, CachedEmbedding> finiteOnly(Map<String, CachedEmbedding> embeddings) {
+        Map<String, CachedEmbedding> finite = new HashMap<>();
+        embeddings.forEach((hash, embedding) -> {
+            if (embedding.firstNonFiniteComponent() < 0) {
+                finite.put(hash, embedding);
+            }
+        });
+        return finite;
     }
 }

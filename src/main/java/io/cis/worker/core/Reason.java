@@ -40,6 +40,8 @@ public enum Reason {
     IMAGE_TRUNCATED("the image data ends before the picture does", FAILED_PERMANENT),
     IMAGE_TOO_LARGE("the declared dimensions exceed the decode limits (decompression-bomb guard)", FAILED_PERMANENT),
     IMAGE_UNREADABLE("decoding or preprocessing failed in another way", FAILED_PERMANENT),
+    EMBEDDING_NOT_FINITE("the model gave a vector with a NaN or infinite component; it is neither cached nor indexed",
+            FAILED_PERMANENT),
     DOCUMENT_ID_INVALID("the object cannot name a document (e.g. a key longer than OpenSearch's id limit)", FAILED_PERMANENT),
     TOO_MANY_DOCUMENTS("lookup mode found more documents for the key than the configured maximum", FAILED_PERMANENT),
     DOCUMENT_REJECTED("OpenSearch rejects the update (4xx: mapping error, wrong vector dimension, ...) or it cannot be sent (a NaN component)",

@@ -367,8 +367,7 @@ public final class Pipeline implements AutoCloseable {
             Instant computedAt = clock.instant();
             batchSizes.record(batch.size());
             for (int i = 0; i < batch.size(); i++) {
-                batch.get(i).embedded(new CachedEmbedding(vectors[i], computedAt), false);
-                indexQueue.add(batch.get(i));
+                indexQueue.add(embedded(batch.get(i), new CachedEmbedding(vectors[i], computedAt)));
             }
         } catch (RuntimeException e) {
             log.error("inference failed", kv("batch_size", batch.size()), kv("reason", Reason.INFERENCE_FAILED.code()),
@@ -377,6 +376,22 @@ public final class Pipeline implements AutoCloseable {
         } finally {
             inferenceTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Gives the item its new embedding, or fails it permanently when a component is NaN or infinite: checked here,
+     * before anything keeps it, because a cached bad vector would be the answer for every later copy of the picture
+     * and the index cannot take it. The failure is recorded on the document like any other permanent one.
+     */
+    private static WorkItem embedded(WorkItem item, CachedEmbedding embedding) {
+        int nonFinite = embedding.firstNonFiniteComponent();
+        if (nonFinite < 0) {
+            item.embedded(embedding, false);
+        } else {
+            item.failedPermanently(Outcome.permanent(Reason.EMBEDDING_NOT_FINITE, "component " + nonFinite + " of "
+                    + embedding.vector().length + " is " + embedding.vector()[nonFinite]));
+        }
+        return item;
     }
 
     private void indexLoop() {

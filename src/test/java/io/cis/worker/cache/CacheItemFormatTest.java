@@ -67,6 +67,36 @@ class CacheItemFormatTest {
     }
 
     @Test
+    void timesOutOfRangeAreMissesNotErrors() {
+        // Beyond java.time.Instant, beyond a long, before 1970, after the year 9999: each a miss, never a throw.
+        for (String createdAt : List.of("1e17", "-1e17", "9223372036854775807", "1e30", "-1", "253402300800")) {
+            Map<String, AttributeValue> item = lambdaItem(MODEL, "3", List.of("1", "2", "3"));
+            item.put("created_at", AttributeValue.fromN(createdAt));
+            assertTrue(format.compatibleEmbedding(item).isEmpty(), "created_at " + createdAt);
+            assertFalse(format.holdsOtherModel(item), "and the new entry may replace it");
+        }
+        // Without created_at, a ttl whose created_at (ttl less 30 days) is out of range, or would overflow a long.
+        for (String ttl : List.of("-9223372036854775808", "9223372036854775807", "1e17", "2591999")) {
+            Map<String, AttributeValue> item = lambdaItem(MODEL, "3", List.of("1", "2", "3"));
+            item.remove("created_at");
+            item.put("ttl", AttributeValue.fromN(ttl));
+            assertTrue(format.compatibleEmbedding(item).isEmpty(), "ttl " + ttl);
+        }
+    }
+
+    @Test
+    void timesAtTheEdgesOfTheRangeAreHits() {
+        Map<String, AttributeValue> item = lambdaItem(MODEL, "3", List.of("1", "2", "3"));
+        item.put("created_at", AttributeValue.fromN("253402300799.9"));
+        assertEquals(Instant.parse("9999-12-31T23:59:59Z"), format.compatibleEmbedding(item).orElseThrow().createdAt());
+        item.put("created_at", AttributeValue.fromN("0"));
+        assertEquals(Instant.EPOCH, format.compatibleEmbedding(item).orElseThrow().createdAt());
+        item.remove("created_at");
+        item.put("ttl", AttributeValue.fromN("2592000"));
+        assertEquals(Instant.EPOCH, format.compatibleEmbedding(item).orElseThrow().createdAt());
+    }
+
+    @Test
     void readsNumbersAsPythonWritesThem() {
         // str() of Python floats (doubles), as Decimal(str(x)) puts them into the table.
         // The dimension as "3.0" too: a Decimal built from a float keeps its ".0".

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -160,6 +161,34 @@ class DynamoDbEmbeddingCacheIT {
 
         assertEquals(MODEL, getItem(hash(1)).get("model").s());
         assertArrayEquals(vector(1, DIMENSION), cache().lookup(List.of(hash(1))).get(hash(1)).vector());
+    }
+
+    @Test
+    void anItemWithATimeOutOfRangeIsAMissWhileTheOthersHitAndTheNextStoreReplacesIt() {
+        for (int i = 5; i <= 8; i++) {
+            putLambdaItem(hash(i), MODEL, DIMENSION, vector(i, DIMENSION));
+        }
+        // As a foreign writer of the shared table might leave them: a created_at beyond java.time.Instant, and
+        // no created_at with a ttl whose created_at (ttl less the TTL days) would overflow a long.
+        putItem(hash(6), item -> item.put("created_at", AttributeValue.fromN("1e17")));
+        putItem(hash(7), item -> {
+            item.remove("created_at");
+            item.put("ttl", AttributeValue.fromN(Long.toString(Long.MIN_VALUE)));
+        });
+
+        Map<String, CachedEmbedding> hits = cache().lookup(hashes(5, 9));
+
+        assertEquals(Set.of(hash(5), hash(8)), hits.keySet());
+        assertArrayEquals(vector(8, DIMENSION), hits.get(hash(8)).vector());
+        cache().store(Map.of(hash(6), new CachedEmbedding(vector(6, DIMENSION), NOW)));
+        assertEquals(NOW, cache().lookup(List.of(hash(6))).get(hash(6)).createdAt());
+    }
+
+    /** Rewrites a stored item with one change. */
+    private void putItem(String hash, Consumer<Map<String, AttributeValue>> change) {
+        Map<String, AttributeValue> item = new HashMap<>(getItem(hash));
+        change.accept(item);
+        client.putItem(b -> b.tableName(table).item(item));
     }
 
     /**

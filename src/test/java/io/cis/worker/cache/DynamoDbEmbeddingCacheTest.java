@@ -13,10 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
@@ -188,18 +191,59 @@ class DynamoDbEmbeddingCacheTest {
     }
 
     @Test
-    void invalidInputIsRejectedBeforeAnythingIsWritten() {
-        DynamoDbEmbeddingCache cache = cache(true);
-        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0),
-                new CachedEmbedding(new float[DIMENSION - 1], TestEmbeddings.CREATED_AT))));
-        float[] withNaN = vector(0, DIMENSION);
-        withNaN[3] = Float.NaN;
-        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of(hash(0),
-                new CachedEmbedding(withNaN, TestEmbeddings.CREATED_AT))));
-        assertThrows(IllegalArgumentException.class, () -> cache.store(Map.of("NOT-A-HASH", entry(0, DIMENSION))));
+    void entriesThatCannotBeWrittenAreLeftOutAndReportedWhileTheOthersOfTheStoreAreWritten() {
+        Map<String, CachedEmbedding> batch = new LinkedHashMap<>(embeddings(0, 5, DIMENSION));
+        batch.put(hash(1), withComponent(1, 3, Float.NaN));
+        batch.put(hash(2), withComponent(2, 0, Float.POSITIVE_INFINITY));
+        batch.put(hash(3), new CachedEmbedding(new float[DIMENSION - 1], TestEmbeddings.CREATED_AT));
+        batch.put("NOT-A-HASH", entry(5, DIMENSION));
+
+        EmbeddingCacheException error = assertThrows(EmbeddingCacheException.class, () -> cache(false).store(batch));
+
+        assertTrue(error.getMessage().startsWith("4 of 6 entries not written (the others were stored): embedding for "
+                + hash(1) + " has component 3 = NaN"), error.getMessage());
+        assertEquals(Set.of(hash(0), hash(4)), dynamo.items.keySet());
+        assertEquals(Set.of(hash(0), hash(4)), cache(false).lookup(hashes(0, 5)).keySet());
+    }
+
+    @Test
+    void anEntryThatCannotBeWrittenMakesNoCallAndAnInvalidLookupKeyIsRejectedBeforeAnyCall() {
+        DynamoDbEmbeddingCache cache = cache(false);
+        assertThrows(EmbeddingCacheException.class,
+                () -> cache.store(Map.of(hash(0), withComponent(0, 3, Float.NaN))));
         assertThrows(IllegalArgumentException.class, () -> cache.lookup(List.of(hash(0), "NOT-A-HASH")));
         assertTrue(dynamo.writeCallSizes.isEmpty());
         assertTrue(dynamo.getCallSizes.isEmpty());
+    }
+
+    @Test
+    void anItemWithATimeOutOfRangeIsAMissWhileTheOthersOfTheLookupHit() {
+        DynamoDbEmbeddingCache cache = cache(true);
+        cache.store(embeddings(0, 5, DIMENSION));
+        change(hash(1), item -> item.put("created_at", AttributeValue.fromN("1e17"))); // beyond java.time.Instant
+        change(hash(2), item -> {
+            item.remove("created_at");
+            item.put("ttl", AttributeValue.fromN(Long.toString(Long.MIN_VALUE)));
+        });
+        change(hash(3), item -> item.put("created_at", AttributeValue.fromN("253402300800"))); // the year 10000
+
+        Map<String, CachedEmbedding> hits = cache.lookup(hashes(0, 5));
+
+        assertEquals(Set.of(hash(0), hash(4)), hits.keySet());
+        assertArrayEquals(vector(4, DIMENSION), hits.get(hash(4)).vector());
+    }
+
+    private void change(String hash, Consumer<Map<String, AttributeValue>> change) {
+        Map<String, AttributeValue> item = new HashMap<>(dynamo.items.get(hash));
+        change.accept(item);
+        dynamo.items.put(hash, item);
+    }
+
+    /** Image i's entry with one component replaced. */
+    private static CachedEmbedding withComponent(int i, int component, float value) {
+        float[] vector = vector(i, DIMENSION);
+        vector[component] = value;
+        return new CachedEmbedding(vector, TestEmbeddings.CREATED_AT);
     }
 
     @Test

@@ -146,6 +146,39 @@ class LocalEmbeddingCacheTest {
     }
 
     @Test
+    void aNonFiniteVectorIsNeverRememberedWhileTheOthersOfItsStoreAre() {
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
+        cache.store(Map.of(hash(1), entry(1, 4), hash(2), withComponent(2, Float.NaN),
+                hash(3), withComponent(3, Float.POSITIVE_INFINITY)));
+        assertEquals(Set.of(hash(1), hash(2), hash(3)), delegate.contents.keySet(),
+                "all of them reach the delegate, which refuses and reports what it cannot keep");
+        delegate.contents.clear();
+
+        Map<String, CachedEmbedding> hits = cache.lookup(List.of(hash(1), hash(2), hash(3)));
+
+        assertEquals(Set.of(hash(1)), hits.keySet());
+        assertEquals(1, cache.size());
+        assertEquals(List.of(List.of(hash(2), hash(3))), delegate.lookups, "the bad ones are misses in memory");
+    }
+
+    @Test
+    void aNonFiniteHitFromTheDelegateIsAMissAndIsNotRemembered() {
+        LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 10, metrics);
+        delegate.contents.put(hash(1), entry(1, 4));
+        delegate.contents.put(hash(2), withComponent(2, Float.NEGATIVE_INFINITY));
+
+        assertEquals(Set.of(hash(1)), cache.lookup(List.of(hash(1), hash(2))).keySet());
+        assertEquals(1, cache.size());
+    }
+
+    /** Image i's entry with one component replaced. */
+    private static CachedEmbedding withComponent(int i, float value) {
+        float[] vector = vector(i, 4);
+        vector[2] = value;
+        return new CachedEmbedding(vector, TestEmbeddings.CREATED_AT);
+    }
+
+    @Test
     void staysWithinItsBoundUnderConcurrentUse() throws Exception {
         LocalEmbeddingCache cache = new LocalEmbeddingCache(delegate, 50, metrics);
         ExecutorService pool = Executors.newFixedThreadPool(4);

@@ -105,6 +105,9 @@ class PipelineTest {
         if (text.startsWith("corrupt")) {
             throw new IllegalArgumentException("corrupt_image: not a JPEG");
         }
+        if (text.startsWith("nan")) {
+            return new float[]{Float.NaN}; // and so its vector is {NaN, 1}
+        }
         return new float[]{text.length()};
     };
 
@@ -168,6 +171,30 @@ class PipelineTest {
                 io.cis.worker.image.ImageDecodeException.Reason.TRUNCATED, "ends early")));
         // Permanent failures pass through the index stage so the reason is recorded on the document.
         assertEquals(3, indexed.size());
+    }
+
+    @Test
+    void aNonFiniteVectorFailsItsItemPermanentlyAndIsNeitherCachedNorIndexed() throws Exception {
+        start(8);
+        WorkItem bad = submit("b", "nan.jpg");
+        WorkItem good = submit("b", "fine.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(Outcome.permanent(Reason.EMBEDDING_NOT_FINITE, "component 0 of 2 is NaN"),
+                outcomes.get("s3://b/nan.jpg"));
+        assertNull(bad.embedding(), "no vector goes to the index");
+        assertTrue(indexed.contains(bad), "the failure goes through the index stage to be recorded on the document");
+        assertEquals(bad.permanentFailure(), outcomes.get("s3://b/nan.jpg"));
+        assertFalse(cacheEntries.containsKey(md5("nan.jpg")), "never stored in the cache");
+        assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/fine.jpg").kind());
+        assertArrayEquals(good.embedding(), cacheEntries.get(md5("fine.jpg")).vector());
+
+        // The same picture again is embedded again (and fails again), not answered with the bad vector.
+        WorkItem again = submit("c", "nan.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+        assertFalse(again.cacheHit());
+        assertEquals(3, imagesEmbedded.get());
+        assertEquals(Reason.EMBEDDING_NOT_FINITE, outcomes.get("s3://c/nan.jpg").reason());
     }
 
     @Test
