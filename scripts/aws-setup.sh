@@ -143,22 +143,49 @@ if ! look "${AWS[@]}" sqs get-queue-url --queue-name "$dlq" >/dev/null; then
   change "${AWS[@]}" sqs create-queue --queue-name "$dlq" --attributes MessageRetentionPeriod=1209600
 fi
 
-# The queue policy lets only this bucket, in this account, send to the queue.
-jq -n --arg queue "$queue_arn" --arg bucket "$bucket_arn" --arg account "$account_id" '{
-  Version: "2012-10-17",
-  Statement: [{
-    Sid: "S3ObjectCreatedNotifications", Effect: "Allow",
-    Principal: {Service: "s3.amazonaws.com"}, Action: "sqs:SendMessage", Resource: $queue,
-    Condition: {ArnLike: {"aws:SourceArn": $bucket}, StringEquals: {"aws:SourceAccount": $account}}
-  }]}' > "$out/queue-policy.json"
-jq -n --arg visibility "$visibility" --arg dlq "$dlq_arn" --arg max "$max_receive" \
-  --slurpfile policy "$out/queue-policy.json" '{
-  VisibilityTimeout: $visibility,
-  RedrivePolicy: ({deadLetterTargetArn: $dlq, maxReceiveCount: ($max | tonumber)} | tojson),
-  Policy: ($policy[0] | tojson)}' > "$out/queue-attributes.json"
-
-say "work queue $queue (visibility ${visibility}s, dead-letter after $max_receive receives, S3 may send from $bucket)"
+# The queue policy lets this bucket, in this account, send to the queue. It is merged into the queue's current
+# policy: only our own statement (by its Sid) is replaced, so statements that let SNS, EventBridge or another
+# bucket deliver survive a re-run. With --no-bucket-notifications the policy is not touched at all.
+sid="CisWorkerS3$(tr -cd 'A-Za-z0-9' <<<"$bucket")"
+jq -n --arg queue "$queue_arn" --arg bucket "$bucket_arn" --arg account "$account_id" --arg sid "$sid" '{
+  Sid: $sid, Effect: "Allow",
+  Principal: {Service: "s3.amazonaws.com"}, Action: "sqs:SendMessage", Resource: $queue,
+  Condition: {ArnLike: {"aws:SourceArn": $bucket}, StringEquals: {"aws:SourceAccount": $account}}
+  }' > "$out/queue-policy-statement.json"
+current_policy='{}'
 if queue_url="$(look "${AWS[@]}" sqs get-queue-url --queue-name "$queue" --query QueueUrl --output text)"; then
+  current_policy="$(look "${AWS[@]}" sqs get-queue-attributes --queue-url "$queue_url" --attribute-names Policy \
+    | jq -r '.Attributes.Policy // "{}"')" || current_policy='{}'
+  [ -n "$current_policy" ] || current_policy='{}'
+else
+  queue_url=""
+fi
+# "S3ObjectCreatedNotifications" is the Sid earlier versions of this script wrote (as the whole policy).
+jq --arg sid "$sid" --slurpfile ours "$out/queue-policy-statement.json" '
+  {Version: (.Version // "2012-10-17"), Statement: ([(.Statement // [])
+     | if type == "array" then .[] else . end
+     | select(.Sid != $sid and .Sid != "S3ObjectCreatedNotifications")] + $ours)}
+  + (if .Id then {Id: .Id} else {} end)' <<<"$current_policy" > "$out/queue-policy.json"
+kept="$(jq '.Statement | length - 1' "$out/queue-policy.json")"
+if [ "$notifications" = 1 ]; then
+  policy_attribute='{Policy: ($policy[0] | tojson)}'
+else
+  policy_attribute='{}'
+fi
+jq -n --arg visibility "$visibility" --arg dlq "$dlq_arn" --arg max "$max_receive" \
+  --slurpfile policy "$out/queue-policy.json" "{
+  VisibilityTimeout: \$visibility,
+  RedrivePolicy: ({deadLetterTargetArn: \$dlq, maxReceiveCount: (\$max | tonumber)} | tojson)} + $policy_attribute" \
+  > "$out/queue-attributes.json"
+
+if [ "$notifications" = 1 ]; then
+  say "work queue $queue (visibility ${visibility}s, dead-letter after $max_receive receives, S3 may send from $bucket;" \
+    "$kept other policy statements kept)"
+else
+  say "work queue $queue (visibility ${visibility}s, dead-letter after $max_receive receives; its access policy is left" \
+    "as it is: let your SNS topic or EventBridge rule send to it)"
+fi
+if [ -n "$queue_url" ]; then
   change "${AWS[@]}" sqs set-queue-attributes --queue-url "$queue_url" --attributes "file://$out/queue-attributes.json"
 else
   change "${AWS[@]}" sqs create-queue --queue-name "$queue" --attributes "file://$out/queue-attributes.json"
@@ -166,13 +193,15 @@ fi
 
 # --- bucket notifications ------------------------------------------------------------------------------------------
 if [ "$notifications" = 1 ]; then
-  # One configuration per suffix (S3 allows one suffix rule each), in lower and upper case; ours are recognised by
-  # their Id prefix and replaced, everything else the bucket notifies stays.
+  # One configuration per suffix (S3 allows one suffix rule each), in lower and upper case. Ours are those with a
+  # cis-worker- Id that deliver to this queue, and are replaced; everything else the bucket notifies stays, including
+  # another queue's cis-worker configurations (a second worker fleet on another prefix). The Id names the queue,
+  # since Ids must be unique per bucket.
   ours="$(tr ',' '\n' <<<"$suffixes" | sed '/^$/d; s/^\.//' | while read -r ext; do
     lower="$(tr '[:upper:]' '[:lower:]' <<<"$ext")"
     upper="$(tr '[:lower:]' '[:upper:]' <<<"$ext")"
     for variant in "$lower" "$upper"; do
-      id="cis-worker-$lower"; [ "$variant" = "$lower" ] || id="cis-worker-upper-$lower"
+      id="cis-worker-$queue-$lower"; [ "$variant" = "$lower" ] || id="cis-worker-$queue-upper-$lower"
       jq -n --arg id "$id" --arg queue "$queue_arn" --arg prefix "$prefix" --arg suffix ".$variant" '{
         Id: $id, QueueArn: $queue, Events: ["s3:ObjectCreated:*"],
         Filter: {Key: {FilterRules: ((if $prefix == "" then [] else [{Name: "prefix", Value: $prefix}] end)
@@ -183,8 +212,8 @@ if [ "$notifications" = 1 ]; then
     existing='{}'
     [ "$dry_run" = 0 ] || say "(a real run keeps the bucket's other notification configurations)"
   fi
-  jq --argjson ours "$ours" 'del(.ResponseMetadata)
-    | .QueueConfigurations = ([(.QueueConfigurations // [])[] | select(.Id | startswith("cis-worker-") | not)] + $ours)' \
+  jq --argjson ours "$ours" --arg queue "$queue_arn" 'del(.ResponseMetadata)
+    | .QueueConfigurations = ([(.QueueConfigurations // [])[] | select((.Id // "" | startswith("cis-worker-")) and .QueueArn == $queue | not)] + $ours)' \
     <<<"$existing" > "$out/bucket-notification.json"
   say "bucket $bucket: s3:ObjectCreated:* for $(jq length <<<"$ours") suffix filters${prefix:+ under $prefix} -> $queue"
   say "(S3 refuses overlapping filters for the same event: remove the old Lambda's trigger first, or fan out via SNS)"
@@ -259,5 +288,17 @@ else
   say "no --role: attach it to the instance role yourself (aws iam put-role-policy ... --policy-document file://$out/iam-policy.json)"
 fi
 
-say "queue URL for SQS_QUEUE_URL: https://sqs.$region.amazonaws.com/$account_id/$queue"
+# The worker asks for its own visibility timeout on every receive (SQS_VISIBILITY_TIMEOUT_SECONDS), which overrides
+# the queue's: --visibility-timeout only takes effect once the worker's configuration carries the same value.
+[ -n "$queue_url" ] || queue_url="https://sqs.$region.amazonaws.com/$account_id/$queue"
+printf 'SQS_QUEUE_URL=%s\nSQS_VISIBILITY_TIMEOUT_SECONDS=%s\n' "$queue_url" "$visibility" > "$out/cis-worker.env"
+say "worker settings: $out/cis-worker.env; put these lines in /etc/cis-worker/cis-worker.env (the worker asks for"
+say "its own visibility timeout on every receive, so the queue's ${visibility}s applies only through them):"
+sed 's/^/#   /' "$out/cis-worker.env"
+if [ -n "$config" ] && [ -r "$config" ]; then
+  configured="$(sed -n 's/^[[:space:]]*SQS_VISIBILITY_TIMEOUT_SECONDS=["'\'']\{0,1\}\([0-9]*\).*/\1/p' "$config" | tail -n 1)"
+  if [ -n "$configured" ] && [ "$configured" != "$visibility" ]; then
+    say "WARNING: $config has SQS_VISIBILITY_TIMEOUT_SECONDS=$configured, the queue ${visibility}s: the worker uses $configured"
+  fi
+fi
 say "done$([ "$dry_run" = 1 ] && echo ' (dry run: no AWS call was made)')"

@@ -65,6 +65,8 @@ class AwsSetupScriptTest {
                   *" sqs get-queue-url "*)
                     [ "$FAKE_AWS_STATE" = existing ] || { echo "AWS.SimpleQueueService.NonExistentQueue" >&2; exit 254; }
                     echo "https://sqs.eu-west-1.amazonaws.com/210987654321/cis-worker" ;;
+                  *" sqs get-queue-attributes "*)
+                    if [ "$FAKE_AWS_STATE" = existing ]; then cat "$FAKE_EXISTING_QUEUE_ATTRIBUTES"; fi ;;
                   *" s3api get-bucket-notification-configuration "*)
                     if [ "$FAKE_AWS_STATE" = existing ]; then cat "$FAKE_EXISTING_NOTIFICATIONS"; fi ;;
                   *" dynamodb describe-table "*)
@@ -86,10 +88,27 @@ class AwsSetupScriptTest {
                 {"QueueConfigurations": [
                    {"Id": "thumbnailer", "QueueArn": "arn:aws:sqs:eu-west-1:210987654321:thumbs",
                     "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "thumbs/"}]}}},
-                   {"Id": "cis-worker-gif", "QueueArn": "arn:aws:sqs:eu-west-1:210987654321:old", "Events": ["s3:ObjectCreated:Put"]}],
+                   {"Id": "cis-worker-gif", "QueueArn": "arn:aws:sqs:eu-west-1:210987654321:cis-worker", "Events": ["s3:ObjectCreated:Put"]},
+                   {"Id": "cis-worker-other-jpg", "QueueArn": "arn:aws:sqs:eu-west-1:210987654321:other",
+                    "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "other/"}]}}}],
                  "TopicConfigurations": [{"Id": "audit", "TopicArn": "arn:aws:sns:eu-west-1:210987654321:audit",
                     "Events": ["s3:ObjectRemoved:*"]}]}
                 """);
+    }
+
+    /** The queue's policy as an earlier run left it, plus a statement that lets an SNS topic deliver (fan-out). */
+    private void existingQueuePolicy() throws IOException {
+        String policy = JSON.writeValueAsString(JSON.readTree("""
+                {"Version": "2012-10-17", "Statement": [
+                  {"Sid": "S3ObjectCreatedNotifications", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                   "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:eu-west-1:210987654321:cis-worker",
+                   "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::photos"}}},
+                  {"Sid": "FromUploadsTopic", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+                   "Action": "sqs:SendMessage", "Resource": "arn:aws:sqs:eu-west-1:210987654321:cis-worker",
+                   "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:210987654321:uploads"}}}]}
+                """));
+        Files.writeString(tmp.resolve("queue-attributes.json"),
+                JSON.writeValueAsString(JSON.createObjectNode().set("Attributes", JSON.createObjectNode().put("Policy", policy))));
     }
 
     private Result run(String state, String... args) throws IOException, InterruptedException {
@@ -100,6 +119,7 @@ class AwsSetupScriptTest {
         env.put("PATH", bin + ":" + env.get("PATH"));
         env.put("FAKE_CALLS", calls.toString());
         env.put("FAKE_EXISTING_NOTIFICATIONS", tmp.resolve("existing.json").toString());
+        env.put("FAKE_EXISTING_QUEUE_ATTRIBUTES", tmp.resolve("queue-attributes.json").toString());
         env.remove("AWS_REGION");
         if (state != null) {
             env.put("FAKE_AWS_STATE", state);
@@ -223,6 +243,7 @@ class AwsSetupScriptTest {
 
     @Test
     void runAgainItOnlyUpdatesAndKeepsTheBucketsOtherNotifications() throws Exception {
+        existingQueuePolicy();
         Result result = run("existing", "--bucket", "photos", "--region", "eu-west-1", "--suffixes", "jpg,png",
                 "--opensearch-endpoint", "https://search-cis-abc.eu-west-1.es.amazonaws.com");
         assertEquals(0, result.exit(), result.output());
@@ -235,9 +256,46 @@ class AwsSetupScriptTest {
         JsonNode merged = document("bucket-notification.json");
         List<String> ids = new ArrayList<>();
         merged.path("QueueConfigurations").forEach(c -> ids.add(c.path("Id").asText()));
-        assertEquals(List.of("thumbnailer", "cis-worker-jpg", "cis-worker-upper-jpg", "cis-worker-png", "cis-worker-upper-png"),
-                ids, "ours replaced (the stale cis-worker-gif is gone), the bucket's other queue kept");
+        assertEquals(List.of("thumbnailer", "cis-worker-other-jpg", "cis-worker-cis-worker-jpg", "cis-worker-cis-worker-upper-jpg",
+                        "cis-worker-cis-worker-png", "cis-worker-cis-worker-upper-png"),
+                ids, "ours replaced (the stale cis-worker-gif of this queue is gone); the bucket's other queues kept, "
+                        + "including a second worker queue's configurations");
         assertEquals("audit", merged.path("TopicConfigurations").get(0).path("Id").asText());
+
+        // The queue policy: the SNS topic's statement survives, the old whole-policy statement is replaced by ours.
+        JsonNode policy = JSON.readTree(document("queue-attributes.json").path("Policy").asText());
+        Map<String, JsonNode> bySid = statements(policy);
+        assertEquals(Set.of("FromUploadsTopic", "CisWorkerS3photos"), bySid.keySet(), policy.toString());
+        assertEquals("arn:aws:s3:::photos", bySid.get("CisWorkerS3photos").path("Condition").path("ArnLike")
+                .path("aws:SourceArn").asText());
+    }
+
+    @Test
+    void withoutBucketNotificationsTheQueuePolicyAndTheBucketAreLeftAlone() throws Exception {
+        existingQueuePolicy();
+        Result result = run("existing", "--bucket", "photos", "--region", "eu-west-1", "--no-bucket-notifications");
+        assertEquals(0, result.exit(), result.output());
+        String all = String.join("\n", recordedCalls());
+        assertTrue(all.contains("sqs set-queue-attributes"), all);
+        assertFalse(all.contains("put-bucket-notification-configuration"), all);
+        JsonNode attributes = document("queue-attributes.json");
+        assertFalse(attributes.has("Policy"), "the SNS/EventBridge route's policy must not be overwritten: " + attributes);
+        assertEquals("5", JSON.readTree(attributes.path("RedrivePolicy").asText()).path("maxReceiveCount").asText());
+    }
+
+    @Test
+    void theVisibilityTimeoutReachesTheWorkersConfiguration() throws Exception {
+        Path config = tmp.resolve("cis-worker.env");
+        Files.writeString(config, "SQS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/210987654321/cis-worker\n"
+                + "SQS_VISIBILITY_TIMEOUT_SECONDS=60\n");
+        Result result = run("existing", "--bucket", "photos", "--region", "eu-west-1", "--visibility-timeout", "300",
+                "--config", config.toString());
+        assertEquals(0, result.exit(), result.output());
+        assertEquals("300", document("queue-attributes.json").path("VisibilityTimeout").asText());
+        assertEquals(List.of("SQS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/210987654321/cis-worker",
+                "SQS_VISIBILITY_TIMEOUT_SECONDS=300"), Files.readAllLines(tmp.resolve("out/cis-worker.env")));
+        assertTrue(result.output().contains("has SQS_VISIBILITY_TIMEOUT_SECONDS=60, the queue 300s: the worker uses 60"),
+                result.output());
     }
 
     @Test
