@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs cis-worker as a systemd service on an EC2 host (Amazon Linux 2023, Debian or Ubuntu), or removes it.
-# Safe to run again: it upgrades the jar, the unit and the model, and never touches an existing
-# /etc/cis-worker/cis-worker.env (the operator's configuration).
+# Safe to run again: it upgrades the jar, the units (the daemon's and the backfill template) and the model, and
+# never touches an existing /etc/cis-worker/cis-worker.env (the operator's configuration).
 #
 #   sudo scripts/install.sh [--jar PATH] [--model PATH]      install or upgrade
 #   sudo scripts/install.sh --uninstall [--purge]            remove (--purge: also config, state and the user)
@@ -21,11 +21,13 @@ usage() {
 Options:
   --jar PATH     the worker jar (default: target/cis-worker.jar of this checkout; build it with mvn package)
   --model PATH   TorchScript model to install as /var/lib/cis-worker/model/model.pt, with the model.json
-                 beside it if there is one, and the bf16 export beside it (model-bf16.pt + model-bf16.json,
+                 beside it if there is one (else an earlier model's model.json is removed), and the bf16 export beside it (model-bf16.pt + model-bf16.json,
                  which MODEL_PRECISION=auto loads on CPUs with AMX) if there is one
                  (scripts/export-production-model.sh makes all four); their SHA-256s are printed for MODEL_SHA256
-  --uninstall    stop and disable the service, remove the jar and the unit; keep config, model and user
-  --purge        with --uninstall: also remove /etc/cis-worker, /var/lib/cis-worker and the user
+  --uninstall    stop and disable the service (and any running backfill), remove the jar and both units; keep
+                 config, model and user
+  --purge        with --uninstall: also remove /etc/cis-worker, /var/lib/cis-worker, the units' drop-in
+                 directories and the user
   --dry-run      print what would be done, change nothing
   --root DIR     install below DIR instead of /
 EOF
@@ -58,6 +60,8 @@ opt_dir="$root/opt/cis-worker"
 etc_dir="$root/etc/cis-worker"
 state_dir="$root/var/lib/cis-worker"
 unit_file="$root/etc/systemd/system/$SERVICE.service"
+# The one-off backfill, a template unit started per slice (cis-worker-backfill@0-4); never enabled.
+backfill_unit_file="$root/etc/systemd/system/$SERVICE-backfill@.service"
 env_file="$etc_dir/cis-worker.env"
 
 # Every change to the system goes through run: printed in a dry run, executed otherwise.
@@ -91,11 +95,22 @@ ensure_java() {
   fi
   say "no Java 17+ at /usr/bin/java (found: $major); installing a headless JRE"
   if command -v dnf >/dev/null; then
-    # Amazon Linux 2023 ships Corretto; RHEL-like systems have OpenJDK.
-    if dnf list --available java-17-amazon-corretto-headless >/dev/null 2>&1; then
+    # Amazon Linux 2023 ships Corretto; RHEL-like systems have OpenJDK. `dnf list --available` leaves out what is
+    # installed already, so an installed Corretto 17 (just not /usr/bin/java) is asked of rpm first.
+    if rpm -q java-17-amazon-corretto-headless >/dev/null 2>&1 \
+        || dnf list --available java-17-amazon-corretto-headless >/dev/null 2>&1; then
       run dnf install -y java-17-amazon-corretto-headless
     else
       run dnf install -y java-17-openjdk-headless
+    fi
+    # Installed is not yet the default: when another Java owns /usr/bin/java, point the java alternative at 17.
+    if [ "$dry_run" = 0 ] && [ "$(java_major)" -lt 17 ]; then
+      local java17
+      java17="$(ls -d /usr/lib/jvm/java-17-*/bin/java 2>/dev/null | head -n 1 || true)"
+      if [ -n "$java17" ] && command -v alternatives >/dev/null; then
+        run alternatives --set java "$java17"
+        say "/usr/bin/java now points at $java17 (alternatives --config java switches it back)"
+      fi
     fi
   elif command -v apt-get >/dev/null; then
     run apt-get update -q
@@ -161,9 +176,13 @@ install_worker() {
     put_file "$model" "$state_dir/model/model.pt" 0640
     if on_host; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model.pt"; fi
     # The exporter's model.json (model name, dimension) travels with the model; the worker checks it when present.
+    # Without one, the previous model's is removed: start-up would check the new model against its name and dtype.
     if [ -f "$(dirname "$model")/model.json" ]; then
       put_file "$(dirname "$model")/model.json" "$state_dir/model/model.json" 0640
       if on_host; then run chown "$SERVICE_USER:$SERVICE_USER" "$state_dir/model/model.json"; fi
+    elif [ -e "$state_dir/model/model.json" ]; then
+      run rm -f "$state_dir/model/model.json"
+      did "removed the previous model's model.json (none beside $model)"
     fi
     # The bf16 export of the same weights (X.pt -> X-bf16.pt, with X-bf16.json), installed as model-bf16.pt.
     # Without one, a bf16 export left by an earlier install is removed: it holds other weights.
@@ -198,6 +217,9 @@ install_worker() {
   fi
 
   put_file "$REPO/systemd/cis-worker.service" "$unit_file" 0644
+  put_file "$REPO/systemd/cis-worker-backfill@.service" "$backfill_unit_file" 0644
+  # The GPU drop-in is shipped, not enabled: copying it is the operator's choice (README, "GPU").
+  put_file "$REPO/systemd/gpu.conf" "$opt_dir/gpu.conf" 0644
   if systemd_running; then
     run systemctl daemon-reload
     if systemctl is-active --quiet "$SERVICE"; then
@@ -219,13 +241,17 @@ uninstall_worker() {
   if systemd_running && [ -e "$unit_file" ]; then
     run systemctl disable --now "$SERVICE"
   fi
-  run rm -f "$unit_file"
+  if systemd_running && [ -e "$backfill_unit_file" ]; then
+    run systemctl stop "$SERVICE-backfill@*.service"
+  fi
+  run rm -f "$unit_file" "$backfill_unit_file"
   run rm -rf "$opt_dir"
   if systemd_running; then
     run systemctl daemon-reload
   fi
   if [ "$purge" = 1 ]; then
-    run rm -rf "$etc_dir" "$state_dir"
+    # The operator's drop-ins (systemctl edit, the GPU drop-in) are configuration too.
+    run rm -rf "$etc_dir" "$state_dir" "$unit_file.d" "$backfill_unit_file.d"
     if on_host && getent passwd "$SERVICE_USER" >/dev/null; then
       run userdel "$SERVICE_USER"
     fi

@@ -6,6 +6,7 @@ final class InstallLayout {
     static final String JAR = "/opt/cis-worker/cis-worker.jar";
     static final String ENV_FILE = "/etc/cis-worker/cis-worker.env";
     static final String UNIT = "/etc/systemd/system/cis-worker.service";
+    static final String BACKFILL_UNIT = "/etc/systemd/system/cis-worker-backfill@.service";
     static final String STATE_DIR = "/var/lib/cis-worker";
     static final String MODEL = "/var/lib/cis-worker/model/model.pt";
 

@@ -56,6 +56,9 @@ class InstallScriptTest {
         assertEquals("torchscript", Files.readString(under(root, InstallLayout.MODEL)));
         assertTrue(Files.readString(under(root, InstallLayout.STATE_DIR + "/model/model.json")).contains("clip-vit-base"));
         assertEquals(Files.readString(SystemdUnit.FILE), Files.readString(under(root, InstallLayout.UNIT)));
+        assertEquals(Files.readString(SystemdUnit.BACKFILL_FILE), Files.readString(under(root, InstallLayout.BACKFILL_UNIT)),
+                "the README's systemctl start cis-worker-backfill@0-4 needs the template installed");
+        assertEquals(Files.readString(SystemdUnit.GPU_DROP_IN), Files.readString(under(root, "/opt/cis-worker/gpu.conf")));
         Path envFile = under(root, InstallLayout.ENV_FILE);
         assertEquals(Files.readString(Path.of("config/cis-worker.env.example")), Files.readString(envFile));
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(envFile)),
@@ -113,13 +116,22 @@ class InstallScriptTest {
         assertEquals(0, uninstall.exit(), uninstall.output());
         assertFalse(Files.exists(under(root, InstallLayout.JAR)));
         assertFalse(Files.exists(under(root, InstallLayout.UNIT)));
+        assertFalse(Files.exists(under(root, InstallLayout.BACKFILL_UNIT)), "the backfill template goes with the daemon's");
         assertTrue(Files.exists(under(root, InstallLayout.ENV_FILE)));
         assertTrue(Files.exists(under(root, InstallLayout.MODEL)));
+
+        // The operator's drop-ins (the GPU one, systemctl edit) are configuration: kept, except by --purge.
+        Path dropIn = under(root, InstallLayout.BACKFILL_UNIT + ".d/gpu.conf");
+        Files.createDirectories(dropIn.getParent());
+        Files.writeString(dropIn, "[Service]\nPrivateDevices=no\n");
+        assertEquals(0, install(root, "--uninstall").exit());
+        assertTrue(Files.exists(dropIn));
 
         Result purge = install(root, "--uninstall", "--purge");
         assertEquals(0, purge.exit(), purge.output());
         assertFalse(Files.exists(under(root, "/etc/cis-worker")));
         assertFalse(Files.exists(under(root, InstallLayout.STATE_DIR)));
+        assertFalse(Files.exists(dropIn.getParent()), purge.output());
     }
 
     @Test
@@ -158,6 +170,30 @@ class InstallScriptTest {
         assertFalse(Files.exists(modelDir.resolve("model-bf16.pt")), second.output());
         assertFalse(Files.exists(modelDir.resolve("model-bf16.json")));
         assertTrue(second.output().contains("MODEL_SHA256=" + sha256("new fp32") + "\n"), second.output());
+    }
+
+    @Test
+    void aNewModelWithoutModelJsonDoesNotKeepTheOldOne() throws Exception {
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        Path jar = Files.writeString(tmp.resolve("cis-worker.jar"), "jar");
+        Path export = Files.createDirectory(tmp.resolve("export"));
+        Path model = Files.writeString(export.resolve("model.pt"), "old weights");
+        Files.writeString(export.resolve("model.json"), "{\"model_name\":\"openai/clip-vit-base-patch32\",\"dtype\":\"float32\"}");
+        Path modelJson = under(root, InstallLayout.STATE_DIR + "/model/model.json");
+        assertEquals(0, install(root, "--jar", jar.toString(), "--model", model.toString()).exit());
+        assertTrue(Files.exists(modelJson));
+
+        // Start-up checks model.json against the model: the old one's name and dtype must not judge the new weights.
+        Path other = Files.writeString(Files.createDirectory(tmp.resolve("other")).resolve("model.pt"), "new weights");
+        Result upgrade = install(root, "--jar", jar.toString(), "--model", other.toString());
+        assertEquals(0, upgrade.exit(), upgrade.output());
+        assertEquals("new weights", Files.readString(under(root, InstallLayout.MODEL)));
+        assertFalse(Files.exists(modelJson), upgrade.output());
+
+        // Without --model the installed model and its model.json stay as they are.
+        assertEquals(0, install(root, "--jar", jar.toString(), "--model", model.toString()).exit());
+        assertEquals(0, install(root, "--jar", jar.toString()).exit());
+        assertTrue(Files.exists(modelJson));
     }
 
     private static String sha256(String text) throws Exception {

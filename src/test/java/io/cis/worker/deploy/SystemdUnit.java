@@ -8,15 +8,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** systemd/cis-worker.service read as sections of directives (a directive may repeat, e.g. Environment=). */
+/** A unit file (systemd/cis-worker.service by default) read as sections of directives (a directive may repeat, e.g. Environment=). */
 record SystemdUnit(Map<String, Map<String, List<String>>> sections) {
 
     static final Path FILE = Path.of("systemd/cis-worker.service");
+    static final Path BACKFILL_FILE = Path.of("systemd/cis-worker-backfill@.service");
+    static final Path GPU_DROP_IN = Path.of("systemd/gpu.conf");
 
     static SystemdUnit read() throws IOException {
+        return read(FILE);
+    }
+
+    static SystemdUnit read(Path file) throws IOException {
         Map<String, Map<String, List<String>>> sections = new LinkedHashMap<>();
         Map<String, List<String>> current = null;
-        for (String raw : Files.readAllLines(FILE)) {
+        for (String raw : Files.readAllLines(file)) {
             String line = raw.strip();
             if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
                 continue;

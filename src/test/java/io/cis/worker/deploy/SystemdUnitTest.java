@@ -99,6 +99,62 @@ class SystemdUnitTest {
     }
 
     /**
+     * The backfill template runs the same JVM, environment defaults, caches and hardening as the daemon: only how it
+     * runs (oneshot, once, its own log name and optional backfill.env) differs. Before, it lacked DJL_CACHE_DIR, the
+     * JavaCPP cache directory, JAVA_OPTS, OPENBLAS_NUM_THREADS, SystemCallFilter, ProtectProc, PrivateMounts, RemoveIPC.
+     */
+    @Test
+    void theBackfillUnitHasTheDaemonsEnvironmentAndHardening() throws IOException {
+        Map<String, List<String>> daemon = new java.util.TreeMap<>(SystemdUnit.read().sections().get("Service"));
+        Map<String, List<String>> backfill = new java.util.TreeMap<>(SystemdUnit.read(SystemdUnit.BACKFILL_FILE)
+                .sections().get("Service"));
+        List<String> lifecycle = List.of("Type", "ExecStart", "Restart", "RestartSec", "RestartPreventExitStatus",
+                "TimeoutStartSec", "SyslogIdentifier", "EnvironmentFile");
+        lifecycle.forEach(daemon::remove);
+        lifecycle.forEach(backfill::remove);
+        assertEquals(daemon, backfill);
+
+        SystemdUnit unit = SystemdUnit.read(SystemdUnit.BACKFILL_FILE);
+        assertEquals("/usr/bin/java $JAVA_OPTS " + JAVA_FLAGS + " -jar " + InstallLayout.JAR
+                + " --backfill --slice %i $BACKFILL_ARGS", unit.get("Service", "ExecStart"));
+        assertEquals(List.of("/etc/cis-worker/cis-worker.env", "-/etc/cis-worker/backfill.env"),
+                unit.sections().get("Service").get("EnvironmentFile"));
+        assertEquals("oneshot", unit.get("Service", "Type"));
+        assertEquals("no", unit.get("Service", "Restart"));
+    }
+
+    /**
+     * The GPU drop-in, as an operator installs it beside the units: systemd reads it (a typo in it is reported)
+     * and accepts it without a warning, for the daemon and for a backfill instance.
+     */
+    @Test
+    void theGpuDropInIsAcceptedBySystemdAnalyzeVerify(@TempDir Path dir) throws Exception {
+        Path daemon = withThisJava(dir);
+        Path backfill = dir.resolve("cis-worker-backfill@.service");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(backfill, Files.readString(SystemdUnit.BACKFILL_FILE)
+                .replace("ExecStart=/usr/bin/java ", "ExecStart=" + java + " "));
+        Path instance = Files.createSymbolicLink(dir.resolve("cis-worker-backfill@0-2.service"), backfill);
+        for (String unit : List.of("cis-worker.service.d", "cis-worker-backfill@.service.d")) {
+            Files.copy(SystemdUnit.GPU_DROP_IN, Files.createDirectory(dir.resolve(unit)).resolve("gpu.conf"));
+        }
+        Map<String, String> service = new java.util.HashMap<>();
+        SystemdUnit.read(SystemdUnit.GPU_DROP_IN).sections().get("Service").forEach((k, v) -> service.put(k, v.get(0)));
+        assertEquals("no", service.get("PrivateDevices"), "the drop-in must show /dev/nvidia*");
+        assertEquals("closed", service.get("DevicePolicy"));
+
+        Result result = run("systemd-analyze", "verify", "--man=no", daemon.toString(), instance.toString());
+        assertEquals(0, result.exit(), result.output());
+        assertEquals("", result.output().strip(), "systemd-analyze verify warnings");
+
+        // The drop-ins are really read: a mistake in one is reported for its unit.
+        Files.writeString(dir.resolve("cis-worker.service.d/gpu.conf"),
+                Files.readString(SystemdUnit.GPU_DROP_IN).replace("DevicePolicy=closed", "DevicePolicy=clozed"));
+        Result broken = run("systemd-analyze", "verify", "--man=no", daemon.toString());
+        assertTrue(broken.output().contains("clozed"), broken.output());
+    }
+
+    /**
      * A copy whose ExecStart uses this JVM: verify insists the binary exists, and on a developer machine java may
      * live elsewhere than /usr/bin/java (install.sh makes sure it is there on a host).
      */
