@@ -6,6 +6,7 @@ import io.cis.worker.ops.FailureReasons;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
@@ -39,6 +40,7 @@ public final class Backfill {
     private static final long POLL_NANOS = 50_000_000L;
 
     private final BackfillSource source;
+    private final BackfillScreen screen;
     private final Dispatcher dispatcher;
     private final BackfillTally tally;
     private final RateLimiter limiter;
@@ -52,13 +54,15 @@ public final class Backfill {
     private long unusableCounted;
 
     /**
-     * @param limit         most candidates to select; 0 or less for no limit
+     * @param screen        which candidates are usable images; only those are selected, rate-limited and limited
+     * @param limit         most usable images to select; 0 or less for no limit
      * @param stopRequested true once SIGINT/SIGTERM arrived
      * @param grace         how long in-flight items may take after a stop (SHUTDOWN_GRACE_SECONDS)
      */
-    public Backfill(BackfillSource source, Dispatcher dispatcher, BackfillTally tally, RateLimiter limiter, long limit,
-                    BooleanSupplier stopRequested, Duration grace, LongSupplier nanoTime) {
+    public Backfill(BackfillSource source, BackfillScreen screen, Dispatcher dispatcher, BackfillTally tally,
+                    RateLimiter limiter, long limit, BooleanSupplier stopRequested, Duration grace, LongSupplier nanoTime) {
         this.source = source;
+        this.screen = screen;
         this.dispatcher = dispatcher;
         this.tally = tally;
         this.limiter = limiter;
@@ -111,11 +115,20 @@ public final class Backfill {
                 return;
             }
             for (BackfillCandidate candidate : page) {
-                if (limitReached() || isStopRequested() || !waitForPermit()) {
+                if (limitReached() || isStopRequested()) {
+                    return;
+                }
+                Optional<Reason> rejected = screen.reject(candidate);
+                if (rejected.isPresent()) {
+                    tally.passedOver(rejected.get());
+                    continue;
+                }
+                if (!waitForPermit()) {
                     return;
                 }
                 tally.selected();
                 dispatcher.dispatch(candidate);
+                source.keepAlive();
             }
             if (limitReached()) {
                 return;
@@ -132,12 +145,11 @@ public final class Backfill {
         return e instanceof IOException || e instanceof OpenSearchException ? OpenSearchErrors.reasonOf(e) : Reason.INTERNAL_ERROR;
     }
 
-    /** Documents the source had to pass over still count as selected, and as skipped. */
+    /** Documents the source had to pass over count as skipped, not as selected (nor against the limit). */
     private void countUnusable() {
         long unusable = source.unusable();
         for (; unusableCounted < unusable; unusableCounted++) {
-            tally.selected();
-            tally.skipped(Reason.NO_S3_LOCATION);
+            tally.passedOver(Reason.NO_S3_LOCATION);
         }
     }
 
@@ -145,13 +157,17 @@ public final class Backfill {
         return limit > 0 && tally.selectedCount() >= limit;
     }
 
-    /** Waits for the rate limiter's permit in short steps, so a stop is seen quickly; false if stopped meanwhile. */
+    /**
+     * Waits for the rate limiter's permit in short steps, so a stop is seen quickly and the source's point in time
+     * is kept alive through a slow page; false if stopped meanwhile.
+     */
     private boolean waitForPermit() {
         long due = nanoTime.getAsLong() + limiter.reserve(nanoTime.getAsLong());
         while (nanoTime.getAsLong() - due < 0) {
             if (isStopRequested()) {
                 return false;
             }
+            source.keepAlive();
             sleepNanos(Math.min(POLL_NANOS, due - nanoTime.getAsLong()));
         }
         return true;

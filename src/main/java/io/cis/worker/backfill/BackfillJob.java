@@ -8,7 +8,6 @@ import io.cis.worker.app.ShutdownSignal;
 import io.cis.worker.app.StartupException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.core.Reason;
-import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.pipeline.Intake;
 import java.io.IOException;
@@ -77,9 +76,11 @@ public final class BackfillJob {
             return Daemon.EXIT_STARTUP_FAILED;
         }
         double rate = request.rateLimit() != null ? request.rateLimit() : config.backfill().rateLimit();
-        Backfill backfill = new Backfill(source, dispatcher, tally, new RateLimiter(rate), request.limit(),
+        Backfill backfill = new Backfill(source, screen(), dispatcher, tally, new RateLimiter(rate), request.limit(),
                 () -> requested(shutdown), config.queue().shutdownGrace(), System::nanoTime);
         OptionalLong total = backfill.expectedTotal();
+        // The summary reports what the source counted, never the limit standing in for an unknown total.
+        OptionalLong matching = source.total();
         long start = System.nanoTime();
         log.info("backfill selecting", kv("source", description()), kv("total", total.isPresent() ? total.getAsLong() : null),
                 kv("rate_limit", rate), kv("startup_ms", (start - startedAt) / 1_000_000));
@@ -89,24 +90,21 @@ public final class BackfillJob {
             quietItemLogs();
         }
         shutdown.onSecondSignal(() -> {
-            BackfillSummary summary = summary(total, start, true, null);
+            BackfillSummary summary = summary(matching, start, true, null);
             System.out.print(summary.text());
             summary.log();
             Runtime.getRuntime().halt(BackfillSummary.EXIT_INTERRUPTED); // before ShutdownSignal's own halt(0)
         });
 
+        // A dry run reads the source like a real run: OpenSearch's count includes documents outside KEY_PREFIXES or
+        // without an S3 location, and an S3 listing has no count at all (a bucket that does not exist must fail).
         Backfill.Result result;
-        if (request.mode() == Backfill.Mode.DRY_RUN && total.isPresent()) {
-            tally.countedWithoutReading(total.getAsLong()); // OpenSearch counted them: no need to page through
-            result = new Backfill.Result(false, null);
-        } else {
-            try (ProgressReporter progress = new ProgressReporter(tally::snapshot, total, interactive ? System.err : null,
-                    config.backfill().progressInterval(), System::nanoTime)) {
-                progress.start();
-                result = backfill.run();
-            }
+        try (ProgressReporter progress = new ProgressReporter(tally::snapshot, total, interactive ? System.err : null,
+                config.backfill().progressInterval(), System::nanoTime)) {
+            progress.start();
+            result = backfill.run();
         }
-        BackfillSummary summary = summary(total, start, result.interrupted(), result.sourceError());
+        BackfillSummary summary = summary(matching, start, result.interrupted(), result.sourceError());
         System.out.print(summary.text());
         System.out.flush();
         summary.log();
@@ -129,8 +127,6 @@ public final class BackfillJob {
     // --- composition ---
 
     private Backfill.Dispatcher dispatcher() {
-        ObjectFilter filter = new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
-                config.objects().maxObjectBytes());
         switch (request.mode()) {
             case DIRECT -> {
                 Application app = Application.start(withBackfillMetricsPort(config), Application.Mode.BACKFILL, clock);
@@ -138,7 +134,8 @@ public final class BackfillJob {
                 openSearch = app.openSearch();
                 s3 = app.s3();
                 Intake intake = app.intake();
-                return candidate -> intake.offer(candidate.object(), candidate.documentId(), tally, clock.millis());
+                return candidate -> intake.offer(candidate.object(), candidate.documentId(), tally, clock.millis(),
+                        candidate.knownImage());
             }
             case ENQUEUE -> {
                 SqsClient sqs = SqsClient.create();
@@ -152,9 +149,7 @@ public final class BackfillJob {
                 return new Backfill.Dispatcher() {
                     @Override
                     public void dispatch(BackfillCandidate candidate) {
-                        if (accepted(filter, candidate)) {
-                            enqueuer.add(candidate);
-                        }
+                        enqueuer.add(candidate);
                     }
 
                     @Override
@@ -164,27 +159,21 @@ public final class BackfillJob {
                 };
             }
             case DRY_RUN -> {
-                return candidate -> {
-                    if (accepted(filter, candidate)) {
-                        tally.counted();
-                    }
-                };
+                return candidate -> tally.counted();
             }
             default -> throw new IllegalStateException("unknown mode " + request.mode());
         }
     }
 
     /**
-     * Where the daemon would skip an object from its notification alone, so do --enqueue and --dry-run; an object
-     * over the size limit still goes ahead, for the daemon to record the failure on its document.
+     * Where the daemon would skip an object from its notification alone, the backfill passes it over before
+     * selecting it. An extension-less image the operator's query chose can only be embedded by this process: the
+     * daemon behind the queue judges a key by its extension.
      */
-    private boolean accepted(ObjectFilter filter, BackfillCandidate candidate) {
-        FilterDecision decision = filter.classify(candidate.object());
-        if (decision == FilterDecision.ACCEPT || decision == FilterDecision.TOO_LARGE) {
-            return true;
-        }
-        tally.skipped(decision.skipReason().orElseThrow());
-        return false;
+    private BackfillScreen screen() {
+        ObjectFilter filter = new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
+                config.objects().maxObjectBytes());
+        return new BackfillScreen(filter, request.mode() != Backfill.Mode.ENQUEUE);
     }
 
     private BackfillSource openSource() {
@@ -216,7 +205,7 @@ public final class BackfillJob {
             Query query = BackfillQuery.needingEmbedding(images, config.model().modelName(), request.retryFailed());
             BackfillSource source = OpenSearchBackfillSource.open(openSearch, new OpenSearchBackfillSource.Options(
                     config.index().indexName(), query, request.slice(), b.keyField(), b.bucketField(), request.bucket(),
-                    b.sortField(), b.pageSize()));
+                    b.sortField(), b.pageSize(), b.imageQuery().isPresent()));
             resources.push(source);
             return source;
         } catch (IOException | RuntimeException e) {

@@ -18,6 +18,13 @@ public interface BackfillSource extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Called between candidates while a page is worked through (which can take long at a low rate limit), so
+     * server-side state the next page needs (the point in time) stays alive; never throws.
+     */
+    default void keepAlive() {
+    }
+
     /** Releases server-side state (the point in time); never throws. */
     @Override
     void close();

@@ -54,7 +54,7 @@ public record BackfillSummary(String description, Backfill.Mode mode, OptionalLo
         s.append("backfill ").append(state).append(" (").append(description).append(") in ")
                 .append(ProgressReporter.duration(elapsed)).append('\n');
         if (mode == Backfill.Mode.DRY_RUN) {
-            row(s, "would process", counts.selected() - counts.skipped(), "");
+            row(s, "would process", counts.selected(), "");
             total.ifPresent(t -> row(s, "matching", t, ""));
         } else {
             row(s, "selected", counts.selected(), total.isPresent() ? "of " + total.getAsLong() : "");

@@ -68,10 +68,12 @@ public final class BackfillTally implements Settlement {
         done.incrementAndGet();
     }
 
-    /** Dry run with a known total: the source's count stands for candidates it need not read. */
-    public void countedWithoutReading(long candidates) {
-        selected.addAndGet(candidates);
-        done.addAndGet(candidates);
+    /**
+     * A candidate the source read but that is no usable image (no S3 location, a non-image key, outside
+     * KEY_PREFIXES): skipped without being selected, so it counts against neither --limit nor the rate limit.
+     */
+    public void passedOver(Reason reason) {
+        add(skipped, reason);
     }
 
     public long selectedCount() {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import org.opensearch.client.json.JsonData;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch._types.FieldValue;
@@ -35,9 +36,14 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
  */
 public final class OpenSearchBackfillSource implements BackfillSource {
 
-    /** Settings of the source. */
+    /**
+     * Settings of the source.
+     *
+     * @param imagesByQuery the query itself selects images (BACKFILL_IMAGE_QUERY): its documents are images whatever
+     *                      their key's extension
+     */
     public record Options(String index, Query query, Slice slice, String keyField, String bucketField,
-                          String defaultBucket, String sortField, int pageSize) {
+                          String defaultBucket, String sortField, int pageSize, boolean imagesByQuery) {
         public Options {
             Objects.requireNonNull(index, "index");
             Objects.requireNonNull(query, "query");
@@ -52,22 +58,31 @@ public final class OpenSearchBackfillSource implements BackfillSource {
     }
 
     private static final Logger log = LoggerFactory.getLogger(OpenSearchBackfillSource.class);
-    /** Long enough for the slowest page to be processed before the next search renews it. */
+    /**
+     * How long the point in time lives without a search. A page at a low rate limit can take longer than that
+     * (1,000 documents at 0.5/s is 33 minutes), so the page loop renews it through {@link #keepAlive()}.
+     */
     static final String KEEP_ALIVE = "30m";
+    /** keepAlive() renews the point in time once this long has passed since the last search. */
+    static final long RENEW_AFTER_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
     private static final int SEARCH_ATTEMPTS = 5;
 
     private final OpenSearchClient client;
     private final Options options;
+    private final LongSupplier nanoTime;
     private final String pitId;
+    private long lastSearchNanos;
     private final long total;
     private List<BackfillCandidate> firstPage;
     private List<FieldValue> searchAfter;
     private boolean exhausted;
     private long unusable;
 
-    private OpenSearchBackfillSource(OpenSearchClient client, Options options, String pitId) throws IOException {
+    private OpenSearchBackfillSource(OpenSearchClient client, Options options, String pitId, LongSupplier nanoTime)
+            throws IOException {
         this.client = client;
         this.options = options;
+        this.nanoTime = nanoTime;
         this.pitId = pitId;
         SearchResponse<Void> first = search(true);
         this.total = first.hits().total() == null ? -1 : first.hits().total().value();
@@ -76,9 +91,14 @@ public final class OpenSearchBackfillSource implements BackfillSource {
 
     /** Opens a point in time on the index and reads the first page (which also gives the exact total). */
     public static OpenSearchBackfillSource open(OpenSearchClient client, Options options) throws IOException {
+        return open(client, options, System::nanoTime);
+    }
+
+    static OpenSearchBackfillSource open(OpenSearchClient client, Options options, LongSupplier nanoTime)
+            throws IOException {
         String pitId = client.createPit(p -> p.index(options.index()).keepAlive(t -> t.time(KEEP_ALIVE))).pitId();
         try {
-            return new OpenSearchBackfillSource(client, options, pitId);
+            return new OpenSearchBackfillSource(client, options, pitId, nanoTime);
         } catch (IOException | RuntimeException e) {
             deletePit(client, pitId);
             throw e;
@@ -109,6 +129,25 @@ public final class OpenSearchBackfillSource implements BackfillSource {
         return unusable;
     }
 
+    /**
+     * Renews the point in time with an empty search (size 0, match_none) when the last search is
+     * {@link #RENEW_AFTER_NANOS} ago; a failure is logged and tried again at the next call.
+     */
+    @Override
+    public void keepAlive() {
+        if (exhausted || nanoTime.getAsLong() - lastSearchNanos < RENEW_AFTER_NANOS) {
+            return;
+        }
+        try {
+            client.search(s -> s.pit(Pit.of(p -> p.id(pitId).keepAlive(KEEP_ALIVE))).size(0)
+                    .query(q -> q.matchNone(m -> m)).trackTotalHits(t -> t.enabled(false)), Void.class);
+            lastSearchNanos = nanoTime.getAsLong();
+        } catch (IOException | RuntimeException e) {
+            log.warn("backfill: could not renew the point in time, trying again shortly",
+                    kv("reason", OpenSearchErrors.reasonOf(e).code()), kv("detail", e.toString()));
+        }
+    }
+
     private SearchResponse<Void> search(boolean countTotal) throws IOException {
         SearchRequest request = SearchRequest.of(s -> {
             s.pit(Pit.of(p -> p.id(pitId).keepAlive(KEEP_ALIVE)))
@@ -130,7 +169,9 @@ public final class OpenSearchBackfillSource implements BackfillSource {
         });
         for (int attempt = 1; ; attempt++) {
             try {
-                return client.search(request, Void.class);
+                SearchResponse<Void> response = client.search(request, Void.class);
+                lastSearchNanos = nanoTime.getAsLong();
+                return response;
             } catch (IOException | OpenSearchException e) {
                 if (attempt >= SEARCH_ATTEMPTS || !retryable(e)) {
                     throw e;
@@ -171,7 +212,7 @@ public final class OpenSearchBackfillSource implements BackfillSource {
                         kv("bucket_field", options.bucketField()), kv("bucket", bucket));
                 continue;
             }
-            page.add(new BackfillCandidate(S3ObjectRef.of(bucket, key), hit.id()));
+            page.add(new BackfillCandidate(S3ObjectRef.of(bucket, key), hit.id(), options.imagesByQuery()));
         }
         return page;
     }

@@ -47,11 +47,19 @@ public final class ObjectFilter {
     }
 
     public FilterDecision classify(S3ObjectRef object) {
+        return classify(object, false);
+    }
+
+    /**
+     * @param knownImage the caller knows it is an image whatever its key (a backfill's BACKFILL_IMAGE_QUERY chose
+     *                   it): the extension is not checked, the prefixes and the size limit still are
+     */
+    public FilterDecision classify(S3ObjectRef object, boolean knownImage) {
         Objects.requireNonNull(object, "object");
         if (!keyPrefixes.isEmpty() && keyPrefixes.stream().noneMatch(object.key()::startsWith)) {
             return FilterDecision.SKIP_PREFIX;
         }
-        if (!extensions.contains(extensionOf(object.key()))) {
+        if (!knownImage && !extensions.contains(extensionOf(object.key()))) {
             return FilterDecision.SKIP_NOT_IMAGE;
         }
         // Without a size in the notification the fetch stage enforces the limit while downloading.

@@ -20,8 +20,17 @@ public final class Intake {
     /** Blocks while the pipeline is full. */
     public void offer(S3ObjectRef object, String explicitDocumentId, Settlement settlement, long enqueuedAtMillis)
             throws InterruptedException {
+        offer(object, explicitDocumentId, settlement, enqueuedAtMillis, false);
+    }
+
+    /**
+     * @param knownImage the backfill's BACKFILL_IMAGE_QUERY chose it as an image: no extension check (the decoder
+     *                   reads the format from the bytes), else it would be skipped and selected again on every run
+     */
+    public void offer(S3ObjectRef object, String explicitDocumentId, Settlement settlement, long enqueuedAtMillis,
+                      boolean knownImage) throws InterruptedException {
         WorkItem item = new WorkItem(object, explicitDocumentId, settlement, enqueuedAtMillis);
-        FilterDecision decision = filter.classify(object);
+        FilterDecision decision = filter.classify(object, knownImage);
         switch (decision) {
             case ACCEPT -> pipeline.submit(item);
             case TOO_LARGE -> pipeline.submitFailure(item, Outcome.permanent(Reason.OBJECT_TOO_LARGE, object.size()

@@ -45,7 +45,8 @@ class BackfillSummaryTest {
 
     @Test
     void aDryRunSaysHowManyWouldBeProcessed() {
-        BackfillTally.Snapshot counts = new BackfillTally.Snapshot(12, 12, 0, 0, 0, Map.of("not_an_image", 2L), Map.of(), Map.of());
+        // Skipped candidates are not selected: 10 usable images were counted, 2 non-images passed over.
+        BackfillTally.Snapshot counts = new BackfillTally.Snapshot(10, 10, 0, 0, 0, Map.of("not_an_image", 2L), Map.of(), Map.of());
         String text = new BackfillSummary("s3://b/p, dry-run", Backfill.Mode.DRY_RUN, OptionalLong.empty(), counts,
                 Duration.ofSeconds(1), false, null).text();
         assertEquals("""

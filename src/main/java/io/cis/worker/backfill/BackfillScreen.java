@@ -1,0 +1,35 @@
+package io.cis.worker.backfill;
+
+import io.cis.worker.core.Reason;
+import io.cis.worker.event.FilterDecision;
+import io.cis.worker.event.ObjectFilter;
+import java.util.Optional;
+
+/**
+ * Which candidates are usable images, decided before one is selected: the daemon's object filter (KEY_PREFIXES,
+ * IMAGE_EXTENSIONS). Only usable images count against --limit and the rate limit and as "would process" in a dry
+ * run; the rest are counted as skipped, so a limit over a page of non-images still reaches the images after them.
+ * An object over the size limit is usable: the daemon records that failure on its document.
+ */
+public final class BackfillScreen {
+
+    private final ObjectFilter filter;
+    private final boolean knownImagesUsable;
+
+    /**
+     * @param knownImagesUsable whether an extension-less image the operator's query chose can be processed: yes
+     *                          when this process embeds it (direct run, dry run), no when it is enqueued, since the
+     *                          daemon judges a queued key by its extension alone
+     */
+    public BackfillScreen(ObjectFilter filter, boolean knownImagesUsable) {
+        this.filter = filter;
+        this.knownImagesUsable = knownImagesUsable;
+    }
+
+    /** Why the candidate is passed over, or empty when it is a usable image. */
+    public Optional<Reason> reject(BackfillCandidate candidate) {
+        FilterDecision decision = filter.classify(candidate.object(), candidate.knownImage() && knownImagesUsable);
+        return decision == FilterDecision.ACCEPT || decision == FilterDecision.TOO_LARGE
+                ? Optional.empty() : decision.skipReason();
+    }
+}
