@@ -4,7 +4,8 @@
 #   docker run -d --name cis-worker --env-file cis-worker.env --stop-timeout 45 \
 #     -v /srv/cis-worker/model:/var/lib/cis-worker/model:ro -p 127.0.0.1:9464:9464 cis-worker
 #
-# - Settings come from the environment (--env-file takes the same KEY=VALUE file as the systemd unit).
+# - Settings come from the environment: --env-file takes the systemd unit's KEY=VALUE lines, but literally, so write
+#   the values unquoted (Docker keeps quotes as part of the value; systemd and the worker's --config strip them).
 # - The model is not in the image: mount the directory holding model.pt, or bake it into a derived image
 #   (FROM cis-worker + COPY model.pt /var/lib/cis-worker/model/model.pt).
 # - Give it a stop timeout above SHUTDOWN_GRACE_SECONDS (30 s by default; Docker's own default is 10 s) so SIGTERM's

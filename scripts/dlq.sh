@@ -3,9 +3,13 @@
 #   scripts/dlq.sh list [--max N] [--json]
 #   scripts/dlq.sh redrive [--max N]
 # Options of both: --queue-url URL (default SQS_QUEUE_URL), --dlq-url URL (default SQS_DLQ_URL, else the target of
-# the queue's RedrivePolicy), --config FILE (KEY=VALUE, e.g. /etc/cis-worker/cis-worker.env).
+# the queue's RedrivePolicy), --config FILE (KEY=VALUE lines).
+# Run it with your own operator credentials, passing the queue URLs: the worker's /etc/cis-worker/cis-worker.env is
+# readable only by root and the service (0640 root:cis-worker), and under sudo the SDK falls back to the instance
+# role, whose policy has no rights on the dead-letter queue. For example:
+#   scripts/dlq.sh list --queue-url https://sqs.eu-west-1.amazonaws.com/123456789012/cis-worker
 # A thin wrapper around `java -jar cis-worker.jar dlq ...`: no aws CLI needed, credentials and region come from the
-# AWS SDK's default chains (AWS_ENDPOINT_URL_SQS works for local queues).
+# AWS SDK's default chains (AWS_PROFILE, AWS_REGION; AWS_ENDPOINT_URL_SQS works for local queues).
 set -euo pipefail
 
 repo_jar="$(cd "$(dirname "$0")/.." && pwd)/target/cis-worker.jar"
