@@ -240,6 +240,10 @@ public final class Settings {
     public static final SettingSpec<String> CLOUDWATCH_NAMESPACE = setting("CLOUDWATCH_NAMESPACE",
             "CloudWatch namespace of the published metrics.")
             .requiredText("cis-worker");
+    public static final SettingSpec<String> LOG_FORMAT = setting("LOG_FORMAT",
+            "Log lines on stderr: json (one JSON object per line, for journald and log shippers) or text (for a "
+                    + "terminal). Read by the logging set-up from the environment; any other value would log nothing.")
+            .oneOf("json", "json", "text");
 
     // --- Backfill ---
     public static final SettingSpec<Double> BACKFILL_RATE_LIMIT = setting("BACKFILL_RATE_LIMIT",

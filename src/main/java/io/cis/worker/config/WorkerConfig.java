@@ -168,6 +168,10 @@ public record WorkerConfig(
             r.problems().add("RETRY_MAX_BACKOFF_MS must not be less than RETRY_INITIAL_BACKOFF_MS");
         }
 
+        // Logback picks its appender by this name before any of this runs; an unknown one would silence every log line,
+        // so it is checked here, where a bad value stops start-up with the other problems (printed, not logged).
+        r.get(Settings.LOG_FORMAT);
+
         OpsConfig ops = new OpsConfig(
                 r.get(Settings.METRICS_HOST),
                 r.get(Settings.METRICS_PORT),

@@ -55,6 +55,18 @@ class WorkerConfigTest {
         assertTrue(problems.stream().anyMatch(p -> p.startsWith("EMBEDDING_CACHE_ENABLED=maybe")));
     }
 
+    /** LOG_FORMAT=JSON used to select no appender at all: no log line, not even the failure. */
+    @Test
+    void anUnknownLogFormatIsAConfigurationError() {
+        Map<String, String> env = new HashMap<>(minimalDaemonEnv());
+        env.put("LOG_FORMAT", "JSON");
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> WorkerConfig.from(new RawSettings(Map.of(), env), WorkerConfig.Scope.DAEMON));
+        assertEquals(List.of("LOG_FORMAT=JSON must be json or text"), e.problems());
+        env.put("LOG_FORMAT", "text");
+        WorkerConfig.from(new RawSettings(Map.of(), env), WorkerConfig.Scope.DAEMON);
+    }
+
     @Test
     void environmentOverridesTheFileAndOldNamesStillWork(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("cis-worker.env");
