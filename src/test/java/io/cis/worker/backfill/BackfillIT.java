@@ -301,7 +301,7 @@ class BackfillIT {
         Run run = backfill("s3", env, "--source", "s3", "--bucket", bucket, "--prefix", prefix);
 
         assertEquals(1, run.exitCode(), "the corrupt image is a permanent failure");
-        assertEquals(12, run.count("selected"));
+        assertEquals(11, run.count("selected"), "the 10 images and the corrupt one; notes.txt is passed over, not selected");
         assertEquals(10, run.count("indexed"));
         assertEquals(1, run.summary().path("skipped_by_reason").path("not_an_image").asLong());
         assertEquals(1, run.summary().path("failed_permanently").properties().size());
@@ -317,6 +317,72 @@ class BackfillIT {
         }
         assertFalse(sources.containsKey(outside), "objects outside the prefix are left alone");
         assertFalse(sources.containsKey(prefix + "notes.txt"));
+    }
+
+    /**
+     * A dry run reads the source like a real run and counts only images the daemon would take: a bucket that does
+     * not exist fails instead of "would process 1000", documents outside KEY_PREFIXES are not counted, and --limit
+     * counts images only.
+     */
+    @Test
+    void aDryRunReadsTheSourceAndCountsOnlyUsableImages() throws Exception {
+        Run missing = backfill("dry-missing-bucket", settings(), "--dry-run", "--source", "s3", "--bucket",
+                "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8), "--limit", "1000");
+        assertEquals(1, missing.exitCode(), "a listing that fails is an error, not 1000 images");
+        assertEquals(0, missing.count("selected"));
+        assertTrue(missing.summary().hasNonNull("source_error") && !missing.summary().path("source_error").asText().isEmpty(),
+                missing.summary().toString());
+        assertFalse(missing.summary().has("total") && !missing.summary().path("total").isNull(),
+                "the limit is no total: " + missing.summary());
+
+        Map<String, String> onlyPhotos1 = settings();
+        onlyPhotos1.put("KEY_PREFIXES", "photos/1");
+        Set<String> selected = BackfillFixture.selectedIds(docs);
+        long underPrefix = docs.stream().filter(d -> selected.contains(d.id()) && d.key().startsWith("photos/1")).count();
+        assertTrue(underPrefix > 0 && underPrefix < 270, "fixture: " + underPrefix);
+        Run dry = backfill("dry-prefix", onlyPhotos1, "--dry-run");
+        assertEquals(0, dry.exitCode());
+        assertEquals(underPrefix, dry.count("selected"), "only images under KEY_PREFIXES would be processed");
+        assertEquals(270 - underPrefix, dry.summary().path("skipped_by_reason").path("prefix_filtered").asLong());
+        assertEquals(270, dry.count("total"), "the index's count is reported as what matched");
+
+        // --limit counts images the daemon would take: with no image under KEY_PREFIXES, none, not the first 5.
+        Map<String, String> nothing = settings();
+        nothing.put("KEY_PREFIXES", "elsewhere/");
+        Run limited = backfill("dry-limit", nothing, "--dry-run", "--limit", "5");
+        assertEquals(0, limited.count("selected"));
+        assertEquals(270, limited.summary().path("skipped_by_reason").path("prefix_filtered").asLong());
+
+        Run limitedImages = backfill("dry-limit-images", onlyPhotos1, "--dry-run", "--limit", "5");
+        assertEquals(5, limitedImages.count("selected"));
+        for (Run run : List.of(dry, limited, limitedImages)) {
+            assertTrue(run.outcomes().isEmpty(), "a dry run processes nothing");
+        }
+    }
+
+    /**
+     * An image without an extension that BACKFILL_IMAGE_QUERY selects is embedded (the decoder reads the format
+     * from the bytes), so the next run does not select it again.
+     */
+    @Test
+    void anExtensionlessImageChosenByTheImageQueryIsEmbeddedOnce() throws Exception {
+        String key = "blobs/" + UUID.randomUUID();
+        s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromFile(ClipReference.SHARED_IMAGES.resolve("rocket.jpg")));
+        Map<String, Object> source = new HashMap<>();
+        source.put(DocumentFields.S3_BUCKET, bucket);
+        source.put(DocumentFields.S3_KEY, key);
+        source.put("file_type", "image");
+        openSearch.index(i -> i.index(index).id("blob-1").document(source)
+                .refresh(org.opensearch.client.opensearch._types.Refresh.True));
+        Map<String, String> env = settings();
+        env.put("BACKFILL_IMAGE_QUERY", "{\"ids\":{\"values\":[\"blob-1\"]}}");
+
+        Run first = backfill("blob", env);
+        assertEquals(0, first.exitCode(), first.summary().toString());
+        assertEquals(1, first.count("indexed"), first.summary().toString());
+        assertEquals("indexed", first.outcomes().get("blob-1").get(0).path("outcome").asText());
+        Run again = backfill("blob-again", env);
+        assertEquals(0, again.count("selected"), "embedded, so no longer selected");
     }
 
     private static long outcomeCount(WorkerProcess process) {
