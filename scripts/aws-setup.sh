@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Creates (or brings up to date) what cis-worker needs in an AWS account, with the aws CLI (v1 or v2) and jq:
-#   - the work queue with a dead-letter queue (redrive policy, visibility timeout) and a queue policy that lets
-#     the bucket send to it;
+#   - the work queue with a dead-letter queue (redrive policy, visibility timeout) and a queue policy statement
+#     that lets the bucket send to it, merged into the queue's policy (other senders' statements are kept);
 #   - the bucket's notifications: s3:ObjectCreated:* for each image suffix (and an optional key prefix) to the queue,
 #     keeping the bucket's other notification configurations;
 #   - the DynamoDB embedding cache table (partition key image_hash, on-demand, TTL on ttl);
 #   - the OpenSearch index, through the worker's own `create-index` (SigV4), when --opensearch-endpoint is given;
-#   - the worker's least-privilege IAM policy (config/iam-policy.json filled in), attached to --role if given.
+#   - the worker's least-privilege IAM policy (config/iam-policy.json filled in), attached to --role if given;
+#   - the worker's queue settings (SQS_QUEUE_URL, SQS_VISIBILITY_TIMEOUT_SECONDS) in --out/cis-worker.env.
 # Every step checks first and changes only what is missing or different, so it is safe to run again.
 # --dry-run makes no AWS call at all: it prints every command it would run (as if nothing existed yet) and writes
 # the JSON documents those commands use to --out, for review.
@@ -18,7 +19,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:
