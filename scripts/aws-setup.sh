@@ -33,7 +33,9 @@ Options:
   --no-bucket-notifications   leave the bucket's notifications alone (events reach the queue another way, e.g.
                               SNS or EventBridge, whose wrapped bodies the worker also accepts)
   --max-receive-count N       deliveries before a message goes to the dead-letter queue (default 5)
-  --visibility-timeout S      queue visibility timeout in seconds (default 60; the worker extends it as needed)
+  --visibility-timeout S      queue visibility timeout in seconds (default 60; the worker extends it as needed). The
+                              worker asks for SQS_VISIBILITY_TIMEOUT_SECONDS on every receive, which overrides the
+                              queue's: set it to the same value (written to OUT/cis-worker.env)
   --opensearch-endpoint URL   create the index there with the worker's create-index command (SigV4)
   --opensearch-service S      es (OpenSearch Service domain, default) or aoss (Serverless)
   --opensearch-domain NAME    domain name, for the IAM policy (es)

@@ -149,6 +149,7 @@ class SystemdNspawnIT {
         indexesNotificationsWithTheReferenceVectors(photos);
         restartUnderLoadStrandsNothing(photos);
         stopDrainsWithSuccess(photos);
+        backfillSlicesRunToCompletionUnderTheSameHardening(photos);
         journalHoldsTheJsonLines();
         uninstallRemovesWhatItPromises();
     }
@@ -158,6 +159,7 @@ class SystemdNspawnIT {
         String output = machine.run(INSTALL, "--model", CHECKOUT + "/" + ClipReference.MODEL);
         assertTrue(output.contains("java 17 found"), output);
         assertTrue(machine.exists(InstallLayout.UNIT) && machine.exists(InstallLayout.JAR) && machine.exists(InstallLayout.MODEL), output);
+        assertTrue(machine.exists(InstallLayout.BACKFILL_UNIT), "the backfill template is installed:\n" + output);
         machine.run("getent", "passwd", UNIT);
         Matcher sha = Pattern.compile("MODEL_SHA256=([0-9a-f]{64})").matcher(output);
         assertTrue(sha.find(), "install.sh prints the model's SHA-256:\n" + output);
@@ -280,6 +282,43 @@ class SystemdNspawnIT {
                 stopSeconds, done, backlog.size(), left, stopped);
     }
 
+    /**
+     * The README's backfill unit: `systemctl start cis-worker-backfill@0-2` and `@1-2` (oneshot: start returns when
+     * the run is over) embed every image under a fresh prefix between them, each exits 0 with Result=success, under
+     * the daemon's seccomp filter and sandbox, and logs its summary to the journal.
+     */
+    private void backfillSlicesRunToCompletionUnderTheSameHardening(List<ClipReference.Image> photos) throws Exception {
+        long before = embedded();
+        List<String> images = upload("backfill", photos, 8);
+        String args = "BACKFILL_ARGS=--source s3 --bucket " + bucket + " --prefix " + prefix + "backfill/\n";
+        NspawnMachine.Result write = machine.execWithInput(Duration.ofSeconds(30), args,
+                "sh", "-c", "cat > /etc/cis-worker/backfill.env");
+        assertTrue(write.ok(), write.output());
+        long selected = 0;
+        for (String slice : List.of("0-2", "1-2")) {
+            String unit = "cis-worker-backfill@" + slice;
+            long started = System.nanoTime();
+            NspawnMachine.Result run = machine.exec(Duration.ofMinutes(5), "systemctl", "start", unit);
+            String journal = machine.run("journalctl", "-u", unit, "-o", "cat", "--no-pager");
+            assertTrue(run.ok(), unit + ": " + run.output() + "\n" + journal);
+            assertEquals("success", machine.property(unit, "Result"), journal);
+            assertEquals("0", machine.property(unit, "ExecMainStatus"), journal);
+            JsonNode summary = null;
+            for (String line : journal.split("\n")) {
+                if (line.startsWith("{") && "backfill finished".equals(JSON.readTree(line).path("message").asText())) {
+                    summary = JSON.readTree(line);
+                }
+            }
+            assertNotNull(summary, "the summary in the journal of " + unit + ":\n" + journal);
+            assertEquals(0, summary.path("exit_code").asInt(), summary.toString());
+            selected += summary.path("selected").asLong();
+            log("%s ran to completion in %.1f s: %s", unit, seconds(started), summary);
+        }
+        assertEquals(images.size(), selected, "the two slices together selected every image once");
+        awaitCondition("the backfilled images embedded", Duration.ofSeconds(30), () -> embedded() >= before + images.size());
+        machine.run("rm", "-f", "/etc/cis-worker/backfill.env");
+    }
+
     /** `journalctl -u cis-worker` holds the worker's JSON lines: start-up, and one outcome line per object. */
     private void journalHoldsTheJsonLines() throws IOException {
         List<JsonNode> lines = journalJson();
@@ -299,6 +338,7 @@ class SystemdNspawnIT {
     private void uninstallRemovesWhatItPromises() {
         machine.run(INSTALL, "--uninstall");
         assertFalse(machine.exists(InstallLayout.UNIT));
+        assertFalse(machine.exists(InstallLayout.BACKFILL_UNIT));
         assertFalse(machine.exists("/opt/cis-worker"));
         assertEquals("not-found", machine.property(UNIT, "LoadState"), "systemd forgot the unit");
         assertTrue(machine.exists(InstallLayout.ENV_FILE) && machine.exists(InstallLayout.MODEL));
