@@ -290,7 +290,10 @@ class SystemdNspawnIT {
     private void backfillSlicesRunToCompletionUnderTheSameHardening(List<ClipReference.Image> photos) throws Exception {
         long before = embedded();
         List<String> images = upload("backfill", photos, 8);
-        String args = "BACKFILL_ARGS=--source s3 --bucket " + bucket + " --prefix " + prefix + "backfill/\n";
+        // The cache off, so every image goes through libtorch inside the backfill unit's sandbox (the daemon has
+        // embedded the same photos, which would make them all cache hits).
+        String args = "BACKFILL_ARGS=--source s3 --bucket " + bucket + " --prefix " + prefix + "backfill/\n"
+                + "EMBEDDING_CACHE_ENABLED=false\n";
         NspawnMachine.Result write = machine.execWithInput(Duration.ofSeconds(30), args,
                 "sh", "-c", "cat > /etc/cis-worker/backfill.env");
         assertTrue(write.ok(), write.output());
@@ -311,6 +314,8 @@ class SystemdNspawnIT {
             }
             assertNotNull(summary, "the summary in the journal of " + unit + ":\n" + journal);
             assertEquals(0, summary.path("exit_code").asInt(), summary.toString());
+            assertEquals(0, summary.path("cache_hits").asLong(), "embedded by libtorch, not the cache: " + summary);
+            assertEquals(summary.path("selected").asLong(), summary.path("indexed").asLong(), summary.toString());
             selected += summary.path("selected").asLong();
             log("%s ran to completion in %.1f s: %s", unit, seconds(started), summary);
         }
