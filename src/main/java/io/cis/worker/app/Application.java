@@ -314,7 +314,7 @@ public final class Application implements AutoCloseable {
         }
         VisibilityHeartbeat heartbeat = q.heartbeatEnabled()
                 ? new VisibilityHeartbeat(registry, operations, clock, q.visibilityTimeoutSeconds(), q.heartbeatFraction(),
-                q.maxVisibilityTotal())
+                q.maxVisibilityTotal(), metrics)
                 : null;
         metrics.gauge(MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
         queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle,

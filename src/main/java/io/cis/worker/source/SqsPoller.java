@@ -148,7 +148,7 @@ public final class SqsPoller implements Runnable {
         if (messages.isEmpty()) {
             return;
         }
-        operations.changeVisibility(messages.stream().map(this::inFlight).toList(), 0);
+        operations.handBack(messages.stream().map(this::inFlight).toList());
         log.info("handed back messages received after the stop", kv("messages", messages.size()));
     }
 
@@ -200,7 +200,7 @@ public final class SqsPoller implements Runnable {
         // thread (AbortedException): clear it for the hand-back, then restore it.
         boolean interrupted = Thread.interrupted();
         try {
-            operations.changeVisibility(messages, 0);
+            operations.handBack(messages);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();

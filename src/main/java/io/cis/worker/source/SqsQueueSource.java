@@ -121,7 +121,7 @@ public final class SqsQueueSource implements AutoCloseable {
         settler.flush();
         List<InFlightMessage> unfinished = new ArrayList<>(registry.inFlight());
         if (!unfinished.isEmpty()) {
-            sqs.changeVisibility(unfinished, 0);
+            sqs.handBack(unfinished);
             log.info("handed back unfinished messages", kv("messages", unfinished.size()));
         }
         return unfinished.size();
