@@ -25,6 +25,8 @@ public final class MetricNames {
     public static final String BATCH_SIZE = "cis.inference.batch.size";
     /** Timer tagged with stage: fetch, cache, decode, inference, index. */
     public static final String STAGE_TIME = "cis.stage.time";
+    /** Errors (StackOverflowError, OutOfMemoryError, ...) a stage caught, tagged with stage; its items go back to the queue. */
+    public static final String STAGE_ERRORS = "cis.stage.errors";
     /** Indexed items whose documents OpenSearch found already holding the values sent (bulk "noop": a replay). */
     public static final String DOCUMENTS_UNCHANGED = "cis.documents.unchanged";
     public static final String ENQUEUE_TO_INDEXED = "cis.latency.enqueue.to.indexed";

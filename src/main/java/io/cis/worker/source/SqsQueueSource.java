@@ -1,5 +1,6 @@
 package io.cis.worker.source;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.ops.FailureReasons;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,7 @@ public final class SqsQueueSource implements AutoCloseable {
     private final Duration receiveBound;
     private final List<Thread> pollerThreads = new ArrayList<>();
     private Thread settlerThread;
+    private volatile Consumer<String> onThreadDied = thread -> { };
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sqs-heartbeat");
         t.setDaemon(true);
@@ -74,8 +77,21 @@ public final class SqsQueueSource implements AutoCloseable {
         }
     }
 
-    private static Thread startThread(Runnable runnable, String name) {
+    /**
+     * Told (with the thread's name and what killed it) when a poller or the settler dies: receiving or deleting would
+     * stop for good, so whoever runs the source must stop too. Set before {@link #start}.
+     */
+    public void onThreadDied(Consumer<String> listener) {
+        this.onThreadDied = listener;
+    }
+
+    private Thread startThread(Runnable runnable, String name) {
         Thread thread = new Thread(runnable, name);
+        thread.setUncaughtExceptionHandler((t, e) -> {
+            log.error("queue thread died", kv("thread", t.getName()), kv("reason", Reason.INTERNAL_ERROR.code()),
+                    kv("detail", e.toString()), e);
+            onThreadDied.accept(t.getName() + ": " + e);
+        });
         thread.start();
         return thread;
     }
