@@ -82,13 +82,11 @@ public final class SqsBatchOperations {
 
     /**
      * Makes the messages visible again at once, for another worker or our restart; logs those SQS refused (they turn
-     * visible when their visibility timeout ends instead). Returns how many were handed back.
+     * visible when their visibility timeout ends instead).
      */
-    public int handBack(List<InFlightMessage> messages) {
-        List<VisibilityFailure> failed = changeVisibility(messages, 0);
-        failed.forEach(f -> log.warn("hand-back failed, the message turns visible when its visibility timeout ends",
+    public void handBack(List<InFlightMessage> messages) {
+        changeVisibility(messages, 0).forEach(f -> log.warn("hand-back failed, the message turns visible when its visibility timeout ends",
                 kv("message_id", f.message().messageId()), kv("reason", f.reason().code()), kv("detail", f.detail())));
-        return messages.size() - failed.size();
     }
 
     /**

@@ -72,14 +72,18 @@ public final class SqsQueueSource implements AutoCloseable {
                 } catch (RuntimeException e) {
                     log.warn("visibility heartbeat failed", kv("reason", FailureReasons.ofSqsCall(e).code()),
                             kv("detail", e.toString()));
+                } catch (Error e) {
+                    // The scheduler would cancel the heartbeat silently: messages would then lapse mid-processing.
+                    threadDied("sqs-heartbeat", e);
+                    throw e;
                 }
             }, 1, 1, TimeUnit.SECONDS);
         }
     }
 
     /**
-     * Told (with the thread's name and what killed it) when a poller or the settler dies: receiving or deleting would
-     * stop for good, so whoever runs the source must stop too. Set before {@link #start}.
+     * Told (with the thread's name and what killed it) when a poller, the settler or the heartbeat dies: receiving,
+     * deleting or extending would stop for good, so whoever runs the source must stop too. Set before {@link #start}.
      */
     public void onThreadDied(Consumer<String> listener) {
         this.onThreadDied = listener;
@@ -87,13 +91,15 @@ public final class SqsQueueSource implements AutoCloseable {
 
     private Thread startThread(Runnable runnable, String name) {
         Thread thread = new Thread(runnable, name);
-        thread.setUncaughtExceptionHandler((t, e) -> {
-            log.error("queue thread died", kv("thread", t.getName()), kv("reason", Reason.INTERNAL_ERROR.code()),
-                    kv("detail", e.toString()), e);
-            onThreadDied.accept(t.getName() + ": " + e);
-        });
+        thread.setUncaughtExceptionHandler((t, e) -> threadDied(t.getName(), e));
         thread.start();
         return thread;
+    }
+
+    private void threadDied(String name, Throwable e) {
+        log.error("queue thread died", kv("thread", name), kv("reason", Reason.INTERNAL_ERROR.code()),
+                kv("detail", e.toString()), e);
+        onThreadDied.accept(name + ": " + e);
     }
 
     /**
