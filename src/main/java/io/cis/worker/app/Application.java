@@ -259,14 +259,15 @@ public final class Application implements AutoCloseable {
         pipeline = new Pipeline(
                 retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes())), retryPolicy),
                 cache,
-                preprocessor::preprocess,
-                TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize())),
+                TestHooks.failingFirstDecodes(preprocessor::preprocess),
+                TestHooks.failingFirstBatches(TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize()))),
                 new BulkDocumentIndexer(resolver, retrying(bulk, retryPolicy), m.modelName()),
                 new OutcomeLog(itemCounters, metrics, clock),
                 new Pipeline.Limits(m.workQueueCapacity(), m.decodeThreads() * FETCH_THREADS_PER_DECODE_THREAD,
                         m.decodeThreads(), m.inferenceThreads(), m.batchMaxSize(), m.batchMaxWait(), 100),
                 metrics, clock);
         closeables.push(pipeline);
+        pipeline.onThreadDied(health::failed);
         pipeline.start();
         intake = new Intake(new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
                 config.objects().maxObjectBytes()), pipeline);
@@ -314,11 +315,12 @@ public final class Application implements AutoCloseable {
         }
         VisibilityHeartbeat heartbeat = q.heartbeatEnabled()
                 ? new VisibilityHeartbeat(registry, operations, clock, q.visibilityTimeoutSeconds(), q.heartbeatFraction(),
-                q.maxVisibilityTotal())
+                q.maxVisibilityTotal(), metrics)
                 : null;
         metrics.gauge(MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
         queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle,
                 () -> QueueCounts.read(sqs, q.queueUrl()), SdkClientSettings.sqsAttemptTimeout(q.waitTimeSeconds()));
+        queueSource.onThreadDied(health::failed);
         closeables.push(queueSource);
     }
 

@@ -1,8 +1,10 @@
 package io.cis.worker.app;
 
 import io.cis.worker.config.WorkerConfig;
+import io.cis.worker.core.Reason;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +21,8 @@ public final class Daemon {
     /** Exit codes a supervisor can act on. */
     public static final int EXIT_OK = 0;
     public static final int EXIT_STARTUP_FAILED = 3;
+    /** A part of the worker broke for good (a stage thread died); it stopped cleanly, and a restart is the fix. */
+    public static final int EXIT_WORKER_FAILED = 4;
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     /** How often the exit-when-idle mode looks at the worker and the queue (one GetQueueAttributes when idle). */
@@ -46,14 +50,16 @@ public final class Daemon {
         }
         Drain drain;
         long stopRequestedAt;
+        Optional<String> failure;
         try (app) {
             shutdown.onSecondSignal(() -> app.queueSource().handBackUnfinished());
             app.queueSource().start();
             app.health().ready();
             log.info("worker running", kv("queue_url", config.queue().queueUrl()), kv("index", config.index().indexName()));
-            waitForStop(app, shutdown);
+            failure = waitForStop(app, shutdown);
             stopRequestedAt = System.nanoTime();
-            drain = drain(app);
+            // A broken worker cannot finish its work: no grace, everything unsettled goes back to the queue at once.
+            drain = drain(app, failure.isPresent() ? Duration.ZERO : config.queue().shutdownGrace());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return EXIT_OK;
@@ -61,17 +67,25 @@ public final class Daemon {
         // Only now: the receives have finished, the stages and every client are closed. What remains is the JVM's exit.
         log.info("stopped", kv("drained", drain.drained()), kv("handed_back", drain.handedBack()),
                 kv("stop_ms", (System.nanoTime() - stopRequestedAt) / 1_000_000));
-        return EXIT_OK;
+        return failure.isPresent() ? EXIT_WORKER_FAILED : EXIT_OK;
     }
 
-    private void waitForStop(Application app, ShutdownSignal shutdown) throws InterruptedException {
+    /** Returns what broke when a part of the worker died; empty for a signal or the idle exit. */
+    private Optional<String> waitForStop(Application app, ShutdownSignal shutdown) throws InterruptedException {
         while (!shutdown.awaitRequested(IDLE_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+            Optional<String> failure = app.health().failure();
+            if (failure.isPresent()) {
+                log.error("a worker thread died, stopping", kv("reason", Reason.INTERNAL_ERROR.code()),
+                        kv("detail", failure.get()));
+                return failure;
+            }
             if (!exitWhenIdle.isZero()
                     && app.queueSource().idleFor(app.pipeline().inside()).compareTo(exitWhenIdle) >= 0) {
                 log.info("queue idle, exiting", kv("idle_seconds", exitWhenIdle.toSeconds()));
-                return;
+                return Optional.empty();
             }
         }
+        return Optional.empty();
     }
 
     private record Drain(boolean drained, int handedBack) {
@@ -82,8 +96,8 @@ public final class Daemon {
      * it returns is handed back), while the pipeline goes on finishing what is in flight; then gives the pipeline
      * what is left of the grace period, stops it if it did not finish, and hands back every unsettled message.
      */
-    private Drain drain(Application app) throws InterruptedException {
-        long graceEnds = System.nanoTime() + config.queue().shutdownGrace().toNanos();
+    private Drain drain(Application app, Duration grace) throws InterruptedException {
+        long graceEnds = System.nanoTime() + grace.toNanos();
         app.health().draining();
         app.queueSource().stopReceiving();
         app.queueSource().awaitReceivesFinished();

@@ -55,6 +55,8 @@ public enum Reason {
     S3_ERROR("S3 answered another error: throttling, 5xx, other 4xx", FAILED_TRANSIENT),
     FETCH_ERROR("an unexpected error in the fetch stage (a bug)", FAILED_TRANSIENT),
     INFERENCE_FAILED("the model failed on the batch", FAILED_TRANSIENT),
+    STAGE_ERROR("a stage threw an Error (StackOverflowError, OutOfMemoryError from native code, ...): the item goes back to the queue",
+            FAILED_TRANSIENT),
     DOCUMENT_LOOKUP_FAILED("lookup mode could not search for the document", FAILED_TRANSIENT),
     DOCUMENT_NOT_FOUND("lookup mode found no document for the key yet", FAILED_TRANSIENT),
     INDEX_UNREACHABLE("no HTTP answer from OpenSearch: connection refused, timeout, unreadable response", FAILED_TRANSIENT),
