@@ -277,6 +277,8 @@ public final class Pipeline implements AutoCloseable {
             fetchFailed(item, e);
         } catch (RuntimeException e) {
             finish(item, Outcome.transientFailure(Reason.FETCH_ERROR, e.toString()));
+        } catch (Error e) {
+            settleAfterError("fetch", List.of(item), e); // the HEAD runs on the fetch pool
         }
     }
 
