@@ -27,10 +27,14 @@ public enum Reason {
     OTHER_EVENT_TYPE("any other event: restore, tagging, lifecycle, replication, SNS subscription handshakes", SKIPPED),
     NOT_AN_IMAGE("the key does not end in an accepted image extension", SKIPPED),
     PREFIX_FILTERED("the key is outside every configured prefix", SKIPPED),
+    BUCKET_NOT_ALLOWED("the bucket is not in S3_BUCKETS: nothing is fetched from it (queue, backfill and enqueue alike)", SKIPPED),
     NO_S3_LOCATION("backfill: the document names no S3 object", SKIPPED),
 
     UNPARSEABLE_MESSAGE("the message body is no known notification (deleted, logged with an excerpt)", FAILED_PERMANENT),
     OBJECT_NOT_FOUND("S3 has no such key, version or bucket (404)", FAILED_PERMANENT),
+    BUCKET_OWNER_MISMATCH("S3 answered 403 AccessDenied to a request carrying S3_EXPECTED_BUCKET_OWNER: the bucket "
+            + "belongs to another account (S3 gives a plain access denial the same answer; see the README's IAM section)",
+            FAILED_PERMANENT),
     OBJECT_TOO_LARGE("the object is larger than MAX_OBJECT_BYTES", FAILED_PERMANENT),
     IMAGE_EMPTY("the object has no bytes", FAILED_PERMANENT),
     IMAGE_UNSUPPORTED_FORMAT("not a supported image format, or a variant that is not decoded", FAILED_PERMANENT),
