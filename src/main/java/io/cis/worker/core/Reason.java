@@ -51,7 +51,8 @@ public enum Reason {
 
     PIPELINE_STOPPED("the worker stopped before the item got in", FAILED_TRANSIENT),
     S3_UNREACHABLE("no usable answer from S3: connection refused or reset, timeout, body cut off", FAILED_TRANSIENT),
-    S3_ACCESS_DENIED("S3 answered 401 or 403 (usually a bucket or IAM policy being fixed)", FAILED_TRANSIENT),
+    S3_ACCESS_DENIED("S3 answered 401 or 403 that is no bucket_owner_mismatch (usually a bucket or IAM policy being fixed)",
+            FAILED_TRANSIENT),
     S3_ERROR("S3 answered another error: throttling, 5xx, other 4xx", FAILED_TRANSIENT),
     FETCH_ERROR("an unexpected error in the fetch stage (a bug)", FAILED_TRANSIENT),
     INFERENCE_FAILED("the model failed on the batch", FAILED_TRANSIENT),
