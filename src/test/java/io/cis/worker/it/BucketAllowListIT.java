@@ -32,9 +32,9 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * trusted bucket and in a second bucket that is not listed. Only the trusted one is fetched and indexed; a
  * notification and an old-worker message for the other are skipped as bucket_not_allowed, once each, counted, their
  * messages deleted; `enqueue` and `backfill --bucket` refuse the other bucket, and a backfill document naming it is
- * skipped. S3_EXPECTED_BUCKET_OWNER is not set here: the local S3 (S3Proxy 4.1) answers 501 NotImplemented to any
- * request carrying x-amz-expected-bucket-owner, so the owner check is shown by the unit tests on the SDK's own
- * requests (S3ObjectFetcherTest, S3BackfillSourceTest, EnqueueCommandTest), not against a server.
+ * skipped. S3_EXPECTED_BUCKET_OWNER is not set here: the local S3 (S3Proxy 4.1) answered the worker's GetObject
+ * carrying x-amz-expected-bucket-owner with 501 NotImplemented, so the owner check is shown by the unit tests on the
+ * SDK's own requests (S3ObjectFetcherTest, S3BackfillSourceTest, EnqueueCommandTest), not against a server.
  */
 class BucketAllowListIT {
 
