@@ -257,7 +257,8 @@ public final class Application implements AutoCloseable {
         ImagePreprocessor preprocessor = ImagePreprocessor.of(
                 new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), config.objects().downscale());
         pipeline = new Pipeline(
-                retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes())), retryPolicy),
+                retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes(),
+                        config.objects().bucketOwners())), retryPolicy),
                 cache,
                 TestHooks.failingFirstDecodes(preprocessor::preprocess),
                 TestHooks.failingFirstBatches(TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize()))),
@@ -269,8 +270,25 @@ public final class Application implements AutoCloseable {
         closeables.push(pipeline);
         pipeline.onThreadDied(health::failed);
         pipeline.start();
-        intake = new Intake(new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
-                config.objects().maxObjectBytes()), pipeline);
+        intake = new Intake(objectFilter(config.objects()), pipeline);
+        logBucketTrust(config.objects());
+    }
+
+    /** What the queue and the backfill accept from a notification or document alone, as configured. */
+    public static ObjectFilter objectFilter(WorkerConfig.ObjectConfig objects) {
+        return new ObjectFilter(objects.imageExtensions(), objects.keyPrefixes(), objects.maxObjectBytes(), objects.buckets());
+    }
+
+    /** Which buckets are trusted, said once at start-up, and said plainly when it is any bucket of any account. */
+    private static void logBucketTrust(WorkerConfig.ObjectConfig objects) {
+        String buckets = objects.buckets().allowsAny()
+                ? "S3_BUCKETS is empty: objects in any bucket a message names are fetched"
+                : "only objects in S3_BUCKETS are fetched, others are skipped as " + Reason.BUCKET_NOT_ALLOWED.code();
+        String owners = objects.bucketOwners().isEmpty()
+                ? "S3_EXPECTED_BUCKET_OWNER is empty: S3 calls do not check which account owns the bucket"
+                : "S3 calls carry the expected bucket owner";
+        log.info(buckets + "; " + owners, kv("buckets", objects.buckets().toString()),
+                kv("expected_bucket_owner", objects.bucketOwners().toString()));
     }
 
     /** S3 GETs retried for 5xx, throttling and timeouts (see FetchRetryDecision). */

@@ -129,8 +129,7 @@ public final class BackfillJob {
     // --- composition ---
 
     private Backfill.Dispatcher dispatcher() {
-        ObjectFilter filter = new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
-                config.objects().maxObjectBytes());
+        ObjectFilter filter = Application.objectFilter(config.objects());
         switch (request.mode()) {
             case DIRECT -> {
                 Application app = Application.start(withBackfillMetricsPort(config), Application.Mode.BACKFILL, clock);
@@ -183,6 +182,11 @@ public final class BackfillJob {
         if (decision == FilterDecision.ACCEPT || decision == FilterDecision.TOO_LARGE) {
             return true;
         }
+        if (decision == FilterDecision.SKIP_BUCKET) {
+            // Another account's or an unknown bucket named by a document: worth a line of its own, not only a count.
+            log.info("backfill: bucket not in S3_BUCKETS, skipped", kv("s3_url", candidate.object().s3Url()),
+                    kv("document_id", candidate.documentId()), kv("reason", Reason.BUCKET_NOT_ALLOWED.code()));
+        }
         tally.skipped(decision.skipReason().orElseThrow());
         return false;
     }
@@ -195,7 +199,8 @@ public final class BackfillJob {
                     s3 = S3Client.builder().forcePathStyle(config.objects().s3ForcePathStyle()).build();
                     resources.push(s3);
                 }
-                BackfillSource source = new S3BackfillSource(s3, request.bucket(), request.prefix(), request.slice());
+                BackfillSource source = new S3BackfillSource(s3, request.bucket(), request.prefix(), request.slice(),
+                        config.objects().bucketOwners());
                 resources.push(source);
                 yield source;
             }

@@ -76,6 +76,16 @@ public final class Settings {
     public static final SettingSpec<Boolean> S3_FORCE_PATH_STYLE = setting("S3_FORCE_PATH_STYLE",
             "Use path-style S3 URLs (needed by local S3 emulators).")
             .bool(false);
+    public static final SettingSpec<List<String>> S3_BUCKETS = setting("S3_BUCKETS",
+            "Buckets the worker may read. A record, backfill document or enqueue for any other bucket is skipped "
+                    + "(bucket_not_allowed) before anything is fetched. Empty = every bucket, as the start-up log says.")
+            .list("");
+    public static final SettingSpec<List<String>> S3_EXPECTED_BUCKET_OWNER = setting("S3_EXPECTED_BUCKET_OWNER",
+            "AWS account id (12 digits) that must own the buckets, or bucket=account pairs for buckets in several "
+                    + "accounts (a pair wins over a bare id). Sent as the expected bucket owner on every GetObject, "
+                    + "HeadObject and ListObjectsV2: a bucket that changed hands answers 403, recorded as "
+                    + "bucket_owner_mismatch (permanent, never retried). Empty = not checked.")
+            .list("");
     public static final SettingSpec<List<String>> IMAGE_EXTENSIONS = setting("IMAGE_EXTENSIONS",
             "Key extensions treated as images (case-insensitive); other keys are skipped.")
             .list("jpg,jpeg,png,gif,bmp,tif,tiff,webp");

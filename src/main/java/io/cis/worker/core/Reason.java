@@ -27,12 +27,16 @@ public enum Reason {
     OTHER_EVENT_TYPE("any other event: restore, tagging, lifecycle, replication, SNS subscription handshakes", SKIPPED),
     NOT_AN_IMAGE("the key does not end in an accepted image extension", SKIPPED),
     PREFIX_FILTERED("the key is outside every configured prefix", SKIPPED),
+    BUCKET_NOT_ALLOWED("the bucket is not in S3_BUCKETS: nothing is fetched from it (queue, backfill and enqueue alike)", SKIPPED),
     NO_S3_LOCATION("backfill: the document names no S3 object", SKIPPED),
     SUPERSEDED("the document already holds a newer picture of the key (by the S3 event sequencer, else the object's "
             + "Last-Modified): this older notification changes nothing", SKIPPED),
 
     UNPARSEABLE_MESSAGE("the message body is no known notification (deleted, logged with an excerpt)", FAILED_PERMANENT),
     OBJECT_NOT_FOUND("S3 has no such key, version or bucket (404)", FAILED_PERMANENT),
+    BUCKET_OWNER_MISMATCH("S3 answered 403 AccessDenied to a request carrying S3_EXPECTED_BUCKET_OWNER: the bucket "
+            + "belongs to another account (S3 gives a plain access denial the same answer; see the README's IAM section)",
+            FAILED_PERMANENT),
     OBJECT_TOO_LARGE("the object is larger than MAX_OBJECT_BYTES", FAILED_PERMANENT),
     IMAGE_EMPTY("the object has no bytes", FAILED_PERMANENT),
     IMAGE_UNSUPPORTED_FORMAT("not a supported image format, or a variant that is not decoded", FAILED_PERMANENT),
@@ -51,7 +55,8 @@ public enum Reason {
 
     PIPELINE_STOPPED("the worker stopped before the item got in", FAILED_TRANSIENT),
     S3_UNREACHABLE("no usable answer from S3: connection refused or reset, timeout, body cut off", FAILED_TRANSIENT),
-    S3_ACCESS_DENIED("S3 answered 401 or 403 (usually a bucket or IAM policy being fixed)", FAILED_TRANSIENT),
+    S3_ACCESS_DENIED("S3 answered 401 or 403 that is no bucket_owner_mismatch (usually a bucket or IAM policy being fixed)",
+            FAILED_TRANSIENT),
     S3_ERROR("S3 answered another error: throttling, 5xx, other 4xx", FAILED_TRANSIENT),
     FETCH_ERROR("an unexpected error in the fetch stage (a bug)", FAILED_TRANSIENT),
     INFERENCE_FAILED("the model failed on the batch", FAILED_TRANSIENT),
