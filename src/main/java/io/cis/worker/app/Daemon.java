@@ -104,7 +104,8 @@ public final class Daemon {
                 started.completeExceptionally(e);
             }
         }, "startup");
-        thread.setDaemon(true); // never holds up the exit
+        // Not a daemon thread: the stages it starts inherit that, as before. A check still under way at a stop does
+        // not hold up the exit, which is System.exit (Main).
         thread.start();
         while (!shutdown.awaitRequested(STARTUP_POLL.toMillis(), TimeUnit.MILLISECONDS)) {
             if (started.isDone()) {

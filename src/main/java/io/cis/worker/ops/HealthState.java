@@ -9,6 +9,11 @@ public final class HealthState {
     private volatile boolean ready;
     private volatile String notReadyBecause = "starting";
 
+    /** Start-up is under way (again, after a wait for services ended). */
+    public void starting() {
+        notReadyBecause = "starting";
+    }
+
     /** Start-up is waiting for these services (e.g. {@code opensearch (http://..., index_unreachable)}). */
     public void waitingFor(String services) {
         notReadyBecause = "waiting for " + services;

@@ -152,6 +152,7 @@ public final class StartupWait {
         for (int round = 1; ; round++) {
             attemptAll(pending, startedAt);
             if (pending.isEmpty()) {
+                health.starting(); // no longer waiting; ready once the daemon reads the queue
                 return new Result(Status.READY, List.of());
             }
             long now = clock.millis();

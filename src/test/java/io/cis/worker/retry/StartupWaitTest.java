@@ -102,6 +102,7 @@ class StartupWaitTest {
                 + "sqs (http://sqs, sqs_unreachable)", healthWhilePaused.get(0));
         assertEquals("not ready: waiting for opensearch (http://opensearch, index_unreachable)", healthWhilePaused.get(1));
         assertFalse(health.isReady(), "ready is the daemon's to say, once the queue is read");
+        assertEquals("starting", health.notReadyBecause(), "no longer waiting");
     }
 
     @Test
