@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import io.cis.worker.testing.LocalStack;
 import io.cis.worker.testing.Metrics;
 import io.cis.worker.testing.WorkerProcess;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
@@ -76,13 +80,54 @@ class DaemonStartupIT {
         }
     }
 
+    /**
+     * Access denied (here every OpenSearch request answered 403, as Amazon OpenSearch answers a role its access policy
+     * does not name yet) is retried for STARTUP_ACCESS_DENIED_WAIT_SECONDS, then start-up stops with the
+     * configuration status, naming the permission.
+     */
+    @Test
+    void accessDeniedIsRetriedForItsWindowThenStopsNamingThePermission() throws Exception {
+        HttpServer forbidding = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        forbidding.createContext("/", exchange -> {
+            byte[] body = ("{\"Message\":\"User: arn:aws:sts::123456789012:assumed-role/cis-worker/i-0abc is not authorized"
+                    + " to perform: es:ESHttpHead\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            boolean head = "HEAD".equals(exchange.getRequestMethod());
+            exchange.sendResponseHeaders(403, head ? -1 : body.length);
+            if (!head) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        forbidding.start();
+        long started = System.nanoTime();
+        try (WorkerProcess worker = WorkerProcess.start("startup-access-denied", Map.of(
+                "OPENSEARCH_ENDPOINT", "http://127.0.0.1:" + forbidding.getAddress().getPort(),
+                "STARTUP_ACCESS_DENIED_WAIT_SECONDS", "8"))) {
+            assertEquals(2, worker.awaitExit(Duration.ofSeconds(90)));
+            long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
+            long retries = worker.logLines().stream()
+                    .filter(l -> "access denied at start-up, retrying while permissions propagate".equals(l.path("message").asText()))
+                    .peek(l -> assertEquals("index_access_denied", l.path("reason").asText(), l.toString()))
+                    .count();
+            assertTrue(retries >= 3, retries + " retries; log " + worker.log());
+            assertTrue(seconds >= 8, "gave up after " + seconds + " s, before the window closed");
+            JsonNode failed = worker.logLines().stream()
+                    .filter(l -> "start-up failed".equals(l.path("message").asText())).findFirst().orElseThrow();
+            assertTrue(failed.path("problems").toString().contains("the worker needs es:ESHttpHead, es:ESHttpGet"),
+                    failed.toString());
+        } finally {
+            forbidding.stop(0);
+        }
+    }
+
     /** While start-up waits: live, not ready (naming what it waits for); SIGTERM ends the wait within 2 s, status 0. */
     @Test
     void sigtermWhileWaitingForAServiceExitsPromptlyAndCleanly() throws Exception {
         int closedPort = Metrics.freePort();
         int metricsPort = Metrics.freePort();
         try (WorkerProcess worker = WorkerProcess.start("startup-sigterm-while-waiting", Map.of(
-                "OPENSEARCH_ENDPOINT", "http://127.0.0.1:" + closedPort,
+                "OPENSEARCH_ENDPOINT", "http://127.0.0.1:" + closedPort, "OPENSEARCH_INDEX", "cis-files",
                 "METRICS_PORT", Integer.toString(metricsPort)))) {
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (worker.logLines().stream().filter(l -> WAITING.equals(l.path("message").asText())).count() < 2) {
