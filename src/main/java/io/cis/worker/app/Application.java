@@ -24,6 +24,7 @@ import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
+import io.cis.worker.index.IndexStartupFailures;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
@@ -40,12 +41,15 @@ import io.cis.worker.source.DeadLetterWatch;
 import io.cis.worker.retry.OutageGate;
 import io.cis.worker.retry.Retries;
 import io.cis.worker.retry.RetryPolicy;
+import io.cis.worker.retry.StartupFailure;
+import io.cis.worker.retry.StartupWait;
 import io.cis.worker.source.IdleTracker;
 import io.cis.worker.source.InFlightRegistry;
 import io.cis.worker.source.MessageSettler;
 import io.cis.worker.source.QueueBacklogGauge;
 import io.cis.worker.source.QueueCounts;
 import io.cis.worker.source.QueueMessageHandler;
+import io.cis.worker.source.QueueStartupFailures;
 import io.cis.worker.source.SqsBatchOperations;
 import io.cis.worker.source.SqsPoller;
 import io.cis.worker.source.SqsQueueSource;
@@ -120,16 +124,30 @@ public final class Application implements AutoCloseable {
     /** What a command needs besides the pipeline. */
     public enum Mode { DAEMON, BACKFILL }
 
-    /** Builds and checks everything; on any failed check closes what it opened and lists every problem. */
+    /**
+     * Builds and checks everything, each service once (the one-off commands: a person is watching); on any failed
+     * check closes what it opened and lists every problem.
+     */
     public static Application start(WorkerConfig config, Mode mode, Clock clock) {
+        return start(config, mode, clock, StartupWait.Limits.ONE_ROUND, StartupWait.Pause.SLEEP);
+    }
+
+    /**
+     * Builds and checks everything, waiting within {@code limits} for services that do not answer yet (see
+     * {@link StartupWait}); /health answers from the start, not ready until every check passed. On a failure, or
+     * when {@code pause} reports a stop, closes what it opened and throws {@link StartupException}.
+     */
+    public static Application start(WorkerConfig config, Mode mode, Clock clock, StartupWait.Limits limits,
+                                    StartupWait.Pause pause) {
         Application app = new Application(config, clock);
         try {
-            app.connect(mode);
+            app.startMetricsServer();
+            app.connect(mode, new StartupWait(limits, StartupWait.defaultBackoff(), clock, pause, Retries.RANDOM_JITTER,
+                    app.health, app.metrics));
             app.buildPipeline();
             if (mode == Mode.DAEMON) {
                 app.buildQueueSource();
             }
-            app.startMetricsServer();
             app.startCloudWatch();
             return app;
         } catch (RuntimeException e) {
@@ -138,29 +156,23 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    private void connect(Mode mode) {
-        List<String> problems = new ArrayList<>();
+    /** The permissions an access-denied answer from OpenSearch (SigV4 or fine-grained access control) points at. */
+    private static final String OPENSEARCH_PERMISSIONS = "es:ESHttpHead, es:ESHttpGet, es:ESHttpPut and es:ESHttpPost "
+            + "on the index (or a fine-grained access control role allowing indices:admin/create, indices:admin/mapping/put, "
+            + "indices:admin/mappings/get, indices:data/write/bulk*)";
+
+    private void connect(Mode mode, StartupWait wait) {
         WorkerConfig.ModelConfig m = config.model();
         DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
-        try {
-            // The choice checks MODEL_SHA256 against the file it picks, so the load need not hash it again.
-            ModelChoice choice = ModelChoice.chooseAndLog(m.modelPath(), m.precision(), m.sha256s());
-            model = closeLater(ClipModel.load(choice.file(), m.modelName(), m.dimension(), Optional.empty(), m.device()));
-            log.info("model loaded", kv("model_path", choice.file().toString()), kv("model", m.modelName()),
-                    kv("dimension", m.dimension()), kv("load_ms", model.loadTime().toMillis()));
-        } catch (RuntimeException e) {
-            problems.add("model: " + e.getMessage());
-        }
+        List<StartupWait.Dependency> checks = new ArrayList<>();
+        // A model that is missing or does not match cannot get better by waiting: one attempt, listed with the rest.
+        checks.add(new StartupWait.Dependency("model", m.modelPath().toString(), "read access to the model file",
+                this::loadModel, e -> StartupFailure.permanent(Reason.MODEL_INVALID, e.getMessage())));
 
         openSearch = openSearchClient(config.index());
         closeLater(() -> openSearch._transport().close());
-        try {
-            IndexSetupResult result = indexSetup().ensureIndex();
-            log.info("index ready", kv("index", result.index()), kv("created", result.created()),
-                    kv("added_fields", result.addedFields()), kv("warnings", result.warnings()));
-        } catch (IOException | RuntimeException e) {
-            problems.add("opensearch " + config.index().endpoint() + " index " + config.index().indexName() + ": " + e.getMessage());
-        }
+        checks.add(new StartupWait.Dependency("opensearch", config.index().endpoint() + " index " + config.index().indexName(),
+                OPENSEARCH_PERMISSIONS, this::setUpIndex, IndexStartupFailures::classify));
 
         s3 = closeLater(S3Client.builder().httpClientBuilder(SdkClientSettings.s3Http())
                 .overrideConfiguration(SdkClientSettings.s3())
@@ -173,16 +185,48 @@ public final class Application implements AutoCloseable {
             sqsReceiver = closeLater(SqsClient.builder()
                     .httpClientBuilder(SdkClientSettings.sqsHttp(waitTimeSeconds, config.queue().pollers()))
                     .overrideConfiguration(SdkClientSettings.sqsReceive(waitTimeSeconds)).build());
-            checkQueue(problems);
+            checks.add(new StartupWait.Dependency("sqs", config.queue().queueUrl(), "sqs:GetQueueAttributes on the queue",
+                    this::readQueueAttributes, QueueStartupFailures::classify));
         }
         if (config.cache().enabled()) {
             dynamoDb = closeLater(DynamoDbClient.builder().httpClientBuilder(SdkClientSettings.dynamoDbHttp())
                     .overrideConfiguration(SdkClientSettings.dynamoDb(config.retry().maxAttempts())).build());
-            checkCacheTable(problems);
+            checks.add(new StartupWait.Dependency("dynamodb", "table " + config.cache().table(), "dynamodb:DescribeTable",
+                    this::checkCacheTable, e -> StartupFailure.permanent(Reason.CACHE_ERROR,
+                    "the table does not exist (create it, or set EMBEDDING_CACHE_ENABLED=false)")));
         }
-        if (!problems.isEmpty()) {
-            throw new StartupException(problems);
+        StartupWait.Result result;
+        try {
+            result = wait.await(checks);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = new StartupWait.Result(StartupWait.Status.STOPPED, List.of());
         }
+        switch (result.status()) {
+            case READY -> { }
+            case MISCONFIGURED -> throw new StartupException(result.problems(), true);
+            case GAVE_UP -> throw new StartupException(result.problems(), false);
+            case STOPPED -> {
+                List<String> problems = new ArrayList<>(result.problems());
+                problems.add(0, "stopped during start-up");
+                throw new StartupException(problems, false);
+            }
+        }
+    }
+
+    private void loadModel() {
+        WorkerConfig.ModelConfig m = config.model();
+        // The choice checks MODEL_SHA256 against the file it picks, so the load need not hash it again.
+        ModelChoice choice = ModelChoice.chooseAndLog(m.modelPath(), m.precision(), m.sha256s());
+        model = closeLater(ClipModel.load(choice.file(), m.modelName(), m.dimension(), Optional.empty(), m.device()));
+        log.info("model loaded", kv("model_path", choice.file().toString()), kv("model", m.modelName()),
+                kv("dimension", m.dimension()), kv("load_ms", model.loadTime().toMillis()));
+    }
+
+    private void setUpIndex() throws IOException {
+        IndexSetupResult result = indexSetup().ensureIndex();
+        log.info("index ready", kv("index", result.index()), kv("created", result.created()),
+                kv("added_fields", result.addedFields()), kv("warnings", result.warnings()));
     }
 
     /** The OpenSearch client for the configured endpoint and auth; also used by the one-off index command. */
@@ -209,31 +253,28 @@ public final class Application implements AutoCloseable {
         return indexSetup(openSearch, config);
     }
 
-    private void checkQueue(List<String> problems) {
+    private void readQueueAttributes() {
         String queueUrl = config.queue().queueUrl();
-        try {
-            Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
-                    .attributeNames(QueueAttributeName.REDRIVE_POLICY, QueueAttributeName.VISIBILITY_TIMEOUT)).attributes();
-            maxReceiveCount = DeadLetterWatch.maxReceiveCount(attributes.get(QueueAttributeName.REDRIVE_POLICY));
-            if (!attributes.containsKey(QueueAttributeName.REDRIVE_POLICY)) {
-                log.warn("queue has no dead-letter queue: a message that keeps failing will be retried until it expires",
-                        kv("queue_url", queueUrl));
-            }
-        } catch (RuntimeException e) {
-            problems.add("sqs queue " + queueUrl + ": " + e.getMessage());
+        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.REDRIVE_POLICY, QueueAttributeName.VISIBILITY_TIMEOUT)).attributes();
+        maxReceiveCount = DeadLetterWatch.maxReceiveCount(attributes.get(QueueAttributeName.REDRIVE_POLICY));
+        if (!attributes.containsKey(QueueAttributeName.REDRIVE_POLICY)) {
+            log.warn("queue has no dead-letter queue: a message that keeps failing will be retried until it expires",
+                    kv("queue_url", queueUrl));
         }
     }
 
     /**
-     * A missing table is a configuration mistake and stops start-up; an unreachable DynamoDB does not, since the
-     * cache only saves work (the worker then embeds everything and warns once per interval).
+     * A missing table is a configuration mistake and stops start-up (the check throws); an unreachable DynamoDB
+     * does not, nor is it waited for, since the cache only saves work (the worker then embeds everything and warns
+     * once per interval).
      */
-    private void checkCacheTable(List<String> problems) {
+    private void checkCacheTable() {
         String table = config.cache().table();
         try {
             dynamoDb.describeTable(b -> b.tableName(table));
         } catch (ResourceNotFoundException e) {
-            problems.add("dynamodb cache table " + table + " does not exist (create it, or set EMBEDDING_CACHE_ENABLED=false)");
+            throw e;
         } catch (RuntimeException e) {
             log.warn("embedding cache unreachable at start-up, carrying on without it until it answers",
                     kv("table", table), kv("reason", Reason.CACHE_ERROR.code()), kv("detail", e.toString()));

@@ -235,6 +235,14 @@ public final class Settings {
     public static final SettingSpec<Duration> RETRY_MAX_BACKOFF_MS = setting("RETRY_MAX_BACKOFF_MS",
             "Longest retry delay; not less than RETRY_INITIAL_BACKOFF_MS.")
             .millis(10_000, 1, 600_000);
+    public static final SettingSpec<Duration> STARTUP_MAX_WAIT_SECONDS = setting("STARTUP_MAX_WAIT_SECONDS",
+            "How long the daemon's start-up waits for OpenSearch and SQS to answer (unreachable, timeouts, 5xx, "
+                    + "throttling), retrying with backoff, before it exits with status 3 (0 = as long as it takes).")
+            .seconds(0, 0, 604_800);
+    public static final SettingSpec<Duration> STARTUP_ACCESS_DENIED_WAIT_SECONDS = setting("STARTUP_ACCESS_DENIED_WAIT_SECONDS",
+            "How long start-up retries a service that denies access (a new instance role can take minutes to "
+                    + "propagate) before it exits with status 2, naming the missing permission.")
+            .seconds(300, 0, 86_400);
 
     // --- Operations ---
     public static final SettingSpec<String> METRICS_HOST = setting("METRICS_HOST",

@@ -68,7 +68,12 @@ public record WorkerConfig(
                               int localEntries) {
     }
 
-    public record RetryConfig(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    /**
+     * @param startupMaxWait          how long start-up waits out unreachable services; empty = as long as it takes
+     * @param startupAccessDeniedWait how long start-up retries a service that denies access
+     */
+    public record RetryConfig(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                              Optional<Duration> startupMaxWait, Duration startupAccessDeniedWait) {
     }
 
     public record OpsConfig(String metricsHost, int metricsPort, boolean cloudWatchEnabled, String cloudWatchNamespace) {
@@ -173,7 +178,9 @@ public record WorkerConfig(
         RetryConfig retry = new RetryConfig(
                 r.get(Settings.RETRY_MAX_ATTEMPTS),
                 r.get(Settings.RETRY_INITIAL_BACKOFF_MS),
-                r.get(Settings.RETRY_MAX_BACKOFF_MS));
+                r.get(Settings.RETRY_MAX_BACKOFF_MS),
+                Optional.of(r.get(Settings.STARTUP_MAX_WAIT_SECONDS)).filter(d -> !d.isZero()),
+                r.get(Settings.STARTUP_ACCESS_DENIED_WAIT_SECONDS));
         if (retry.maxBackoff().compareTo(retry.initialBackoff()) < 0) {
             r.problems().add("RETRY_MAX_BACKOFF_MS must not be less than RETRY_INITIAL_BACKOFF_MS");
         }

@@ -75,6 +75,10 @@ public enum Reason {
     ENQUEUE_FAILED("backfill --enqueue: SQS refused the message", FAILED_TRANSIENT),
 
     SQS_UNREACHABLE("no answer from SQS: connection refused or reset, timeout"),
+    SQS_ACCESS_DENIED("SQS answered 401 or 403, or no credentials were found (start-up retries it for STARTUP_ACCESS_DENIED_WAIT_SECONDS)"),
+    QUEUE_NOT_FOUND("the queue does not exist (start-up stops at once)"),
+    INDEX_MAPPING_CONFLICT("the index cannot hold the embeddings (a conflicting image_embedding mapping) or cannot be created (start-up stops at once)"),
+    MODEL_INVALID("the model file is missing, unreadable, or does not match MODEL_SHA256, MODEL_NAME or VECTOR_DIMENSION (start-up stops at once)"),
     SQS_ERROR("SQS answered with an error (its code is in the detail: throttling, access denied, no such queue, ...)"),
     CACHE_ERROR("the DynamoDB embedding cache failed; items are embedded without it"),
     INTERNAL_ERROR("an unexpected exception: a bug, or a component that failed to close");

@@ -129,7 +129,7 @@ public final class IndexSetup {
                 Requests.builder().method("GET").endpoint(endpoint).query(query).build())) {
             String body = response.getBody().map(Body::bodyAsString).orElse("");
             if (response.getStatus() != 200) {
-                throw new IndexSetupException("GET " + endpoint + " answered " + response.getStatus() + ": " + body);
+                throw new IndexSetupException("GET " + endpoint + " answered " + response.getStatus() + ": " + body, response.getStatus());
             }
             return JSON.readTree(body);
         }

@@ -4,19 +4,32 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * What /health/ready reports: ready once start-up checks passed, not ready again while draining for shutdown, and
- * never again once a part of the worker has broken for good (a stage thread died): the daemon then stops.
+ * What /health/ready reports: not ready while starting (and, while start-up waits for a service, which one), ready
+ * once the start-up checks passed and the queue is read, not ready again while draining for shutdown, and never
+ * again once a part of the worker has broken for good (a stage thread died): the daemon then stops.
  */
 public final class HealthState {
 
     private volatile boolean ready;
+    private volatile String notReadyBecause = "starting";
     private final AtomicReference<String> failure = new AtomicReference<>();
+
+    /** Start-up is under way (again, after a wait for services ended). */
+    public void starting() {
+        notReadyBecause = "starting";
+    }
+
+    /** Start-up is waiting for these services (e.g. {@code opensearch (http://..., index_unreachable)}). */
+    public void waitingFor(String services) {
+        notReadyBecause = "waiting for " + services;
+    }
 
     public void ready() {
         ready = true;
     }
 
     public void draining() {
+        notReadyBecause = "draining";
         ready = false;
     }
 
@@ -32,5 +45,11 @@ public final class HealthState {
 
     public boolean isReady() {
         return ready && failure.get() == null;
+    }
+
+    /** Why it is not ready: starting, waiting for ..., draining, or what broke. */
+    public String notReadyBecause() {
+        String broken = failure.get();
+        return broken != null ? "failed: " + broken : notReadyBecause;
     }
 }

@@ -45,6 +45,8 @@ public final class MetricNames {
     public static final String RETRIES = "cis.retries";
     /** 1 while receiving is paused because a service every item needs is down, tagged with service. */
     public static final String RECEIVE_PAUSED = "cis.receive.paused";
+    /** Start-up checks of the services the worker needs, tagged with service and reason ("none": it answered). */
+    public static final String STARTUP_ATTEMPTS = "cis.startup.attempts";
     /** Items admitted to the pipeline and not yet settled (bounded by the admission limit). */
     public static final String PIPELINE_ITEMS_INSIDE = "cis.pipeline.items.inside";
 
