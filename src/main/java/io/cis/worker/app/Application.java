@@ -10,7 +10,8 @@ import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.core.Reason;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
-import io.cis.worker.embed.ModelChoice;
+import io.cis.worker.embed.ModelLoader;
+import io.cis.worker.embed.PrecisionSelfCheck;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.fetch.FetchRetryDecision;
@@ -215,12 +216,25 @@ public final class Application implements AutoCloseable {
     }
 
     private void loadModel() {
-        WorkerConfig.ModelConfig m = config.model();
-        // The choice checks MODEL_SHA256 against the file it picks, so the load need not hash it again.
-        ModelChoice choice = ModelChoice.chooseAndLog(m.modelPath(), m.precision(), m.sha256s());
-        model = closeLater(ClipModel.load(choice.file(), m.modelName(), m.dimension(), Optional.empty(), m.device()));
-        log.info("model loaded", kv("model_path", choice.file().toString()), kv("model", m.modelName()),
-                kv("dimension", m.dimension()), kv("load_ms", model.loadTime().toMillis()));
+        ModelLoader.Loaded loaded = ModelLoader.load(modelRequest(config.model()), imagePreprocessor());
+        model = closeLater(loaded.model());
+        // NaN when no self-check ran (fp32 chosen outright, or MODEL_PRECISION not auto).
+        metrics.gauge(MetricNames.MODEL_BF16_MIN_COSINE, loaded, l -> l.check().map(PrecisionSelfCheck.Result::minCosine)
+                .orElse(Double.NaN));
+        log.info("model loaded", kv("model_path", model.file().toString()), kv("model", model.name()),
+                kv("precision", loaded.precision().torchDtype()), kv("dimension", model.dimension()),
+                kv("load_ms", model.loadTime().toMillis()));
+    }
+
+    /** The model settings as the loader takes them; also used by the one-off commands. */
+    public static ModelLoader.Request modelRequest(WorkerConfig.ModelConfig m) {
+        return new ModelLoader.Request(m.modelPath(), m.modelName(), m.dimension(), m.precision(), m.sha256s(), m.device());
+    }
+
+    /** The daemon's decode path: its limits and IMAGE_DOWNSCALE mode. */
+    private ImagePreprocessor imagePreprocessor() {
+        return ImagePreprocessor.of(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
+                config.objects().downscale());
     }
 
     private void setUpIndex() throws IOException {
@@ -295,8 +309,7 @@ public final class Application implements AutoCloseable {
         WorkerConfig.RetryConfig retry = config.retry();
         RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
-        ImagePreprocessor preprocessor = ImagePreprocessor.of(
-                new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), config.objects().downscale());
+        ImagePreprocessor preprocessor = imagePreprocessor();
         pipeline = new Pipeline(
                 retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes(),
                         config.objects().bucketOwners())), retryPolicy),

@@ -25,6 +25,8 @@ public final class MetricNames {
     public static final String CACHE_EVICTIONS = "cache.evictions";
     public static final String CACHE_SIZE = "cache.size";
     public static final String BATCH_SIZE = "cis.inference.batch.size";
+    /** The start-up precision self-check's lowest bf16-to-fp32 cosine (NaN when it did not run). */
+    public static final String MODEL_BF16_MIN_COSINE = "cis.model.bf16.min.cosine";
     /** Timer tagged with stage: fetch, cache, decode, inference, index. */
     public static final String STAGE_TIME = "cis.stage.time";
     /** Errors (StackOverflowError, OutOfMemoryError, ...) a stage caught, tagged with stage; its items go back to the queue. */
