@@ -24,6 +24,7 @@ import io.cis.worker.index.BulkWriter;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
+import io.cis.worker.index.LookupRetry;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
@@ -243,17 +244,19 @@ public final class Application implements AutoCloseable {
     private void buildPipeline() {
         WorkerConfig.ModelConfig m = config.model();
         EmbeddingCache cache = buildCache();
-        DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
-            case KEY -> DocumentIdResolver.byKey();
-            case URL_HASH -> DocumentIdResolver.byUrlHash();
-            case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
-                    DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY);
-        };
-        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
-                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         WorkerConfig.RetryConfig retry = config.retry();
         RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
+        DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
+            case KEY -> DocumentIdResolver.byKey();
+            case URL_HASH -> DocumentIdResolver.byUrlHash();
+            // The lookup search is retried like the bulk and closes the gate on an outage: it fails before the bulk.
+            case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
+                    DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY, LookupRetry.of(Retries.onExceptions("opensearch_lookup",
+                            retryPolicy, LookupRetry::worthRetrying, Retries.RANDOM_JITTER, metrics), openSearchGate));
+        };
+        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
+                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         ImagePreprocessor preprocessor = ImagePreprocessor.of(
                 new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), config.objects().downscale());
         pipeline = new Pipeline(
