@@ -21,6 +21,7 @@ import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
 import io.cis.worker.index.BulkWriter;
+import io.cis.worker.index.DocumentIdMode;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
@@ -112,6 +113,10 @@ public final class Application implements AutoCloseable {
     /** From the queue's redrive policy; 0 when it has no dead-letter queue. */
     private int maxReceiveCount;
     private OutageGate openSearchGate;
+    /** Why the index could not take writes at start-up; null if it could. */
+    private String startupWriteProblem;
+    /** What the last outage probe found in the way of writes, so a change is logged once; guarded by this. */
+    private String lastProbeProblem;
 
     private Application(WorkerConfig config, Clock clock) {
         this.config = config;
@@ -159,6 +164,9 @@ public final class Application implements AutoCloseable {
             IndexSetupResult result = indexSetup().ensureIndex();
             log.info("index ready", kv("index", result.index()), kv("created", result.created()),
                     kv("added_fields", result.addedFields()), kv("warnings", result.warnings()));
+            // A closed index or an alias without a write index is fixed by an operator, like an outage: start with
+            // receiving paused (the gate logs why) rather than fail every message received.
+            startupWriteProblem = indexSetup().writeProblem().orElse(null);
         } catch (IOException | RuntimeException e) {
             problems.add("opensearch " + config.index().endpoint() + " index " + config.index().indexName() + ": " + e.getMessage());
         }
@@ -203,7 +211,8 @@ public final class Application implements AutoCloseable {
 
     public static IndexSetup indexSetup(OpenSearchClient client, WorkerConfig config) {
         return new IndexSetup(client, config.index().indexName(), config.model().dimension(),
-                config.index().knnEngine(), config.index().knnSpaceType());
+                config.index().knnEngine(), config.index().knnSpaceType(),
+                config.index().documentIdMode() == DocumentIdMode.LOOKUP ? config.index().lookupField() : null);
     }
 
     private IndexSetup indexSetup() {
@@ -247,6 +256,9 @@ public final class Application implements AutoCloseable {
         WorkerConfig.RetryConfig retry = config.retry();
         RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
+        if (startupWriteProblem != null) {
+            openSearchGate.unavailable(Reason.INDEX_NOT_WRITABLE, startupWriteProblem);
+        }
         DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
             case KEY -> DocumentIdResolver.byKey();
             case URL_HASH -> DocumentIdResolver.byUrlHash();
@@ -325,13 +337,30 @@ public final class Application implements AutoCloseable {
         closeables.push(queueSource);
     }
 
-    /** The outage gate's probe: a HEAD / that answers quickly (connect and response timeouts of the client). */
+    /**
+     * The outage gate's probe: OpenSearch answers (a HEAD / within the client's timeouts) and the index can take
+     * writes (it exists, is open, an alias has a write index, the mapping fits). Without the second half a closed or
+     * missing index would reopen the gate at once, and every message received would fail again.
+     */
     private boolean openSearchAnswers() {
         try {
-            return openSearch.ping().value();
+            if (!openSearch.ping().value()) {
+                return false;
+            }
+            String problem = indexSetup().writeProblem().orElse(null);
+            logProbeProblem(problem);
+            return problem == null;
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    private synchronized void logProbeProblem(String problem) {
+        if (problem != null && !problem.equals(lastProbeProblem)) {
+            log.warn("index cannot take writes, receiving stays paused", kv("index", config.index().indexName()),
+                    kv("reason", Reason.INDEX_NOT_WRITABLE.code()), kv("detail", problem));
+        }
+        lastProbeProblem = problem;
     }
 
     private void startMetricsServer() {
