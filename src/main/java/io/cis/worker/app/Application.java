@@ -22,10 +22,12 @@ import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
 import io.cis.worker.index.BulkWriter;
+import io.cis.worker.index.DocumentIdMode;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
 import io.cis.worker.index.IndexStartupFailures;
+import io.cis.worker.index.LookupRetry;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
@@ -116,6 +118,10 @@ public final class Application implements AutoCloseable {
     /** From the queue's redrive policy; 0 when it has no dead-letter queue. */
     private int maxReceiveCount;
     private OutageGate openSearchGate;
+    /** Why the index could not take writes at start-up; null if it could. */
+    private String startupWriteProblem;
+    /** What the last outage probe found in the way of writes, so a change is logged once; guarded by this. */
+    private String lastProbeProblem;
 
     private Application(WorkerConfig config, Clock clock) {
         this.config = config;
@@ -241,6 +247,9 @@ public final class Application implements AutoCloseable {
         IndexSetupResult result = indexSetup().ensureIndex();
         log.info("index ready", kv("index", result.index()), kv("created", result.created()),
                 kv("added_fields", result.addedFields()), kv("warnings", result.warnings()));
+        // A closed index or an alias without a write index is fixed by an operator, like an outage: start with
+        // receiving paused (the gate logs why) rather than fail every message received.
+        startupWriteProblem = indexSetup().writeProblem().orElse(null);
     }
 
     /** The OpenSearch client for the configured endpoint and auth; also used by the one-off index command. */
@@ -260,7 +269,8 @@ public final class Application implements AutoCloseable {
 
     public static IndexSetup indexSetup(OpenSearchClient client, WorkerConfig config) {
         return new IndexSetup(client, config.index().indexName(), config.model().dimension(),
-                config.index().knnEngine(), config.index().knnSpaceType());
+                config.index().knnEngine(), config.index().knnSpaceType(),
+                config.index().documentIdMode() == DocumentIdMode.LOOKUP ? config.index().lookupField() : null);
     }
 
     private IndexSetup indexSetup() {
@@ -298,17 +308,22 @@ public final class Application implements AutoCloseable {
     private void buildPipeline() {
         WorkerConfig.ModelConfig m = config.model();
         EmbeddingCache cache = buildCache();
-        DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
-            case KEY -> DocumentIdResolver.byKey();
-            case URL_HASH -> DocumentIdResolver.byUrlHash();
-            case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
-                    DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY);
-        };
-        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
-                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         WorkerConfig.RetryConfig retry = config.retry();
         RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
+        if (startupWriteProblem != null) {
+            openSearchGate.unavailable(Reason.INDEX_NOT_WRITABLE, startupWriteProblem);
+        }
+        DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
+            case KEY -> DocumentIdResolver.byKey();
+            case URL_HASH -> DocumentIdResolver.byUrlHash();
+            // The lookup search is retried like the bulk and closes the gate on an outage: it fails before the bulk.
+            case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
+                    DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY, LookupRetry.of(Retries.onExceptions("opensearch_lookup",
+                            retryPolicy, LookupRetry::worthRetrying, Retries.RANDOM_JITTER, metrics), openSearchGate));
+        };
+        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
+                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         ImagePreprocessor preprocessor = imagePreprocessor();
         pipeline = new Pipeline(
                 retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes(),
@@ -396,13 +411,30 @@ public final class Application implements AutoCloseable {
         closeables.push(queueSource);
     }
 
-    /** The outage gate's probe: a HEAD / that answers quickly (connect and response timeouts of the client). */
+    /**
+     * The outage gate's probe: OpenSearch answers (a HEAD / within the client's timeouts) and the index can take
+     * writes (it exists, is open, an alias has a write index, the mapping fits). Without the second half a closed or
+     * missing index would reopen the gate at once, and every message received would fail again.
+     */
     private boolean openSearchAnswers() {
         try {
-            return openSearch.ping().value();
+            if (!openSearch.ping().value()) {
+                return false;
+            }
+            String problem = indexSetup().writeProblem().orElse(null);
+            logProbeProblem(problem);
+            return problem == null;
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    private synchronized void logProbeProblem(String problem) {
+        if (problem != null && !problem.equals(lastProbeProblem)) {
+            log.warn("index cannot take writes, receiving stays paused", kv("index", config.index().indexName()),
+                    kv("reason", Reason.INDEX_NOT_WRITABLE.code()), kv("detail", problem));
+        }
+        lastProbeProblem = problem;
     }
 
     private void startMetricsServer() {

@@ -70,6 +70,9 @@ public enum Reason {
     INDEX_ACCESS_DENIED("OpenSearch answered 401 or 403: credentials, permissions, an index block such as read-only after the disk flood stage",
             FAILED_TRANSIENT),
     INDEX_NOT_FOUND("OpenSearch answered 404 for something other than the document, e.g. index_not_found_exception", FAILED_TRANSIENT),
+    INDEX_NOT_WRITABLE("the index cannot take writes: it is closed (index_closed_exception), or the alias has no write index;"
+            + " while receiving is paused, also whatever else the probe finds in the way (a missing index, a mapping that no longer fits)",
+            FAILED_TRANSIENT),
     VERSION_CONFLICT("409 version conflict left after retry_on_conflict", FAILED_TRANSIENT),
     INDEX_ERROR("any other failure to index: an unexpected status or an error in the index stage", FAILED_TRANSIENT),
     ENQUEUE_FAILED("backfill --enqueue: SQS refused the message", FAILED_TRANSIENT),
