@@ -1,4 +1,4 @@
-package io.cis.worker.it;
+package io.cis.worker.fault;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
