@@ -311,6 +311,7 @@ public final class Application implements AutoCloseable {
         WorkerConfig.RetryConfig retry = config.retry();
         RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
+        health.pausedWhile(openSearchGate::pausedBecause);
         if (startupWriteProblem != null) {
             openSearchGate.unavailable(Reason.INDEX_NOT_WRITABLE, startupWriteProblem);
         }

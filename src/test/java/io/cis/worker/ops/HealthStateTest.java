@@ -20,4 +20,20 @@ class HealthStateTest {
         assertFalse(health.isReady());
         assertEquals(Optional.of("inference-0: java.lang.OutOfMemoryError"), health.failure());
     }
+
+    @Test
+    void aWorkerPausedForAnOutageIsNotReadyAndSaysWhyUntilItResumes() {
+        HealthState health = new HealthState();
+        java.util.concurrent.atomic.AtomicReference<String> paused = new java.util.concurrent.atomic.AtomicReference<>();
+        health.pausedWhile(() -> Optional.ofNullable(paused.get()));
+        health.ready();
+        assertTrue(health.isReady());
+
+        paused.set("opensearch index_not_writable: index cis-files is closed");
+        assertFalse(health.isReady());
+        assertEquals("receiving paused: opensearch index_not_writable: index cis-files is closed", health.notReadyBecause());
+
+        paused.set(null);
+        assertTrue(health.isReady());
+    }
 }
