@@ -7,7 +7,8 @@
 #   - the DynamoDB embedding cache table (partition key image_hash, on-demand, TTL on ttl);
 #   - the OpenSearch index, through the worker's own `create-index` (SigV4), when --opensearch-endpoint is given;
 #   - the worker's least-privilege IAM policy (config/iam-policy.json filled in), attached to --role if given;
-#   - the worker's queue settings (SQS_QUEUE_URL, SQS_VISIBILITY_TIMEOUT_SECONDS) in --out/cis-worker.env.
+#   - the worker settings that follow from them (SQS_QUEUE_URL, SQS_VISIBILITY_TIMEOUT_SECONDS, S3_BUCKETS,
+#     S3_EXPECTED_BUCKET_OWNER) in --out/cis-worker.env, to copy into /etc/cis-worker/cis-worker.env.
 # Every step checks first and changes only what is missing or different, so it is safe to run again.
 # --dry-run makes no AWS call at all: it prints every command it would run (as if nothing existed yet) and writes
 # the JSON documents those commands use to --out, for review.
@@ -19,7 +20,7 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 
 Options:
@@ -46,6 +47,8 @@ Options:
   --allow-enqueue             allow sqs:SendMessage on the queue (only for backfill --enqueue / enqueue on workers)
   --role NAME                 put the policy on this IAM role (inline policy "cis-worker")
   --account-id ID             account for the ARNs (default: asked from STS; ACCOUNT_ID in a dry run)
+  --bucket-owner ID           account that owns --bucket (default: --account-id / the STS account; a real run
+                              checks it with s3api head-bucket --expected-bucket-owner and stops if it differs)
   --out DIR                   where the generated JSON documents go (default build/aws-setup)
   --dry-run                   print the commands, call nothing
 EOF
@@ -54,7 +57,7 @@ EOF
 bucket="" region="${AWS_REGION:-}" queue=cis-worker table=cis-image-embedding-cache prefix=""
 suffixes="jpg,jpeg,png,gif,bmp,tif,tiff,webp" max_receive=5 visibility=60
 os_endpoint="" os_service=es os_domain="" aoss_collection="" config="" jar="" cw_namespace="" allow_enqueue=0
-role="" account_id="" out="$REPO/build/aws-setup" dry_run=0 notifications=1
+role="" account_id="" bucket_owner="" out="$REPO/build/aws-setup" dry_run=0 notifications=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --bucket) bucket="$2"; shift 2 ;;
@@ -76,6 +79,7 @@ while [ $# -gt 0 ]; do
     --allow-enqueue) allow_enqueue=1; shift ;;
     --role) role="$2"; shift 2 ;;
     --account-id) account_id="$2"; shift 2 ;;
+    --bucket-owner) bucket_owner="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --dry-run) dry_run=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -93,6 +97,9 @@ if ! [[ "$visibility" =~ ^[0-9]+$ ]] || [ "$visibility" -gt 43200 ]; then
   fail "--visibility-timeout must be 0-43200"
 fi
 case "$os_service" in es|aoss) ;; *) fail "--opensearch-service must be es or aoss" ;; esac
+if [ -n "$bucket_owner" ] && ! [[ "$bucket_owner" =~ ^[0-9]{12}$ ]]; then
+  fail "--bucket-owner must be a 12-digit AWS account id"
+fi
 command -v jq >/dev/null || fail "needs jq (dnf install jq / apt-get install jq)"
 if [ "$dry_run" = 0 ]; then
   command -v aws >/dev/null || fail "needs the aws CLI"
@@ -138,6 +145,18 @@ dlq_arn="arn:$partition:sqs:$region:$account_id:$dlq"
 bucket_arn="arn:$partition:s3:::$bucket"
 mkdir -p "$out"
 say "account $account_id, region $region; documents in $out"
+
+# --- bucket owner ----------------------------------------------------------------------------------------------------
+# A bucket name is global and can change hands: the worker sends the owner's account id with every S3 call
+# (S3_EXPECTED_BUCKET_OWNER) and the IAM policy lets it read buckets of that account only (s3:ResourceAccount).
+# The owner is this account unless told otherwise, and S3 confirms it before anything depends on it.
+bucket_owner="${bucket_owner:-$account_id}"
+say "bucket $bucket is expected to belong to account $bucket_owner"
+if ! look "${AWS[@]}" s3api head-bucket --bucket "$bucket" --expected-bucket-owner "$bucket_owner" >/dev/null \
+    && [ "$dry_run" = 0 ]; then
+  fail "bucket $bucket does not exist, cannot be read, or is not owned by account $bucket_owner (S3 answers all" \
+    "three alike): check the name, or pass --bucket-owner with the owner's account id"
+fi
 
 # --- queues --------------------------------------------------------------------------------------------------------
 
@@ -259,9 +278,10 @@ fi
 
 # --- IAM policy ----------------------------------------------------------------------------------------------------
 export PARTITION="$partition" REGION="$region" ACCOUNT_ID="$account_id" QUEUE_NAME="$queue" BUCKET="$bucket" \
-  KEY_PREFIX="$prefix" TABLE="$table" OPENSEARCH_DOMAIN="$os_domain" CLOUDWATCH_NAMESPACE="$cw_namespace"
+  KEY_PREFIX="$prefix" TABLE="$table" OPENSEARCH_DOMAIN="$os_domain" CLOUDWATCH_NAMESPACE="$cw_namespace" \
+  BUCKET_OWNER="$bucket_owner"
 # Fill the placeholders (only ours: ${NAME} with NAME in the list above), then drop what this setup does not use.
-policy="$(jq 'walk(if type == "string" then gsub("\\$\\{(?<name>PARTITION|REGION|ACCOUNT_ID|QUEUE_NAME|BUCKET|KEY_PREFIX|TABLE|OPENSEARCH_DOMAIN|CLOUDWATCH_NAMESPACE)\\}"; $ENV[.name]) else . end)' \
+policy="$(jq 'walk(if type == "string" then gsub("\\$\\{(?<name>PARTITION|REGION|ACCOUNT_ID|QUEUE_NAME|BUCKET_OWNER|BUCKET|KEY_PREFIX|TABLE|OPENSEARCH_DOMAIN|CLOUDWATCH_NAMESPACE)\\}"; $ENV[.name]) else . end)' \
   "$REPO/config/iam-policy.json")"
 if [ "$os_service" = aoss ]; then
   if [ -n "$aoss_collection" ]; then
@@ -291,12 +311,18 @@ else
   say "no --role: attach it to the instance role yourself (aws iam put-role-policy ... --policy-document file://$out/iam-policy.json)"
 fi
 
+# --- worker settings -----------------------------------------------------------------------------------------------
 # The worker asks for its own visibility timeout on every receive (SQS_VISIBILITY_TIMEOUT_SECONDS), which overrides
 # the queue's: --visibility-timeout only takes effect once the worker's configuration carries the same value.
 [ -n "$queue_url" ] || queue_url="https://sqs.$region.amazonaws.com/$account_id/$queue"
-printf 'SQS_QUEUE_URL=%s\nSQS_VISIBILITY_TIMEOUT_SECONDS=%s\n' "$queue_url" "$visibility" > "$out/cis-worker.env"
-say "worker settings: $out/cis-worker.env; put these lines in /etc/cis-worker/cis-worker.env (the worker asks for"
-say "its own visibility timeout on every receive, so the queue's ${visibility}s applies only through them):"
+cat > "$out/cis-worker.env" <<EOF
+SQS_QUEUE_URL=$queue_url
+SQS_VISIBILITY_TIMEOUT_SECONDS=$visibility
+S3_BUCKETS=$bucket
+S3_EXPECTED_BUCKET_OWNER=$bucket_owner
+EOF
+say "worker settings, to add to /etc/cis-worker/cis-worker.env: $out/cis-worker.env (the queue's visibility timeout"
+say "of ${visibility}s applies only through SQS_VISIBILITY_TIMEOUT_SECONDS, which the worker asks for on every receive)"
 sed 's/^/#   /' "$out/cis-worker.env"
 if [ -n "$config" ] && [ -r "$config" ]; then
   configured="$(sed -n 's/^[[:space:]]*SQS_VISIBILITY_TIMEOUT_SECONDS=["'\'']\{0,1\}\([0-9]*\).*/\1/p' "$config" | tail -n 1)"

@@ -58,6 +58,12 @@ def quick_gelu(x):
     return x * torch.sigmoid(1.702 * x)
 
 
+def linear(layer, x):
+    """layer(x) in the layer's weight dtype, handed back in x's: in the bf16 export (mixed_bf16) the Linear layers
+    hold bf16 weights and run in bf16 while everything around them stays float32; in float32 both casts are no-ops."""
+    return layer(x.to(layer.weight.dtype)).to(x.dtype)
+
+
 class CLIPVisionEmbeddings(nn.Module):
     def __init__(self, cfg):
         super().__init__()
@@ -96,15 +102,15 @@ class CLIPAttention(nn.Module):
         return x.reshape(x.shape[0], -1, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, hidden_states):
-        queries = self._heads(self.q_proj(hidden_states))
-        keys = self._heads(self.k_proj(hidden_states))
-        values = self._heads(self.v_proj(hidden_states))
+        queries = self._heads(linear(self.q_proj, hidden_states))
+        keys = self._heads(linear(self.k_proj, hidden_states))
+        values = self._heads(linear(self.v_proj, hidden_states))
         # HF eager attention: scores * scale, softmax in float32, back to the working dtype.
         attn_weights = torch.matmul(queries, keys.transpose(-1, -2)) * self.scale
         attn_weights = nn.functional.softmax(attn_weights, dim=-1, dtype=torch.float32).to(queries.dtype)
         attn_output = torch.matmul(attn_weights, values).transpose(1, 2)
         attn_output = attn_output.reshape(hidden_states.shape[0], -1, self.embed_dim)
-        return self.out_proj(attn_output)
+        return linear(self.out_proj, attn_output)
 
 
 class CLIPMLP(nn.Module):
@@ -114,7 +120,7 @@ class CLIPMLP(nn.Module):
         self.fc2 = nn.Linear(cfg.mlp, cfg.width)
 
     def forward(self, hidden_states):
-        return self.fc2(quick_gelu(self.fc1(hidden_states)))
+        return linear(self.fc2, quick_gelu(linear(self.fc1, hidden_states)))
 
 
 class CLIPEncoderLayer(nn.Module):
@@ -316,6 +322,24 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
+def mixed_bf16(model):
+    """The bf16 export: a copy whose transformer Linear layers (q/k/v/out_proj, fc1/fc2: nearly all the FLOPs) hold
+    bf16 weights and run in bf16 (see linear), while the patch and position embeddings, every LayerNorm, the
+    residual stream, QuickGELU, the attention scores, softmax and weighted sum (50 tokens: a few per cent of the
+    FLOPs) and the final projection + normalisation stay float32.
+
+    Measured on ../shared/images (23 decodable files, small test model, Debian's torch 1.13): min cosine to the fp32
+    model 0.999983 at batch 1 and 8, against 0.99991 with the attention and MLP blocks wholly in bf16 and 0.9931 with
+    the whole model cast (the residual stream and LayerNorms in bf16 too, the export before this one), whose rounding
+    adds up over the layers."""
+    mixed = copy.deepcopy(model).eval()
+    for layer in mixed.vision_model.encoder.layers:
+        for projection in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj,
+                           layer.self_attn.out_proj, layer.mlp.fc1, layer.mlp.fc2):
+            projection.to(torch.bfloat16)
+    return mixed
+
+
 def example_batch(cfg, batch_size, seed):
     generator = torch.Generator().manual_seed(seed)
     return torch.randn(batch_size, 3, cfg.image_size, cfg.image_size, generator=generator)
@@ -363,8 +387,10 @@ def export(model, cfg, out_dir, model_name, source, seed, bf16, extra, stem="mod
     dtype = "float32"
     fp32_model = model
     if bf16:
-        model = copy.deepcopy(fp32_model).to(torch.bfloat16).eval()
+        model = mixed_bf16(fp32_model)
         dtype = "bfloat16"
+        extra["precision"] = ("bf16 weights and matmuls in the transformer's Linear layers; float32 embeddings, "
+                              "LayerNorms, residual stream, attention softmax and projection (see mixed_bf16)")
     traced = trace_and_save(model, cfg, model_path)
     if bf16:
         batch = example_batch(cfg, 8, 5)
@@ -402,7 +428,7 @@ def parse_args(argv):
     parser.add_argument("--out", required=True, metavar="DIR", help="writes DIR/model.pt and DIR/model.json (and model-bf16.pt/.json)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random init seed (default {DEFAULT_SEED})")
     parser.add_argument("--bf16", action="store_true",
-                        help="model.pt itself in bfloat16 (input cast to bf16, output float32), and no separate bf16 export")
+                        help="model.pt itself the bf16 export (see mixed_bf16; input and output float32), and no separate bf16 export")
     parser.add_argument("--no-bf16-export", action="store_true",
                         help="do not write model-bf16.pt/model-bf16.json beside model.pt (written by default: the "
                              "worker's MODEL_PRECISION=auto loads it on CPUs with AMX)")

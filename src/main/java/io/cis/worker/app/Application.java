@@ -10,7 +10,8 @@ import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.core.Reason;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
-import io.cis.worker.embed.ModelChoice;
+import io.cis.worker.embed.ModelLoader;
+import io.cis.worker.embed.PrecisionSelfCheck;
 import io.cis.worker.event.NotificationParser;
 import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.fetch.FetchRetryDecision;
@@ -21,9 +22,12 @@ import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.ImagePreprocessor;
 import io.cis.worker.index.BulkIndexer;
 import io.cis.worker.index.BulkWriter;
+import io.cis.worker.index.DocumentIdMode;
 import io.cis.worker.index.DocumentIdResolver;
 import io.cis.worker.index.IndexSetup;
 import io.cis.worker.index.IndexSetupResult;
+import io.cis.worker.index.IndexStartupFailures;
+import io.cis.worker.index.LookupRetry;
 import io.cis.worker.index.OpenSearchAuth;
 import io.cis.worker.index.OpenSearchClientFactory;
 import io.cis.worker.ops.CloudWatchMetrics;
@@ -40,12 +44,15 @@ import io.cis.worker.source.DeadLetterWatch;
 import io.cis.worker.retry.OutageGate;
 import io.cis.worker.retry.Retries;
 import io.cis.worker.retry.RetryPolicy;
+import io.cis.worker.retry.StartupFailure;
+import io.cis.worker.retry.StartupWait;
 import io.cis.worker.source.IdleTracker;
 import io.cis.worker.source.InFlightRegistry;
 import io.cis.worker.source.MessageSettler;
 import io.cis.worker.source.QueueBacklogGauge;
 import io.cis.worker.source.QueueCounts;
 import io.cis.worker.source.QueueMessageHandler;
+import io.cis.worker.source.QueueStartupFailures;
 import io.cis.worker.source.SqsBatchOperations;
 import io.cis.worker.source.SqsPoller;
 import io.cis.worker.source.SqsQueueSource;
@@ -111,6 +118,10 @@ public final class Application implements AutoCloseable {
     /** From the queue's redrive policy; 0 when it has no dead-letter queue. */
     private int maxReceiveCount;
     private OutageGate openSearchGate;
+    /** Why the index could not take writes at start-up; null if it could. */
+    private String startupWriteProblem;
+    /** What the last outage probe found in the way of writes, so a change is logged once; guarded by this. */
+    private String lastProbeProblem;
 
     private Application(WorkerConfig config, Clock clock) {
         this.config = config;
@@ -120,16 +131,30 @@ public final class Application implements AutoCloseable {
     /** What a command needs besides the pipeline. */
     public enum Mode { DAEMON, BACKFILL }
 
-    /** Builds and checks everything; on any failed check closes what it opened and lists every problem. */
+    /**
+     * Builds and checks everything, each service once (the one-off commands: a person is watching); on any failed
+     * check closes what it opened and lists every problem.
+     */
     public static Application start(WorkerConfig config, Mode mode, Clock clock) {
+        return start(config, mode, clock, StartupWait.Limits.ONE_ROUND, StartupWait.Pause.SLEEP);
+    }
+
+    /**
+     * Builds and checks everything, waiting within {@code limits} for services that do not answer yet (see
+     * {@link StartupWait}); /health answers from the start, not ready until every check passed. On a failure, or
+     * when {@code pause} reports a stop, closes what it opened and throws {@link StartupException}.
+     */
+    public static Application start(WorkerConfig config, Mode mode, Clock clock, StartupWait.Limits limits,
+                                    StartupWait.Pause pause) {
         Application app = new Application(config, clock);
         try {
-            app.connect(mode);
+            app.startMetricsServer();
+            app.connect(mode, new StartupWait(limits, StartupWait.defaultBackoff(), clock, pause, Retries.RANDOM_JITTER,
+                    app.health, app.metrics));
             app.buildPipeline();
             if (mode == Mode.DAEMON) {
                 app.buildQueueSource();
             }
-            app.startMetricsServer();
             app.startCloudWatch();
             return app;
         } catch (RuntimeException e) {
@@ -138,29 +163,23 @@ public final class Application implements AutoCloseable {
         }
     }
 
-    private void connect(Mode mode) {
-        List<String> problems = new ArrayList<>();
+    /** The permissions an access-denied answer from OpenSearch (SigV4 or fine-grained access control) points at. */
+    private static final String OPENSEARCH_PERMISSIONS = "es:ESHttpHead, es:ESHttpGet, es:ESHttpPut and es:ESHttpPost "
+            + "on the index (or a fine-grained access control role allowing indices:admin/create, indices:admin/mapping/put, "
+            + "indices:admin/mappings/get, indices:data/write/bulk*)";
+
+    private void connect(Mode mode, StartupWait wait) {
         WorkerConfig.ModelConfig m = config.model();
         DjlRuntime.configure(m.djlCacheDir(), m.torchThreads(), m.torchInteropThreads(), m.graphOptimizer());
-        try {
-            // The choice checks MODEL_SHA256 against the file it picks, so the load need not hash it again.
-            ModelChoice choice = ModelChoice.chooseAndLog(m.modelPath(), m.precision(), m.sha256s());
-            model = closeLater(ClipModel.load(choice.file(), m.modelName(), m.dimension(), Optional.empty(), m.device()));
-            log.info("model loaded", kv("model_path", choice.file().toString()), kv("model", m.modelName()),
-                    kv("dimension", m.dimension()), kv("load_ms", model.loadTime().toMillis()));
-        } catch (RuntimeException e) {
-            problems.add("model: " + e.getMessage());
-        }
+        List<StartupWait.Dependency> checks = new ArrayList<>();
+        // A model that is missing or does not match cannot get better by waiting: one attempt, listed with the rest.
+        checks.add(new StartupWait.Dependency("model", m.modelPath().toString(), "read access to the model file",
+                this::loadModel, e -> StartupFailure.permanent(Reason.MODEL_INVALID, e.getMessage())));
 
         openSearch = openSearchClient(config.index());
         closeLater(() -> openSearch._transport().close());
-        try {
-            IndexSetupResult result = indexSetup().ensureIndex();
-            log.info("index ready", kv("index", result.index()), kv("created", result.created()),
-                    kv("added_fields", result.addedFields()), kv("warnings", result.warnings()));
-        } catch (IOException | RuntimeException e) {
-            problems.add("opensearch " + config.index().endpoint() + " index " + config.index().indexName() + ": " + e.getMessage());
-        }
+        checks.add(new StartupWait.Dependency("opensearch", config.index().endpoint() + " index " + config.index().indexName(),
+                OPENSEARCH_PERMISSIONS, this::setUpIndex, IndexStartupFailures::classify));
 
         s3 = closeLater(S3Client.builder().httpClientBuilder(SdkClientSettings.s3Http())
                 .overrideConfiguration(SdkClientSettings.s3())
@@ -173,16 +192,64 @@ public final class Application implements AutoCloseable {
             sqsReceiver = closeLater(SqsClient.builder()
                     .httpClientBuilder(SdkClientSettings.sqsHttp(waitTimeSeconds, config.queue().pollers()))
                     .overrideConfiguration(SdkClientSettings.sqsReceive(waitTimeSeconds)).build());
-            checkQueue(problems);
+            checks.add(new StartupWait.Dependency("sqs", config.queue().queueUrl(), "sqs:GetQueueAttributes on the queue",
+                    this::readQueueAttributes, QueueStartupFailures::classify));
         }
         if (config.cache().enabled()) {
             dynamoDb = closeLater(DynamoDbClient.builder().httpClientBuilder(SdkClientSettings.dynamoDbHttp())
                     .overrideConfiguration(SdkClientSettings.dynamoDb(config.retry().maxAttempts())).build());
-            checkCacheTable(problems);
+            checks.add(new StartupWait.Dependency("dynamodb", "table " + config.cache().table(), "dynamodb:DescribeTable",
+                    this::checkCacheTable, e -> StartupFailure.permanent(Reason.CACHE_ERROR,
+                    "the table does not exist (create it, or set EMBEDDING_CACHE_ENABLED=false)")));
         }
-        if (!problems.isEmpty()) {
-            throw new StartupException(problems);
+        StartupWait.Result result;
+        try {
+            result = wait.await(checks);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result = new StartupWait.Result(StartupWait.Status.STOPPED, List.of());
         }
+        switch (result.status()) {
+            case READY -> { }
+            case MISCONFIGURED -> throw new StartupException(result.problems(), true);
+            case GAVE_UP -> throw new StartupException(result.problems(), false);
+            case STOPPED -> {
+                List<String> problems = new ArrayList<>(result.problems());
+                problems.add(0, "stopped during start-up");
+                throw new StartupException(problems, false);
+            }
+        }
+    }
+
+    private void loadModel() {
+        ModelLoader.Loaded loaded = ModelLoader.load(modelRequest(config.model()), imagePreprocessor());
+        model = closeLater(loaded.model());
+        // NaN when no self-check ran (fp32 chosen outright, or MODEL_PRECISION not auto).
+        metrics.gauge(MetricNames.MODEL_BF16_MIN_COSINE, loaded, l -> l.check().map(PrecisionSelfCheck.Result::minCosine)
+                .orElse(Double.NaN));
+        log.info("model loaded", kv("model_path", model.file().toString()), kv("model", model.name()),
+                kv("precision", loaded.precision().torchDtype()), kv("dimension", model.dimension()),
+                kv("load_ms", model.loadTime().toMillis()));
+    }
+
+    /** The model settings as the loader takes them; also used by the one-off commands. */
+    public static ModelLoader.Request modelRequest(WorkerConfig.ModelConfig m) {
+        return new ModelLoader.Request(m.modelPath(), m.modelName(), m.dimension(), m.precision(), m.sha256s(), m.device());
+    }
+
+    /** The daemon's decode path: its limits and IMAGE_DOWNSCALE mode. */
+    private ImagePreprocessor imagePreprocessor() {
+        return ImagePreprocessor.of(new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
+                config.objects().downscale());
+    }
+
+    private void setUpIndex() throws IOException {
+        IndexSetupResult result = indexSetup().ensureIndex();
+        log.info("index ready", kv("index", result.index()), kv("created", result.created()),
+                kv("added_fields", result.addedFields()), kv("warnings", result.warnings()));
+        // A closed index or an alias without a write index is fixed by an operator, like an outage: start with
+        // receiving paused (the gate logs why) rather than fail every message received.
+        startupWriteProblem = indexSetup().writeProblem().orElse(null);
     }
 
     /** The OpenSearch client for the configured endpoint and auth; also used by the one-off index command. */
@@ -202,38 +269,36 @@ public final class Application implements AutoCloseable {
 
     public static IndexSetup indexSetup(OpenSearchClient client, WorkerConfig config) {
         return new IndexSetup(client, config.index().indexName(), config.model().dimension(),
-                config.index().knnEngine(), config.index().knnSpaceType());
+                config.index().knnEngine(), config.index().knnSpaceType(),
+                config.index().documentIdMode() == DocumentIdMode.LOOKUP ? config.index().lookupField() : null);
     }
 
     private IndexSetup indexSetup() {
         return indexSetup(openSearch, config);
     }
 
-    private void checkQueue(List<String> problems) {
+    private void readQueueAttributes() {
         String queueUrl = config.queue().queueUrl();
-        try {
-            Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
-                    .attributeNames(QueueAttributeName.REDRIVE_POLICY, QueueAttributeName.VISIBILITY_TIMEOUT)).attributes();
-            maxReceiveCount = DeadLetterWatch.maxReceiveCount(attributes.get(QueueAttributeName.REDRIVE_POLICY));
-            if (!attributes.containsKey(QueueAttributeName.REDRIVE_POLICY)) {
-                log.warn("queue has no dead-letter queue: a message that keeps failing will be retried until it expires",
-                        kv("queue_url", queueUrl));
-            }
-        } catch (RuntimeException e) {
-            problems.add("sqs queue " + queueUrl + ": " + e.getMessage());
+        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl)
+                .attributeNames(QueueAttributeName.REDRIVE_POLICY, QueueAttributeName.VISIBILITY_TIMEOUT)).attributes();
+        maxReceiveCount = DeadLetterWatch.maxReceiveCount(attributes.get(QueueAttributeName.REDRIVE_POLICY));
+        if (!attributes.containsKey(QueueAttributeName.REDRIVE_POLICY)) {
+            log.warn("queue has no dead-letter queue: a message that keeps failing will be retried until it expires",
+                    kv("queue_url", queueUrl));
         }
     }
 
     /**
-     * A missing table is a configuration mistake and stops start-up; an unreachable DynamoDB does not, since the
-     * cache only saves work (the worker then embeds everything and warns once per interval).
+     * A missing table is a configuration mistake and stops start-up (the check throws); an unreachable DynamoDB
+     * does not, nor is it waited for, since the cache only saves work (the worker then embeds everything and warns
+     * once per interval).
      */
-    private void checkCacheTable(List<String> problems) {
+    private void checkCacheTable() {
         String table = config.cache().table();
         try {
             dynamoDb.describeTable(b -> b.tableName(table));
         } catch (ResourceNotFoundException e) {
-            problems.add("dynamodb cache table " + table + " does not exist (create it, or set EMBEDDING_CACHE_ENABLED=false)");
+            throw e;
         } catch (RuntimeException e) {
             log.warn("embedding cache unreachable at start-up, carrying on without it until it answers",
                     kv("table", table), kv("reason", Reason.CACHE_ERROR.code()), kv("detail", e.toString()));
@@ -243,33 +308,57 @@ public final class Application implements AutoCloseable {
     private void buildPipeline() {
         WorkerConfig.ModelConfig m = config.model();
         EmbeddingCache cache = buildCache();
-        DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
-            case KEY -> DocumentIdResolver.byKey();
-            case URL_HASH -> DocumentIdResolver.byUrlHash();
-            case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
-                    DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY);
-        };
-        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
-                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
         WorkerConfig.RetryConfig retry = config.retry();
         RetryPolicy retryPolicy = new RetryPolicy(retry.maxAttempts(), retry.initialBackoff(), retry.maxBackoff());
         openSearchGate = closeLater(new OutageGate("opensearch", this::openSearchAnswers, OUTAGE_PROBE_INTERVAL, clock, metrics));
-        ImagePreprocessor preprocessor = ImagePreprocessor.of(
-                new DecodeLimits(config.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE), config.objects().downscale());
+        health.pausedWhile(openSearchGate::pausedBecause);
+        if (startupWriteProblem != null) {
+            openSearchGate.unavailable(Reason.INDEX_NOT_WRITABLE, startupWriteProblem);
+        }
+        DocumentIdResolver resolver = switch (config.index().documentIdMode()) {
+            case KEY -> DocumentIdResolver.byKey();
+            case URL_HASH -> DocumentIdResolver.byUrlHash();
+            // The lookup search is retried like the bulk and closes the gate on an outage: it fails before the bulk.
+            case LOOKUP -> DocumentIdResolver.byLookup(openSearch, config.index().indexName(), config.index().lookupField(),
+                    DocumentIdResolver.DEFAULT_MAX_DOCUMENTS_PER_KEY, LookupRetry.of(Retries.onExceptions("opensearch_lookup",
+                            retryPolicy, LookupRetry::worthRetrying, Retries.RANDOM_JITTER, metrics), openSearchGate));
+        };
+        BulkIndexer bulk = new BulkIndexer(openSearch, config.index().indexName(), config.index().missingDocument(),
+                BulkIndexer.DEFAULT_RETRY_ON_CONFLICT);
+        ImagePreprocessor preprocessor = imagePreprocessor();
         pipeline = new Pipeline(
-                retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes())), retryPolicy),
+                retrying(TestHooks.failingFirstGets(new S3ObjectFetcher(s3, config.objects().maxObjectBytes(),
+                        config.objects().bucketOwners())), retryPolicy),
                 cache,
-                preprocessor::preprocess,
-                TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize())),
+                TestHooks.failingFirstDecodes(preprocessor::preprocess),
+                TestHooks.failingFirstBatches(TestHooks.slowedDown(() -> model.newEmbedder(m.batchMaxSize()))),
                 new BulkDocumentIndexer(resolver, retrying(bulk, retryPolicy), m.modelName()),
                 new OutcomeLog(itemCounters, metrics, clock),
                 new Pipeline.Limits(m.workQueueCapacity(), m.decodeThreads() * FETCH_THREADS_PER_DECODE_THREAD,
                         m.decodeThreads(), m.inferenceThreads(), m.batchMaxSize(), m.batchMaxWait(), 100),
                 metrics, clock);
         closeables.push(pipeline);
+        pipeline.onThreadDied(health::failed);
         pipeline.start();
-        intake = new Intake(new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
-                config.objects().maxObjectBytes()), pipeline);
+        intake = new Intake(objectFilter(config.objects()), pipeline);
+        logBucketTrust(config.objects());
+    }
+
+    /** What the queue and the backfill accept from a notification or document alone, as configured. */
+    public static ObjectFilter objectFilter(WorkerConfig.ObjectConfig objects) {
+        return new ObjectFilter(objects.imageExtensions(), objects.keyPrefixes(), objects.maxObjectBytes(), objects.buckets());
+    }
+
+    /** Which buckets are trusted, said once at start-up, and said plainly when it is any bucket of any account. */
+    private static void logBucketTrust(WorkerConfig.ObjectConfig objects) {
+        String buckets = objects.buckets().allowsAny()
+                ? "S3_BUCKETS is empty: objects in any bucket a message names are fetched"
+                : "only objects in S3_BUCKETS are fetched, others are skipped as " + Reason.BUCKET_NOT_ALLOWED.code();
+        String owners = objects.bucketOwners().isEmpty()
+                ? "S3_EXPECTED_BUCKET_OWNER is empty: S3 calls do not check which account owns the bucket"
+                : "S3 calls carry the expected bucket owner";
+        log.info(buckets + "; " + owners, kv("buckets", objects.buckets().toString()),
+                kv("expected_bucket_owner", objects.bucketOwners().toString()));
     }
 
     /** S3 GETs retried for 5xx, throttling and timeouts (see FetchRetryDecision). */
@@ -314,21 +403,39 @@ public final class Application implements AutoCloseable {
         }
         VisibilityHeartbeat heartbeat = q.heartbeatEnabled()
                 ? new VisibilityHeartbeat(registry, operations, clock, q.visibilityTimeoutSeconds(), q.heartbeatFraction(),
-                q.maxVisibilityTotal())
+                q.maxVisibilityTotal(), metrics)
                 : null;
         metrics.gauge(MetricNames.IN_FLIGHT_MESSAGES, registry, InFlightRegistry::size);
         queueSource = new SqsQueueSource(registry, operations, pollers, settler, heartbeat, idle,
                 () -> QueueCounts.read(sqs, q.queueUrl()), SdkClientSettings.sqsAttemptTimeout(q.waitTimeSeconds()));
+        queueSource.onThreadDied(health::failed);
         closeables.push(queueSource);
     }
 
-    /** The outage gate's probe: a HEAD / that answers quickly (connect and response timeouts of the client). */
+    /**
+     * The outage gate's probe: OpenSearch answers (a HEAD / within the client's timeouts) and the index can take
+     * writes (it exists, is open, an alias has a write index, the mapping fits). Without the second half a closed or
+     * missing index would reopen the gate at once, and every message received would fail again.
+     */
     private boolean openSearchAnswers() {
         try {
-            return openSearch.ping().value();
+            if (!openSearch.ping().value()) {
+                return false;
+            }
+            String problem = indexSetup().writeProblem().orElse(null);
+            logProbeProblem(problem);
+            return problem == null;
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    private synchronized void logProbeProblem(String problem) {
+        if (problem != null && !problem.equals(lastProbeProblem)) {
+            log.warn("index cannot take writes, receiving stays paused", kv("index", config.index().indexName()),
+                    kv("reason", Reason.INDEX_NOT_WRITABLE.code()), kv("detail", problem));
+        }
+        lastProbeProblem = problem;
     }
 
     private void startMetricsServer() {

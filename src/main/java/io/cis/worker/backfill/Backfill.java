@@ -138,6 +138,9 @@ public final class Backfill {
 
     /** The code of a failure to read the source: S3 (listing), OpenSearch (search), or neither (a bug). */
     private static Reason reasonOf(Exception e) {
+        if (e instanceof SourceRefusedException refused) {
+            return refused.reason();
+        }
         Reason aws = FailureReasons.ofAwsCall(e, Reason.S3_UNREACHABLE, Reason.S3_ERROR);
         if (aws != Reason.INTERNAL_ERROR) {
             return aws;

@@ -8,7 +8,6 @@ import io.cis.worker.app.ShutdownSignal;
 import io.cis.worker.app.StartupException;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.core.Reason;
-import io.cis.worker.event.ObjectFilter;
 import io.cis.worker.pipeline.Intake;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -171,9 +170,7 @@ public final class BackfillJob {
      * daemon behind the queue judges a key by its extension.
      */
     private BackfillScreen screen() {
-        ObjectFilter filter = new ObjectFilter(config.objects().imageExtensions(), config.objects().keyPrefixes(),
-                config.objects().maxObjectBytes());
-        return new BackfillScreen(filter, request.mode() != Backfill.Mode.ENQUEUE);
+        return new BackfillScreen(Application.objectFilter(config.objects()), request.mode() != Backfill.Mode.ENQUEUE);
     }
 
     private BackfillSource openSource() {
@@ -184,7 +181,8 @@ public final class BackfillJob {
                     s3 = S3Client.builder().forcePathStyle(config.objects().s3ForcePathStyle()).build();
                     resources.push(s3);
                 }
-                BackfillSource source = new S3BackfillSource(s3, request.bucket(), request.prefix(), request.slice());
+                BackfillSource source = new S3BackfillSource(s3, request.bucket(), request.prefix(), request.slice(),
+                        config.objects().bucketOwners());
                 resources.push(source);
                 yield source;
             }

@@ -4,6 +4,10 @@ import io.cis.worker.core.Reason;
 import io.cis.worker.event.FilterDecision;
 import io.cis.worker.event.ObjectFilter;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
 
 /**
  * Which candidates are usable images, decided before one is selected: the daemon's object filter (KEY_PREFIXES,
@@ -12,6 +16,8 @@ import java.util.Optional;
  * An object over the size limit is usable: the daemon records that failure on its document.
  */
 public final class BackfillScreen {
+
+    private static final Logger log = LoggerFactory.getLogger(BackfillScreen.class);
 
     private final ObjectFilter filter;
     private final boolean knownImagesUsable;
@@ -29,6 +35,11 @@ public final class BackfillScreen {
     /** Why the candidate is passed over, or empty when it is a usable image. */
     public Optional<Reason> reject(BackfillCandidate candidate) {
         FilterDecision decision = filter.classify(candidate.object(), candidate.knownImage() && knownImagesUsable);
+        if (decision == FilterDecision.SKIP_BUCKET) {
+            // Another account's or an unknown bucket named by a document: worth a line of its own, not only a count.
+            log.info("backfill: bucket not in S3_BUCKETS, skipped", kv("s3_url", candidate.object().s3Url()),
+                    kv("document_id", candidate.documentId()), kv("reason", Reason.BUCKET_NOT_ALLOWED.code()));
+        }
         return decision == FilterDecision.ACCEPT || decision == FilterDecision.TOO_LARGE
                 ? Optional.empty() : decision.skipReason();
     }

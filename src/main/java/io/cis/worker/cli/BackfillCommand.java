@@ -5,6 +5,7 @@ import io.cis.worker.backfill.BackfillJob;
 import io.cis.worker.backfill.BackfillRequest;
 import io.cis.worker.backfill.Slice;
 import io.cis.worker.config.WorkerConfig;
+import io.cis.worker.core.Reason;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -77,6 +78,11 @@ public final class BackfillCommand implements Callable<Integer> {
         };
         if (from == BackfillRequest.Source.S3 && (bucket == null || bucket.isBlank())) {
             throw new IllegalArgumentException("--source s3 needs --bucket");
+        }
+        if (bucket != null && !workerConfig.objects().buckets().allows(bucket)) {
+            // Refused before anything is listed or enqueued: the daemon would skip every object anyway.
+            throw new IllegalArgumentException("--bucket " + bucket + " is not in S3_BUCKETS ("
+                    + workerConfig.objects().buckets() + "): " + Reason.BUCKET_NOT_ALLOWED.code());
         }
         if (from == BackfillRequest.Source.OPENSEARCH && prefix != null) {
             throw new IllegalArgumentException("--prefix applies to --source s3 only");

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cis.worker.config.WorkerConfig;
 import io.cis.worker.embed.ClipModel;
 import io.cis.worker.embed.DjlRuntime;
-import io.cis.worker.embed.ModelChoice;
+import io.cis.worker.embed.ModelLoader;
 import io.cis.worker.image.DecodeLimits;
 import io.cis.worker.image.ImagePreprocessor;
 import java.nio.file.Files;
@@ -48,10 +48,11 @@ public final class EmbedCommand implements Callable<Integer> {
                 new DecodeLimits(workerConfig.objects().maxImagePixels(), DecodeLimits.DEFAULT_MAX_SIDE),
                 workerConfig.objects().downscale());
         int failures = 0;
-        // The daemon's choice of file and precision; a --model given by hand is not held to MODEL_SHA256.
-        try (ClipModel model = ClipModel.load(
-                ModelChoice.chooseAndLog(path, m.precision(), modelPath != null ? List.of() : m.sha256s()).file(),
-                name, m.dimension(), java.util.Optional.empty())) {
+        // The daemon's choice of file and precision, self-check included; a --model given by hand is not held to
+        // MODEL_SHA256.
+        ModelLoader.Request request = new ModelLoader.Request(path, name, m.dimension(), m.precision(),
+                modelPath != null ? List.of() : m.sha256s(), "auto");
+        try (ClipModel model = ModelLoader.load(request, preprocessor).model()) {
             for (Path file : files) {
                 ObjectNode line = json.createObjectNode().put("file", file.toString());
                 try {

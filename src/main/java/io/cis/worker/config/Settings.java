@@ -76,6 +76,16 @@ public final class Settings {
     public static final SettingSpec<Boolean> S3_FORCE_PATH_STYLE = setting("S3_FORCE_PATH_STYLE",
             "Use path-style S3 URLs (needed by local S3 emulators).")
             .bool(false);
+    public static final SettingSpec<List<String>> S3_BUCKETS = setting("S3_BUCKETS",
+            "Buckets the worker may read. A record, backfill document or enqueue for any other bucket is skipped "
+                    + "(bucket_not_allowed) before anything is fetched. Empty = every bucket, as the start-up log says.")
+            .list("");
+    public static final SettingSpec<List<String>> S3_EXPECTED_BUCKET_OWNER = setting("S3_EXPECTED_BUCKET_OWNER",
+            "AWS account id (12 digits) that must own the buckets, or bucket=account pairs for buckets in several "
+                    + "accounts (a pair wins over a bare id). Sent as the expected bucket owner on every GetObject, "
+                    + "HeadObject and ListObjectsV2: a bucket that changed hands answers 403, recorded as "
+                    + "bucket_owner_mismatch (permanent, never retried). Empty = not checked.")
+            .list("");
     public static final SettingSpec<List<String>> IMAGE_EXTENSIONS = setting("IMAGE_EXTENSIONS",
             "Key extensions treated as images (case-insensitive); other keys are skipped.")
             .list("jpg,jpeg,png,gif,bmp,tif,tiff,webp");
@@ -93,7 +103,7 @@ public final class Settings {
                     + "exactly as CLIPProcessor does, so it does not change vectors.")
             .integer(2048, 1, 100_000);
     public static final SettingSpec<Downscale> IMAGE_DOWNSCALE = setting("IMAGE_DOWNSCALE",
-            "dct: large JPEGs are decoded by SIMD libjpeg-turbo at 1/2, 1/4 or 1/8 scale (shorter side >= 672), then "
+            "dct: large JPEGs are decoded by SIMD libjpeg-turbo at 1/2, 1/4 or 1/8 scale (shorter side >= 896), then "
                     + "resized over the exact region the full picture covers; other formats, CMYK and small JPEGs as "
                     + "exact (vectors within cosine 0.9999 of exact, decoding several times faster). exact: every "
                     + "pixel decoded and resized as CLIPProcessor does: the bit-exact path, vectors identical to the "
@@ -149,7 +159,9 @@ public final class Settings {
                     + "e.g. EC2 c7i/m7i/r7i, c7a/m7a), where inference is 3-4x faster, otherwise fp32; logged at start-up "
                     + "with the reason. bf16 loads the "
                     + "bf16 export beside MODEL_PATH (model-bf16.pt, written by the export scripts next to model.pt) "
-                    + "or MODEL_PATH itself if that is a bf16 export. Checked against the dtype in the export's json.")
+                    + "or MODEL_PATH itself if that is a bf16 export. Checked against the dtype in the export's json. "
+                    + "auto keeps the bf16 export only if its vectors of six bundled photos are within cosine 0.9999 of "
+                    + "the fp32 export's (the start-up precision self-check), otherwise it runs fp32 and says why.")
             .choice(ModelPrecision.AUTO);
     public static final SettingSpec<String> DEVICE = setting("DEVICE",
             "Where inference runs: auto is a GPU when the CUDA build of libtorch finds one, else the CPU; gpu(N) is "
@@ -225,6 +237,14 @@ public final class Settings {
     public static final SettingSpec<Duration> RETRY_MAX_BACKOFF_MS = setting("RETRY_MAX_BACKOFF_MS",
             "Longest retry delay; not less than RETRY_INITIAL_BACKOFF_MS.")
             .millis(10_000, 1, 600_000);
+    public static final SettingSpec<Duration> STARTUP_MAX_WAIT_SECONDS = setting("STARTUP_MAX_WAIT_SECONDS",
+            "How long the daemon's start-up waits for OpenSearch and SQS to answer (unreachable, timeouts, 5xx, "
+                    + "throttling), retrying with backoff, before it exits with status 3 (0 = as long as it takes).")
+            .seconds(0, 0, 604_800);
+    public static final SettingSpec<Duration> STARTUP_ACCESS_DENIED_WAIT_SECONDS = setting("STARTUP_ACCESS_DENIED_WAIT_SECONDS",
+            "How long start-up retries a service that denies access (a new instance role can take minutes to "
+                    + "propagate) before it exits with status 2, naming the missing permission.")
+            .seconds(300, 0, 86_400);
 
     // --- Operations ---
     public static final SettingSpec<String> METRICS_HOST = setting("METRICS_HOST",

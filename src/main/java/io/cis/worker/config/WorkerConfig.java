@@ -1,6 +1,8 @@
 package io.cis.worker.config;
 
 import io.cis.worker.embed.ModelPrecision;
+import io.cis.worker.event.BucketAllowList;
+import io.cis.worker.fetch.BucketOwners;
 import io.cis.worker.image.Downscale;
 import io.cis.worker.index.DocumentIdMode;
 import io.cis.worker.index.MissingDocumentPolicy;
@@ -31,7 +33,12 @@ public record WorkerConfig(
                               Duration shutdownGrace) {
     }
 
-    public record ObjectConfig(boolean s3ForcePathStyle, Set<String> imageExtensions, List<String> keyPrefixes,
+    /**
+     * @param buckets      the buckets that may be read (S3_BUCKETS); allows any when the setting is empty
+     * @param bucketOwners the account expected to own each bucket (S3_EXPECTED_BUCKET_OWNER)
+     */
+    public record ObjectConfig(boolean s3ForcePathStyle, BucketAllowList buckets, BucketOwners bucketOwners,
+                               Set<String> imageExtensions, List<String> keyPrefixes,
                                long maxObjectBytes, long maxImagePixels, Downscale downscale) {
     }
 
@@ -61,7 +68,12 @@ public record WorkerConfig(
                               int localEntries) {
     }
 
-    public record RetryConfig(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+    /**
+     * @param startupMaxWait          how long start-up waits out unreachable services; empty = as long as it takes
+     * @param startupAccessDeniedWait how long start-up retries a service that denies access
+     */
+    public record RetryConfig(int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+                              Optional<Duration> startupMaxWait, Duration startupAccessDeniedWait) {
     }
 
     public record OpsConfig(String metricsHost, int metricsPort, boolean cloudWatchEnabled, String cloudWatchNamespace) {
@@ -73,10 +85,10 @@ public record WorkerConfig(
     }
 
     /**
-     * What a command needs: the daemon needs everything, `embed` only the model, `index` only OpenSearch, and a
-     * backfill everything but the queue.
+     * What a command needs: the daemon needs everything, `embed` only the model, `index` only OpenSearch, a
+     * backfill everything but the queue, and `enqueue` only the S3 settings.
      */
-    public enum Scope { DAEMON, MODEL_ONLY, INDEX_ONLY, BACKFILL }
+    public enum Scope { DAEMON, MODEL_ONLY, INDEX_ONLY, BACKFILL, OBJECTS_ONLY }
 
     /**
      * Reads and validates every setting as {@link Settings} declares it, throwing one {@link ConfigException} that
@@ -85,7 +97,7 @@ public record WorkerConfig(
     public static WorkerConfig from(RawSettings raw, Scope scope) {
         SettingReader r = new SettingReader(raw, Runtime.getRuntime().availableProcessors());
         boolean needsQueue = scope == Scope.DAEMON;
-        boolean needsIndex = scope != Scope.MODEL_ONLY;
+        boolean needsIndex = scope != Scope.MODEL_ONLY && scope != Scope.OBJECTS_ONLY;
 
         QueueConfig queue = new QueueConfig(
                 needsQueue ? r.require(Settings.SQS_QUEUE_URL) : r.get(Settings.SQS_QUEUE_URL),
@@ -103,6 +115,8 @@ public record WorkerConfig(
         r.get(Settings.MAX_IMAGE_SIZE); // validated for compatibility, see its description
         ObjectConfig objects = new ObjectConfig(
                 r.get(Settings.S3_FORCE_PATH_STYLE),
+                bucketAllowList(r),
+                bucketOwners(r),
                 r.get(Settings.IMAGE_EXTENSIONS).stream()
                         .map(e -> e.toLowerCase(Locale.ROOT).replaceFirst("^\\.", ""))
                         .collect(Collectors.toUnmodifiableSet()),
@@ -113,6 +127,7 @@ public record WorkerConfig(
         if (objects.imageExtensions().isEmpty()) {
             r.problems().add(Settings.IMAGE_EXTENSIONS.name() + " must list at least one extension");
         }
+        checkOwnersCoverBuckets(objects, r.problems());
 
         ModelConfig model = new ModelConfig(
                 r.get(Settings.MODEL_PATH),
@@ -163,7 +178,9 @@ public record WorkerConfig(
         RetryConfig retry = new RetryConfig(
                 r.get(Settings.RETRY_MAX_ATTEMPTS),
                 r.get(Settings.RETRY_INITIAL_BACKOFF_MS),
-                r.get(Settings.RETRY_MAX_BACKOFF_MS));
+                r.get(Settings.RETRY_MAX_BACKOFF_MS),
+                Optional.of(r.get(Settings.STARTUP_MAX_WAIT_SECONDS)).filter(d -> !d.isZero()),
+                r.get(Settings.STARTUP_ACCESS_DENIED_WAIT_SECONDS));
         if (retry.maxBackoff().compareTo(retry.initialBackoff()) < 0) {
             r.problems().add("RETRY_MAX_BACKOFF_MS must not be less than RETRY_INITIAL_BACKOFF_MS");
         }
@@ -198,6 +215,47 @@ public record WorkerConfig(
             throw new ConfigException(r.problems());
         }
         return new WorkerConfig(queue, objects, model, index, cache, retry, ops, backfill);
+    }
+
+    private static BucketAllowList bucketAllowList(SettingReader r) {
+        try {
+            return BucketAllowList.of(r.get(Settings.S3_BUCKETS));
+        } catch (IllegalArgumentException e) {
+            r.problems().add(Settings.S3_BUCKETS.name() + ": " + e.getMessage());
+            return BucketAllowList.any();
+        }
+    }
+
+    private static BucketOwners bucketOwners(SettingReader r) {
+        try {
+            return BucketOwners.parse(r.get(Settings.S3_EXPECTED_BUCKET_OWNER));
+        } catch (IllegalArgumentException e) {
+            r.problems().add(Settings.S3_EXPECTED_BUCKET_OWNER.name() + ": " + e.getMessage());
+            return BucketOwners.none();
+        }
+    }
+
+    /**
+     * With both settings, each listed bucket must have an owner (else its calls would silently go unchecked) and each
+     * bucket=account pair must name a listed bucket (else it is most likely a typo, and checks nothing).
+     */
+    private static void checkOwnersCoverBuckets(ObjectConfig objects, List<String> problems) {
+        BucketOwners owners = objects.bucketOwners();
+        if (owners.isEmpty() || objects.buckets().allowsAny()) {
+            return;
+        }
+        for (String bucket : objects.buckets().buckets()) {
+            if (owners.ownerOf(bucket) == null) {
+                problems.add(Settings.S3_EXPECTED_BUCKET_OWNER.name() + " gives no owner for bucket " + bucket
+                        + " of " + Settings.S3_BUCKETS.name() + " (add " + bucket + "=ACCOUNT, or one account id for all)");
+            }
+        }
+        for (String bucket : owners.byBucket().keySet()) {
+            if (!objects.buckets().allows(bucket)) {
+                problems.add(Settings.S3_EXPECTED_BUCKET_OWNER.name() + " names bucket " + bucket
+                        + ", which " + Settings.S3_BUCKETS.name() + " does not list");
+            }
+        }
     }
 
     private static boolean isJsonObject(String text) {

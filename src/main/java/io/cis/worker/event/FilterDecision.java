@@ -7,6 +7,8 @@ import java.util.Optional;
 public enum FilterDecision {
     /** Process it. */
     ACCEPT(null),
+    /** Skip: the bucket is not in the allow-list (S3_BUCKETS). */
+    SKIP_BUCKET(Reason.BUCKET_NOT_ALLOWED),
     /** Skip: the key has no accepted image extension. */
     SKIP_NOT_IMAGE(Reason.NOT_AN_IMAGE),
     /** Skip: the key is outside the configured prefixes. */
@@ -20,7 +22,7 @@ public enum FilterDecision {
         this.skipReason = skipReason;
     }
 
-    /** The skip reason for the two skip decisions, so skips are logged and counted in one vocabulary. */
+    /** The skip reason for the skip decisions, so skips are logged and counted in one vocabulary. */
     public Optional<Reason> skipReason() {
         return Optional.ofNullable(skipReason);
     }

@@ -9,8 +9,9 @@ import java.util.Set;
 
 /**
  * Decides from the notification alone (nothing downloaded) whether an object is worth embedding.
- * Checks run in this order: key prefix, image extension, size. A key we would skip anyway is skipped even when
- * it is also too large, so only images we would otherwise process can fail for their size.
+ * Checks run in this order: bucket, key prefix, image extension, size. A bucket outside the allow-list comes first:
+ * nothing about an object there is ours to judge. A key we would skip anyway is skipped even when it is also too
+ * large, so only images we would otherwise process can fail for their size.
  */
 public final class ObjectFilter {
 
@@ -21,6 +22,7 @@ public final class ObjectFilter {
     /** The old Lambda's limit: 10 MB. */
     public static final long DEFAULT_MAX_OBJECT_BYTES = 10L * 1024 * 1024;
 
+    private final BucketAllowList buckets;
     private final Set<String> extensions;
     private final List<String> keyPrefixes;
     private final long maxObjectBytes;
@@ -33,6 +35,13 @@ public final class ObjectFilter {
      *                                  below 1 (configuration errors, reported at start-up)
      */
     public ObjectFilter(Collection<String> imageExtensions, List<String> keyPrefixes, long maxObjectBytes) {
+        this(imageExtensions, keyPrefixes, maxObjectBytes, BucketAllowList.any());
+    }
+
+    /** As above, and only objects in the allowed buckets are accepted. */
+    public ObjectFilter(Collection<String> imageExtensions, List<String> keyPrefixes, long maxObjectBytes,
+                        BucketAllowList buckets) {
+        this.buckets = Objects.requireNonNull(buckets, "buckets");
         this.extensions = normaliseExtensions(imageExtensions);
         this.keyPrefixes = validatePrefixes(keyPrefixes);
         if (maxObjectBytes < 1) {
@@ -56,6 +65,9 @@ public final class ObjectFilter {
      */
     public FilterDecision classify(S3ObjectRef object, boolean knownImage) {
         Objects.requireNonNull(object, "object");
+        if (!buckets.allows(object.bucket())) {
+            return FilterDecision.SKIP_BUCKET;
+        }
         if (!keyPrefixes.isEmpty() && keyPrefixes.stream().noneMatch(object.key()::startsWith)) {
             return FilterDecision.SKIP_PREFIX;
         }
@@ -67,6 +79,10 @@ public final class ObjectFilter {
             return FilterDecision.TOO_LARGE;
         }
         return FilterDecision.ACCEPT;
+    }
+
+    public BucketAllowList buckets() {
+        return buckets;
     }
 
     public long maxObjectBytes() {

@@ -26,15 +26,24 @@ public final class S3ObjectFetcher implements ObjectFetcher {
 
     private final S3Client s3;
     private final long maxObjectBytes;
+    private final BucketOwners owners;
 
     public S3ObjectFetcher(S3Client s3, long maxObjectBytes) {
+        this(s3, maxObjectBytes, BucketOwners.none());
+    }
+
+    /** @param owners the account each bucket must belong to, sent with every GET (S3_EXPECTED_BUCKET_OWNER) */
+    public S3ObjectFetcher(S3Client s3, long maxObjectBytes, BucketOwners owners) {
         this.s3 = s3;
         this.maxObjectBytes = maxObjectBytes;
+        this.owners = owners;
     }
 
     @Override
     public FetchedObject fetch(S3ObjectRef object) throws FetchException {
-        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(object.bucket()).key(object.key());
+        String owner = owners.ownerOf(object.bucket());
+        GetObjectRequest.Builder request = GetObjectRequest.builder().bucket(object.bucket()).key(object.key())
+                .expectedBucketOwner(owner);
         if (object.versionId() != null) {
             request.versionId(object.versionId()); // the version the notification was about, not whatever is newest
         }
@@ -46,7 +55,7 @@ public final class S3ObjectFetcher implements ObjectFetcher {
             }
             return readLimited(body, body.response().lastModified());
         } catch (S3Exception e) {
-            throw classify(e);
+            throw classify(e, owner);
         } catch (SdkClientException e) {
             throw FetchException.transientFailure(Reason.S3_UNREACHABLE, e.getMessage(), e);
         } catch (IOException e) {
@@ -56,7 +65,9 @@ public final class S3ObjectFetcher implements ObjectFetcher {
 
     @Override
     public ObjectHead head(S3ObjectRef object) throws FetchException {
-        HeadObjectRequest.Builder request = HeadObjectRequest.builder().bucket(object.bucket()).key(object.key());
+        String owner = owners.ownerOf(object.bucket());
+        HeadObjectRequest.Builder request = HeadObjectRequest.builder().bucket(object.bucket()).key(object.key())
+                .expectedBucketOwner(owner);
         if (object.versionId() != null) {
             request.versionId(object.versionId());
         }
@@ -64,7 +75,7 @@ public final class S3ObjectFetcher implements ObjectFetcher {
             HeadObjectResponse head = s3.headObject(request.build());
             return new ObjectHead(head.eTag(), head.lastModified());
         } catch (S3Exception e) {
-            throw classify(e);
+            throw classify(e, owner);
         } catch (SdkClientException e) {
             throw FetchException.transientFailure(Reason.S3_UNREACHABLE, e.getMessage(), e);
         }
@@ -83,13 +94,25 @@ public final class S3ObjectFetcher implements ObjectFetcher {
         return FetchException.permanent(Reason.OBJECT_TOO_LARGE, size + " bytes exceeds MAX_OBJECT_BYTES " + maxObjectBytes, null);
     }
 
-    /**
-     * A missing object or bucket will not appear by retrying; everything else (throttling, 5xx, and also 403,
-     * which is usually a policy being fixed) is worth another try and ends in the dead-letter queue if not.
-     */
+    /** {@link #classify(S3Exception, String)} for a request sent without an expected owner. */
     static FetchException classify(S3Exception e) {
+        return classify(e, null);
+    }
+
+    /**
+     * A missing object or bucket will not appear by retrying, nor will a bucket that belongs to another account;
+     * everything else (throttling, 5xx, and also a 403 without an expected owner, which is usually a policy being
+     * fixed) is worth another try and ends in the dead-letter queue if not.
+     *
+     * @param ownerSent the expected bucket owner the request carried, or null (see {@link BucketOwners#isOwnerMismatch})
+     */
+    static FetchException classify(S3Exception e, String ownerSent) {
         int status = e.statusCode();
         String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+        if (BucketOwners.isOwnerMismatch(e, ownerSent)) {
+            return FetchException.permanent(Reason.BUCKET_OWNER_MISMATCH,
+                    ("HTTP 403 " + (code == null ? "" : code)).strip() + " to a request with expected bucket owner " + ownerSent, e);
+        }
         if (status == 404 || "NoSuchKey".equals(code) || "NoSuchBucket".equals(code) || "NoSuchVersion".equals(code)) {
             return FetchException.permanent(Reason.OBJECT_NOT_FOUND, code == null || code.isEmpty() ? "404" : code, e);
         }

@@ -19,6 +19,10 @@ import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
 /**
  * Writes a batch of embedding updates and failure records with one {@code _bulk} request and reports what became
  * of each item. It does not retry: the caller re-sends the transient failures (only those) with its own backoff.
+ *
+ * <p>It never lets the write create the index ({@link AutoCreateGuard}): a missing index fails every item with
+ * {@code index_not_found} (transient; receiving pauses until the index is back) instead of being auto-created with
+ * dynamic mappings.
  */
 public final class BulkIndexer implements BulkWriter {
 
@@ -28,6 +32,7 @@ public final class BulkIndexer implements BulkWriter {
     private final String index;
     private final BulkActions actions;
     private final BulkItemClassifier classifier;
+    private final AutoCreateGuard guard;
 
     /**
      * @param retryOnConflict how often OpenSearch itself re-applies an update that raced another write to the same
@@ -42,6 +47,7 @@ public final class BulkIndexer implements BulkWriter {
         this.index = index;
         this.actions = new BulkActions(missingDocumentPolicy, retryOnConflict);
         this.classifier = new BulkItemClassifier(missingDocumentPolicy);
+        this.guard = new AutoCreateGuard(client, index);
     }
 
     /**
@@ -75,7 +81,15 @@ public final class BulkIndexer implements BulkWriter {
                       BulkItemResult[] results) {
         BulkResponse response;
         try {
-            response = client.bulk(b -> b.index(index).operations(operations));
+            AutoCreateGuard.Target target = guard.check();
+            if (target == AutoCreateGuard.Target.MISSING) {
+                // What OpenSearch itself answers for a write with require_alias to a missing index: 404, transient.
+                sent.forEach(i -> results[i] = BulkItemResult.transientFailure(items.get(i), Reason.INDEX_NOT_FOUND,
+                        "404 " + BulkItemClassifier.INDEX_NOT_FOUND + ": " + guard.missingDetail(), 404));
+                return;
+            }
+            Boolean requireAlias = target == AutoCreateGuard.Target.ALIAS ? Boolean.TRUE : null;
+            response = client.bulk(b -> b.index(index).requireAlias(requireAlias).operations(operations));
         } catch (IOException | RuntimeException e) {
             // Connection refused, timeout, 429/5xx for the whole request, or a response we could not read.
             sent.forEach(i -> results[i] = classifier.requestFailed(items.get(i), e));

@@ -18,6 +18,11 @@ import org.opensearch.client.opensearch._types.ErrorCause;
  *       such as the read-only block after the disk flood stage: also fixed by an operator).</li>
  *   <li>404 {@code document_missing_exception}: per {@link MissingDocumentPolicy} for embedding updates; always
  *       permanent for {@link ErrorRecord}s, which never create documents.</li>
+ *   <li>An index that cannot take writes is transient too ({@link Reason#INDEX_NOT_WRITABLE}), although OpenSearch
+ *       answers 400: a closed index ({@code index_closed_exception}) and an alias without a write index
+ *       ({@code illegal_argument_exception} "no write index is defined for alias"). Nothing is wrong with the item:
+ *       an operator closing the index to change a setting, or swapping the alias, would otherwise lose every upload
+ *       made meanwhile.</li>
  *   <li>Every other 4xx is permanent: 400 {@code mapper_parsing_exception}, {@code illegal_argument_exception}
  *       (e.g. a vector of the wrong dimension), {@code document_parsing_exception}, 413 and so on. The same
  *       bytes would be rejected again.</li>
@@ -30,6 +35,9 @@ public final class BulkItemClassifier {
 
     static final String DOCUMENT_MISSING = "document_missing_exception";
     static final String INDEX_NOT_FOUND = "index_not_found_exception";
+    static final String INDEX_CLOSED = "index_closed_exception";
+    /** OpenSearch's words (an illegal_argument_exception, 400) for a write to an alias that has no write index. */
+    static final String NO_WRITE_INDEX = "no write index is defined for alias";
     /** The bulk item's {@code result} when the update changed nothing ({@code detect_noop}). */
     static final String NOOP = "noop";
 
@@ -62,6 +70,9 @@ public final class BulkItemClassifier {
         String detail = status + " " + OpenSearchErrors.describe(error);
         if (status == 404 && DOCUMENT_MISSING.equals(type)) {
             return missingDocument(item, detail, status);
+        }
+        if (cannotTakeWrites(error)) {
+            return BulkItemResult.transientFailure(item, Reason.INDEX_NOT_WRITABLE, detail, status);
         }
         if (isTransient(status)) {
             return BulkItemResult.transientFailure(item, transientReason(status), detail, status);
@@ -106,6 +117,15 @@ public final class BulkItemClassifier {
             case RETRY, UPSERT -> BulkItemResult.transientFailure(item, Reason.DOCUMENT_MISSING,
                     detail + " (missing-document policy " + missingDocumentPolicy + ")", status);
         };
+    }
+
+    /** A closed index, or an alias without a write index: the index is fine, it just cannot take writes now. */
+    static boolean cannotTakeWrites(ErrorCause error) {
+        if (error == null) {
+            return false;
+        }
+        return INDEX_CLOSED.equals(error.type())
+                || (error.reason() != null && error.reason().contains(NO_WRITE_INDEX));
     }
 
     private static boolean isTransient(int status) {

@@ -1,5 +1,6 @@
 package io.cis.worker.index;
 
+import io.cis.worker.core.Reason;
 import java.util.List;
 
 /**
@@ -27,7 +28,12 @@ public final class BulkRetryDecision {
 
     /**
      * Whether an attempt's results say the service itself is down or overloaded: every item that was sent failed
-     * without an answer or with 429/5xx. One good item, or an ordinary item error, shows the service is working.
+     * without an answer or with 429/5xx, or because the index cannot take writes (missing, closed, an alias without
+     * a write index). One good item, or an ordinary item error, shows the service is working.
+     *
+     * <p>An index that cannot take writes counts as an outage although OpenSearch answers: every message received
+     * meanwhile can only fail the same way and walk towards the dead-letter queue, so receiving must pause until an
+     * operator has fixed the index, exactly as when OpenSearch is down.
      */
     public static boolean serviceUnavailable(List<BulkItemResult> results) {
         boolean anySent = false;
@@ -39,12 +45,18 @@ public final class BulkRetryDecision {
             }
             anySent = true;
             boolean down = result.status() == BulkItemResult.Status.FAILED_TRANSIENT
-                    && (result.httpStatus() == BulkItemResult.NO_ANSWER || isOverloaded(result.httpStatus()));
+                    && (result.httpStatus() == BulkItemResult.NO_ANSWER || isOverloaded(result.httpStatus())
+                    || indexCannotTakeWrites(result.reason()));
             if (!down) {
                 return false;
             }
         }
         return anySent;
+    }
+
+    /** The failures that mean the index itself cannot take writes now, whatever the item. */
+    public static boolean indexCannotTakeWrites(Reason reason) {
+        return reason == Reason.INDEX_NOT_WRITABLE || reason == Reason.INDEX_NOT_FOUND;
     }
 
     private static boolean isOverloaded(int status) {

@@ -47,37 +47,47 @@ public final class DocumentIdResolver {
     private final String index;
     private final String lookupField;
     private final int maxDocumentsPerKey;
+    private final LookupRetry retry;
 
     private DocumentIdResolver(DocumentIdMode mode, OpenSearchClient client, String index, String lookupField,
-                               int maxDocumentsPerKey) {
+                               int maxDocumentsPerKey, LookupRetry retry) {
         this.mode = Objects.requireNonNull(mode, "mode");
         this.client = client;
         this.index = index;
         this.lookupField = lookupField;
         this.maxDocumentsPerKey = maxDocumentsPerKey;
+        this.retry = retry;
     }
 
     public static DocumentIdResolver byKey() {
-        return new DocumentIdResolver(DocumentIdMode.KEY, null, null, null, 0);
+        return new DocumentIdResolver(DocumentIdMode.KEY, null, null, null, 0, LookupRetry.NONE);
     }
 
     public static DocumentIdResolver byUrlHash() {
-        return new DocumentIdResolver(DocumentIdMode.URL_HASH, null, null, null, 0);
+        return new DocumentIdResolver(DocumentIdMode.URL_HASH, null, null, null, 0, LookupRetry.NONE);
+    }
+
+    /** Lookup mode with one attempt per search and no outage reporting. */
+    public static DocumentIdResolver byLookup(OpenSearchClient client, String index, String lookupField,
+                                              int maxDocumentsPerKey) {
+        return byLookup(client, index, lookupField, maxDocumentsPerKey, LookupRetry.NONE);
     }
 
     /**
      * @param lookupField        exact-valued field holding the S3 key, usually {@link #DEFAULT_LOOKUP_FIELD}
      * @param maxDocumentsPerKey how many documents may share one key before it counts as a misconfiguration
+     * @param retry              how each search is retried, and whom it tells about outages
      */
     public static DocumentIdResolver byLookup(OpenSearchClient client, String index, String lookupField,
-                                              int maxDocumentsPerKey) {
+                                              int maxDocumentsPerKey, LookupRetry retry) {
         Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(retry, "retry");
         requireText(index, "index");
         requireText(lookupField, "lookupField");
         if (maxDocumentsPerKey < 1) {
             throw new IllegalArgumentException("maxDocumentsPerKey must be at least 1, got " + maxDocumentsPerKey);
         }
-        return new DocumentIdResolver(DocumentIdMode.LOOKUP, client, index, lookupField, maxDocumentsPerKey);
+        return new DocumentIdResolver(DocumentIdMode.LOOKUP, client, index, lookupField, maxDocumentsPerKey, retry);
     }
 
     public DocumentIdMode mode() {
@@ -89,7 +99,8 @@ public final class DocumentIdResolver {
      * than fit in one response).
      *
      * @return one resolution per distinct ref, in the order given
-     * @throws IOException when the lookup search fails: nothing is known about these refs, so it is transient
+     * @throws IOException when the lookup search fails after its retries: nothing is known about these refs, so it is
+     *                     transient
      */
     public Map<DocumentRef, DocumentIdResolution> resolve(List<DocumentRef> refs) throws IOException {
         Map<DocumentRef, DocumentIdResolution> result = new LinkedHashMap<>();
@@ -149,7 +160,7 @@ public final class DocumentIdResolver {
 
     private SearchResponse<Void> search(List<String> keys, int size) throws IOException {
         List<FieldValue> values = keys.stream().map(FieldValue::of).toList();
-        return client.search(s -> s
+        return retry.run(() -> client.search(s -> s
                         .index(index)
                         .size(size)
                         .trackTotalHits(t -> t.enabled(true))
@@ -157,7 +168,7 @@ public final class DocumentIdResolver {
                         // Read the value from the mapping, not _source, so a keyword sub-field works as well.
                         .fields(f -> f.field(lookupField))
                         .query(q -> q.terms(t -> t.field(lookupField).terms(v -> v.value(values)))),
-                Void.class);
+                Void.class));
     }
 
     private Map<String, Set<String>> idsByKey(SearchResponse<Void> response) {

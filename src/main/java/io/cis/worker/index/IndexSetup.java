@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.opensearch.client.opensearch.OpenSearchClient;
@@ -35,9 +36,19 @@ public final class IndexSetup {
     private final OpenSearchClient client;
     private final String index;
     private final EmbeddingMapping mapping;
+    private final String lookupField;
 
     public IndexSetup(OpenSearchClient client, String index, int dimension, String engine, String spaceType) {
+        this(client, index, dimension, engine, spaceType, null);
+    }
+
+    /**
+     * @param lookupField DOCUMENT_LOOKUP_FIELD in lookup mode, checked to be a keyword; null in the other id modes
+     */
+    public IndexSetup(OpenSearchClient client, String index, int dimension, String engine, String spaceType,
+                      String lookupField) {
         this.client = Objects.requireNonNull(client, "client");
+        this.lookupField = lookupField;
         Objects.requireNonNull(index, "index");
         if (index.isBlank() || UNSAFE_NAME.matcher(index).find()) {
             throw new IllegalArgumentException("not a usable index name: '" + index + "'");
@@ -61,7 +72,7 @@ public final class IndexSetup {
         List<String> warnings = new ArrayList<>();
         Set<String> missing = new LinkedHashSet<>();
         mappings.forEach((concreteIndex, indexMappings) -> {
-            MappingCheck.Report report = MappingCheck.check(concreteIndex, indexMappings, mapping);
+            MappingCheck.Report report = MappingCheck.check(concreteIndex, indexMappings, mapping, lookupField);
             problems.addAll(report.problems());
             warnings.addAll(report.warnings());
             missing.addAll(report.missingFields());
@@ -79,6 +90,47 @@ public final class IndexSetup {
             client.indices().putMapping(p -> p.index(index).properties(additions));
         }
         return new IndexSetupResult(index, created, List.copyOf(missing), warnings);
+    }
+
+    /**
+     * Why the index cannot take the worker's writes now, with the fix; empty when it can: it is missing, closed, an
+     * alias without a write index, or its mapping no longer fits (e.g. someone else's write re-created it with
+     * dynamic mappings). Checked at start-up after {@link #ensureIndex()}, and by the OpenSearch outage gate's probe
+     * while receiving is paused, so receiving resumes only once writes can succeed, and the log says what blocks it.
+     * Never creates or changes anything.
+     *
+     * @throws IOException OpenSearch could not be reached
+     */
+    public Optional<String> writeProblem() throws IOException {
+        if (!client.indices().exists(e -> e.index(index)).value()) {
+            return Optional.of("index " + index + " does not exist: create it (the create-index command creates it"
+                    + " with the k-NN mapping) or restore it");
+        }
+        // The alias and cat APIs need permissions the worker did not need before, and Serverless collections have
+        // no aliases: where they are refused, the name is taken for a concrete index, and the write tells the rest.
+        WriteIndex write = new WriteIndex(index, null);
+        try {
+            write = WriteIndex.of(index, getJson("/" + index + "/_alias", Map.of()));
+        } catch (IndexSetupException e) {
+            // refused: see above
+        }
+        if (write.problem() != null) {
+            return Optional.of(write.problem());
+        }
+        try {
+            for (JsonNode state : getJson("/_cat/indices/" + write.index(), Map.of("format", "json", "h", "index,status"))) {
+                if ("close".equals(state.path("status").asText())) {
+                    return Optional.of("index " + write.index() + " is closed: open it (POST /" + write.index() + "/_open)");
+                }
+            }
+        } catch (IndexSetupException e) {
+            // refused: see above
+        }
+        JsonNode mappings = getJson("/" + write.index() + "/_mapping", Map.of());
+        List<String> problems = new ArrayList<>();
+        mappings.properties().forEach(entry -> problems.addAll(
+                MappingCheck.check(entry.getKey(), entry.getValue().get("mappings"), mapping, lookupField).problems()));
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
     }
 
     private boolean create() throws IOException {
@@ -129,7 +181,7 @@ public final class IndexSetup {
                 Requests.builder().method("GET").endpoint(endpoint).query(query).build())) {
             String body = response.getBody().map(Body::bodyAsString).orElse("");
             if (response.getStatus() != 200) {
-                throw new IndexSetupException("GET " + endpoint + " answered " + response.getStatus() + ": " + body);
+                throw new IndexSetupException("GET " + endpoint + " answered " + response.getStatus() + ": " + body, response.getStatus());
             }
             return JSON.readTree(body);
         }

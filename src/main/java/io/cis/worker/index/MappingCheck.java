@@ -11,10 +11,19 @@ import java.util.Objects;
  * without a server.
  *
  * <p>Problems make the index unusable (the embedding field is missing, not a {@code knn_vector}, or of another
- * dimension); warnings describe differences that still work (another engine or space type, a field of an
- * unexpected type); missing fields can be added to the mapping without touching existing data.
+ * dimension; {@code image_embedding_model} or the lookup field not a {@code keyword}); warnings describe differences
+ * that still work (another engine or space type, another field of an unexpected type); missing fields can be added
+ * to the mapping without touching existing data.
+ *
+ * <p>Why a non-keyword {@code image_embedding_model} or lookup field is a problem, not a warning: both are matched
+ * with {@code term} queries on the whole value (the backfill's "documents without this model's embedding", the
+ * lookup of a document by its S3 key). A {@code text} field holds analysed tokens, so those queries never match: the
+ * backfill would select every document forever, and every lookup would find no document. The worker would run and
+ * do nothing useful, which is worse than refusing to start with the fix.
  */
 final class MappingCheck {
+
+    private static final String KEYWORD = "keyword";
 
     record Report(List<String> problems, List<String> warnings, List<String> missingFields) {
     }
@@ -22,11 +31,18 @@ final class MappingCheck {
     private MappingCheck() {
     }
 
-    /**
-     * @param index    concrete index name, for messages
-     * @param mappings the index's {@code mappings} object from {@code GET /index/_mapping}
-     */
+    /** The check without a lookup field (the key and url_hash id modes). */
     static Report check(String index, JsonNode mappings, EmbeddingMapping expected) {
+        return check(index, mappings, expected, null);
+    }
+
+    /**
+     * @param index       concrete index name, for messages
+     * @param mappings    the index's {@code mappings} object from {@code GET /index/_mapping}
+     * @param lookupField DOCUMENT_LOOKUP_FIELD in lookup mode (a dotted path: an object's field or a multi-field
+     *                    such as {@code s3_key.keyword}); null in the other id modes
+     */
+    static Report check(String index, JsonNode mappings, EmbeddingMapping expected, String lookupField) {
         Objects.requireNonNull(expected, "expected");
         JsonNode properties = mappings == null ? null : mappings.get("properties");
         List<String> problems = new ArrayList<>();
@@ -70,12 +86,75 @@ final class MappingCheck {
                 missing.add(field.getKey());
             } else {
                 String type = existing.path("type").asText("object");
-                if (!type.equals(field.getValue())) {
+                if (field.getKey().equals(DocumentFields.IMAGE_EMBEDDING_MODEL) && !type.equals(KEYWORD)) {
+                    problems.add("index " + index + " maps " + field.getKey() + " as " + type + ", not keyword: the"
+                            + " backfill's term query on it never matches, so every document would be selected again"
+                            + " and again. Create a new index with " + field.getKey() + " as keyword (the create-index"
+                            + " command does) and reindex into it, or point OPENSEARCH_INDEX at another index");
+                } else if (!type.equals(field.getValue())) {
                     warnings.add("index " + index + " maps " + field.getKey() + " as " + type + ", not "
                             + field.getValue() + "; left as it is");
                 }
             }
         }
+        if (lookupField != null) {
+            checkLookupField(index, properties, lookupField, problems, warnings);
+        }
         return new Report(List.copyOf(problems), List.copyOf(warnings), List.copyOf(missing));
+    }
+
+    private static void checkLookupField(String index, JsonNode properties, String lookupField, List<String> problems,
+                                         List<String> warnings) {
+        JsonNode field = field(properties, lookupField);
+        if (field == null) {
+            // Not an error: a new index gets the default s3_key added; another field may only come with the documents.
+            warnings.add("index " + index + " has no mapping for DOCUMENT_LOOKUP_FIELD " + lookupField + " yet; map it as"
+                    + " keyword before documents arrive, or lookups will find nothing");
+            return;
+        }
+        String type = field.path("type").asText("object");
+        if (type.equals(KEYWORD)) {
+            return;
+        }
+        String keywordSubField = null;
+        for (Map.Entry<String, JsonNode> sub : field.path("fields").properties()) {
+            if (KEYWORD.equals(sub.getValue().path("type").asText())) {
+                keywordSubField = lookupField + "." + sub.getKey();
+                break;
+            }
+        }
+        problems.add("index " + index + " maps DOCUMENT_LOOKUP_FIELD " + lookupField + " as " + type + ", not keyword:"
+                + " the lookup's terms query on it never matches an S3 key, so no document would ever be found. "
+                + (keywordSubField != null
+                ? "Set DOCUMENT_LOOKUP_FIELD=" + keywordSubField + " (its keyword sub-field)"
+                : "Set DOCUMENT_LOOKUP_FIELD to a keyword field holding the S3 key, or map one in a new index and reindex"));
+    }
+
+    /** The mapping of a dotted field path: through objects' properties and multi-fields' fields; null if unmapped. */
+    static JsonNode field(JsonNode properties, String path) {
+        if (properties == null) {
+            return null;
+        }
+        int dot = path.indexOf('.');
+        JsonNode direct = properties.get(path);
+        if (direct != null || dot < 0) {
+            return direct;
+        }
+        // Field names may contain dots themselves; try each split point from the left.
+        for (int at = dot; at >= 0; at = path.indexOf('.', at + 1)) {
+            JsonNode parent = properties.get(path.substring(0, at));
+            if (parent == null) {
+                continue;
+            }
+            String rest = path.substring(at + 1);
+            JsonNode found = field(parent.get("properties"), rest);
+            if (found == null) {
+                found = field(parent.get("fields"), rest);
+            }
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
     }
 }

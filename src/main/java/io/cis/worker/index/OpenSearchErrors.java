@@ -37,6 +37,9 @@ public final class OpenSearchErrors {
 
     /** The reason code of a failed OpenSearch request, from its HTTP status ({@link Reason#INDEX_UNREACHABLE}: none). */
     public static Reason reasonOf(Exception failure) {
+        if (failure instanceof OpenSearchException e && BulkItemClassifier.cannotTakeWrites(e.error())) {
+            return Reason.INDEX_NOT_WRITABLE;
+        }
         return BulkItemClassifier.transientReason(statusOf(failure));
     }
 

@@ -74,15 +74,19 @@ public final class RetryingBulkWriter implements BulkWriter {
             pending.forEach(i -> batch.add(items.get(i)));
             List<BulkItemResult> answers = delegate.index(batch);
             List<Integer> again = new ArrayList<>();
+            lastFailure = null;
             for (int n = 0; n < answers.size(); n++) {
                 int position = pending.get(n);
                 results[position] = answers.get(n);
                 if (BulkRetryDecision.worthResending(answers.get(n))) {
                     again.add(position);
                 }
+                // The gate's log line gives this failure's reason: also one not re-sent (a closed or missing index).
+                if (lastFailure == null && answers.get(n).status() == BulkItemResult.Status.FAILED_TRANSIENT) {
+                    lastFailure = answers.get(n);
+                }
             }
             lastSaidUnavailable = BulkRetryDecision.serviceUnavailable(answers);
-            lastFailure = again.isEmpty() ? null : results[again.get(0)];
             pending = again;
             return again;
         }

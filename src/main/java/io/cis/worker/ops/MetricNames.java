@@ -25,8 +25,12 @@ public final class MetricNames {
     public static final String CACHE_EVICTIONS = "cache.evictions";
     public static final String CACHE_SIZE = "cache.size";
     public static final String BATCH_SIZE = "cis.inference.batch.size";
+    /** The start-up precision self-check's lowest bf16-to-fp32 cosine (NaN when it did not run). */
+    public static final String MODEL_BF16_MIN_COSINE = "cis.model.bf16.min.cosine";
     /** Timer tagged with stage: fetch, cache, decode, inference, index. */
     public static final String STAGE_TIME = "cis.stage.time";
+    /** Errors (StackOverflowError, OutOfMemoryError, ...) a stage caught, tagged with stage; its items go back to the queue. */
+    public static final String STAGE_ERRORS = "cis.stage.errors";
     /** Indexed items whose documents OpenSearch found already holding the values sent (bulk "noop": a replay). */
     public static final String DOCUMENTS_UNCHANGED = "cis.documents.unchanged";
     public static final String ENQUEUE_TO_INDEXED = "cis.latency.enqueue.to.indexed";
@@ -37,10 +41,14 @@ public final class MetricNames {
     public static final String QUEUE_MESSAGES_VISIBLE = "cis.queue.messages.visible";
     /** Messages received by some worker and not yet deleted (ApproximateNumberOfMessagesNotVisible), polled with the backlog. */
     public static final String QUEUE_MESSAGES_NOT_VISIBLE = "cis.queue.messages.not.visible";
+    /** Visibility extensions (heartbeat) SQS did not accept, entry by entry; each is tried again on the next tick. */
+    public static final String VISIBILITY_EXTENSION_FAILURES = "cis.visibility.extension.failures";
     /** Retries after a failed attempt, tagged with operation (s3_get, opensearch_bulk). */
     public static final String RETRIES = "cis.retries";
     /** 1 while receiving is paused because a service every item needs is down, tagged with service. */
     public static final String RECEIVE_PAUSED = "cis.receive.paused";
+    /** Start-up checks of the services the worker needs, tagged with service and reason ("none": it answered). */
+    public static final String STARTUP_ATTEMPTS = "cis.startup.attempts";
     /** Items admitted to the pipeline and not yet settled (bounded by the admission limit). */
     public static final String PIPELINE_ITEMS_INSIDE = "cis.pipeline.items.inside";
 

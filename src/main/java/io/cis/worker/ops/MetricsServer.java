@@ -24,7 +24,7 @@ public final class MetricsServer implements AutoCloseable {
         server.createContext("/health/live", exchange -> respond(exchange, 200, "text/plain", "live\n"));
         server.createContext("/health/ready", exchange -> {
             boolean ready = health.isReady();
-            respond(exchange, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n");
+            respond(exchange, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready: " + health.notReadyBecause() + "\n");
         });
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "metrics-http");

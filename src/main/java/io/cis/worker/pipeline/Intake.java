@@ -35,6 +35,9 @@ public final class Intake {
             case ACCEPT -> pipeline.submit(item);
             case TOO_LARGE -> pipeline.submitFailure(item, Outcome.permanent(Reason.OBJECT_TOO_LARGE, object.size()
                     + " bytes exceeds MAX_OBJECT_BYTES " + filter.maxObjectBytes()));
+            // The outcome line's s3_url names the bucket; the detail says which setting left it out.
+            case SKIP_BUCKET -> pipeline.settleDirectly(item, Outcome.skipped(Reason.BUCKET_NOT_ALLOWED,
+                    "bucket " + object.bucket() + " is not in S3_BUCKETS"));
             case SKIP_NOT_IMAGE, SKIP_PREFIX -> pipeline.settleDirectly(item, Outcome.skipped(decision.skipReason().orElseThrow(), ""));
         }
     }

@@ -32,6 +32,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,12 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
  * fetched. After a download the cache is asked again by
  * the real MD5 only if it differs from the one already asked (an encrypted object's ETag), so each item costs one
  * lookup either way. Only the MD5 of downloaded bytes is ever stored.
+ *
+ * <p>Every stage settles its items whatever it catches. An Error (a StackOverflowError in a decoder, an
+ * OutOfMemoryError thrown by native code) fails them transiently, so their messages go back to the queue; left
+ * unsettled they would hold their admission permits and keep their messages in flight until VISIBILITY_MAX_TOTAL.
+ * An OutOfMemoryError is rethrown after that: the thread it kills is reported to {@link #onThreadDied}, like any
+ * stage thread that dies, and the worker stops.
  */
 public final class Pipeline implements AutoCloseable {
 
@@ -88,6 +95,7 @@ public final class Pipeline implements AutoCloseable {
     private final List<Thread> stageThreads = new ArrayList<>();
     private final AtomicInteger inside = new AtomicInteger();
     private volatile boolean running;
+    private volatile Consumer<String> onThreadDied = thread -> { };
 
     private final Timer fetchTime;
     private final Timer headTime;
@@ -96,6 +104,8 @@ public final class Pipeline implements AutoCloseable {
     private final Timer inferenceTime;
     private final Timer indexTime;
     private final DistributionSummary batchSizes;
+    /** By stage, registered at zero so an alert on their rate works from the start. */
+    private final Map<String, Counter> stageErrors = new HashMap<>();
 
     public Pipeline(ObjectFetcher fetcher, EmbeddingCache cache, ImagePreprocessing preprocessing,
                     Supplier<BatchEmbedder> embedders, DocumentIndexer indexer, OutcomeLog outcomes, Limits limits,
@@ -118,6 +128,9 @@ public final class Pipeline implements AutoCloseable {
         this.decodeTime = stageTimer("decode");
         this.inferenceTime = stageTimer("inference");
         this.indexTime = stageTimer("index");
+        for (String stage : List.of("fetch", "cache", "decode", "inference", "index")) {
+            stageErrors.put(stage, Counter.builder(MetricNames.STAGE_ERRORS).tag(MetricNames.TAG_STAGE, stage).register(metrics));
+        }
         this.batchSizes = DistributionSummary.builder(MetricNames.BATCH_SIZE)
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32).register(metrics);
         metrics.gauge(MetricNames.PIPELINE_ITEMS_INSIDE, inside);
@@ -131,9 +144,24 @@ public final class Pipeline implements AutoCloseable {
         return Timer.builder(MetricNames.STAGE_TIME).tag(MetricNames.TAG_STAGE, stage).register(metrics);
     }
 
-    private static java.util.concurrent.ThreadFactory named(String prefix) {
+    private java.util.concurrent.ThreadFactory named(String prefix) {
         AtomicInteger n = new AtomicInteger();
-        return r -> new Thread(r, prefix + "-" + n.getAndIncrement());
+        return r -> reportingDeath(new Thread(r, prefix + "-" + n.getAndIncrement()));
+    }
+
+    /** A stage thread that dies stops its stage for good: whoever runs the pipeline must know (and stop). */
+    private Thread reportingDeath(Thread thread) {
+        thread.setUncaughtExceptionHandler((t, e) -> {
+            log.error("pipeline thread died", kv("thread", t.getName()), kv("reason", Reason.INTERNAL_ERROR.code()),
+                    kv("detail", e.toString()), e);
+            onThreadDied.accept(t.getName() + ": " + e);
+        });
+        return thread;
+    }
+
+    /** Told (once per thread, with its name and what killed it) when a stage thread dies; set before {@link #start}. */
+    public void onThreadDied(Consumer<String> listener) {
+        this.onThreadDied = listener;
     }
 
     public void start() {
@@ -146,15 +174,7 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private void startStage(String name, Runnable loop) {
-        Thread thread = new Thread(() -> {
-            try {
-                loop.run();
-            } catch (RuntimeException | Error e) {
-                log.error("pipeline stage died", kv("stage", name), kv("reason", Reason.INTERNAL_ERROR.code()),
-                        kv("detail", e.toString()), e);
-                throw e;
-            }
-        }, name);
+        Thread thread = reportingDeath(new Thread(loop, name));
         stageThreads.add(thread);
         thread.start();
     }
@@ -227,6 +247,8 @@ public final class Pipeline implements AutoCloseable {
             fetchFailed(item, e);
         } catch (RuntimeException e) {
             finish(item, Outcome.transientFailure(Reason.FETCH_ERROR, e.toString()));
+        } catch (Error e) {
+            settleAfterError("fetch", List.of(item), e);
         } finally {
             fetchTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
@@ -255,6 +277,8 @@ public final class Pipeline implements AutoCloseable {
             fetchFailed(item, e);
         } catch (RuntimeException e) {
             finish(item, Outcome.transientFailure(Reason.FETCH_ERROR, e.toString()));
+        } catch (Error e) {
+            settleAfterError("fetch", List.of(item), e); // the HEAD runs on the fetch pool
         }
     }
 
@@ -275,7 +299,13 @@ public final class Pipeline implements AutoCloseable {
             if (batch.isEmpty()) {
                 continue;
             }
-            Map<String, CachedEmbedding> hits = lookup(batch);
+            Map<String, CachedEmbedding> hits;
+            try {
+                hits = lookup(batch);
+            } catch (Error e) {
+                settleAfterError("cache", batch, e);
+                continue;
+            }
             for (WorkItem item : batch) {
                 CachedEmbedding cached = hits.get(item.imageHash());
                 if (cached != null && !item.downloaded()) {
@@ -329,6 +359,8 @@ public final class Pipeline implements AutoCloseable {
         } catch (Exception e) {
             item.failedPermanently(decodeFailure(e));
             indexQueue.add(item);
+        } catch (Error e) {
+            settleAfterError("decode", List.of(item), e);
         } finally {
             decodeTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
@@ -373,6 +405,8 @@ public final class Pipeline implements AutoCloseable {
             log.error("inference failed", kv("batch_size", batch.size()), kv("reason", Reason.INFERENCE_FAILED.code()),
                     kv("detail", e.toString()));
             batch.forEach(item -> finish(item, Outcome.transientFailure(Reason.INFERENCE_FAILED, e.getMessage())));
+        } catch (Error e) {
+            settleAfterError("inference", batch, e);
         } finally {
             inferenceTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
@@ -402,21 +436,30 @@ public final class Pipeline implements AutoCloseable {
             if (batch.isEmpty()) {
                 continue;
             }
-            storeNewEmbeddings(batch);
-            long start = System.nanoTime();
             List<Outcome> results;
             try {
-                results = indexer.index(batch);
-            } catch (RuntimeException e) {
-                log.warn("bulk index failed", kv("batch_size", batch.size()), kv("reason", Reason.INDEX_ERROR.code()),
-                        kv("detail", e.toString()));
-                results = batch.stream().map(i -> Outcome.transientFailure(Reason.INDEX_ERROR, e.getMessage())).toList();
-            } finally {
-                indexTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                storeNewEmbeddings(batch);
+                results = index(batch);
+            } catch (Error e) {
+                settleAfterError("index", batch, e);
+                continue;
             }
             for (int i = 0; i < batch.size(); i++) {
                 finish(batch.get(i), results.get(i));
             }
+        }
+    }
+
+    private List<Outcome> index(List<WorkItem> batch) {
+        long start = System.nanoTime();
+        try {
+            return indexer.index(batch);
+        } catch (RuntimeException e) {
+            log.warn("bulk index failed", kv("batch_size", batch.size()), kv("reason", Reason.INDEX_ERROR.code()),
+                    kv("detail", e.toString()));
+            return batch.stream().map(i -> Outcome.transientFailure(Reason.INDEX_ERROR, e.getMessage())).toList();
+        } finally {
+            indexTime.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -452,11 +495,31 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * A stage caught an Error: its items fail transiently (their messages go back to the queue) and it goes on with
+     * the next. An OutOfMemoryError is rethrown once they are settled, to end the process as ExitOnOutOfMemoryError
+     * intends (that flag only covers the JVM's own allocation failures, not one thrown by native code).
+     */
+    private void settleAfterError(String stage, List<WorkItem> items, Error e) {
+        log.error("error in pipeline stage, items go back to the queue", kv("stage", stage), kv("items", items.size()),
+                kv("s3_url", items.size() == 1 ? items.get(0).s3Url() : null),
+                kv("reason", Reason.STAGE_ERROR.code()), kv("detail", e.toString()), e);
+        stageErrors.get(stage).increment();
+        items.forEach(item -> finish(item, Outcome.transientFailure(Reason.STAGE_ERROR, e.toString())));
+        if (e instanceof OutOfMemoryError) {
+            throw e;
+        }
+    }
+
     private void finish(WorkItem item, Outcome outcome) {
-        outcomes.record(item, outcome);
-        item.settle(outcome);
-        inside.decrementAndGet();
-        admission.release();
+        try {
+            outcomes.record(item, outcome);
+            item.settle(outcome);
+        } finally {
+            // Whatever the recording or the message's settlement threw, the slot is free again.
+            inside.decrementAndGet();
+            admission.release();
+        }
     }
 
     /** Stops every stage at once; items still inside stay unsettled (their messages are handed back by the source). */

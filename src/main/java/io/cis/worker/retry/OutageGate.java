@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,7 @@ public final class OutageGate implements ReceiveGate, ServiceHealthListener, Aut
     // Guarded by this.
     private boolean open = true;
     private long closedAtMillis;
+    private String closedBecause;
     private boolean probeScheduled;
 
     /**
@@ -78,6 +80,11 @@ public final class OutageGate implements ReceiveGate, ServiceHealthListener, Aut
         return open;
     }
 
+    /** While closed: which service and why ({@code opensearch index_not_writable: ...}), for /health/ready. */
+    public synchronized Optional<String> pausedBecause() {
+        return open ? Optional.empty() : Optional.of(service + " " + closedBecause);
+    }
+
     @Override
     public void unavailable(Reason reason, String detail) {
         synchronized (this) {
@@ -86,6 +93,7 @@ public final class OutageGate implements ReceiveGate, ServiceHealthListener, Aut
             }
             open = false;
             closedAtMillis = clock.millis();
+            closedBecause = reason.code() + (detail == null || detail.isEmpty() ? "" : ": " + detail);
         }
         log.warn("service unavailable, receiving paused until it answers", kv("service", service), kv("reason", reason.code()),
                 kv("detail", detail), kv("probe_interval_ms", probeInterval.toMillis()));

@@ -52,8 +52,16 @@ public final class SqsBatchOperations {
         return failed;
     }
 
-    /** Sets the visibility timeout of the messages (0 hands them back to the queue at once). */
-    public void changeVisibility(List<InFlightMessage> messages, int visibilitySeconds) {
+    /** A message whose visibility SQS did not change: why (a reason code) and SQS's own words. */
+    public record VisibilityFailure(InFlightMessage message, Reason reason, String detail) {
+    }
+
+    /**
+     * Sets the visibility timeout of the messages (0 hands them back to the queue at once); returns those SQS did not
+     * accept, entry by entry or a whole batch of ten, for the caller to log in its own words and retry or not.
+     */
+    public List<VisibilityFailure> changeVisibility(List<InFlightMessage> messages, int visibilitySeconds) {
+        List<VisibilityFailure> failed = new ArrayList<>();
         for (List<InFlightMessage> chunk : chunks(messages)) {
             List<ChangeMessageVisibilityBatchRequestEntry> entries = new ArrayList<>();
             for (int i = 0; i < chunk.size(); i++) {
@@ -62,14 +70,23 @@ public final class SqsBatchOperations {
             }
             try {
                 sqs.changeMessageVisibilityBatch(b -> b.queueUrl(queueUrl).entries(entries)).failed()
-                        .forEach(e -> log.warn("visibility change failed",
-                                kv("message_id", chunk.get(Integer.parseInt(e.id())).messageId()),
-                                kv("reason", Reason.SQS_ERROR.code()), kv("detail", e.code() + ": " + e.message())));
+                        .forEach(e -> failed.add(new VisibilityFailure(chunk.get(Integer.parseInt(e.id())),
+                                Reason.SQS_ERROR, e.code() + ": " + e.message())));
             } catch (RuntimeException e) {
-                log.warn("visibility change batch failed", kv("messages", chunk.size()),
-                        kv("reason", FailureReasons.ofSqsCall(e).code()), kv("detail", e.toString()));
+                Reason reason = FailureReasons.ofSqsCall(e);
+                chunk.forEach(m -> failed.add(new VisibilityFailure(m, reason, e.toString())));
             }
         }
+        return failed;
+    }
+
+    /**
+     * Makes the messages visible again at once, for another worker or our restart; logs those SQS refused (they turn
+     * visible when their visibility timeout ends instead).
+     */
+    public void handBack(List<InFlightMessage> messages) {
+        changeVisibility(messages, 0).forEach(f -> log.warn("hand-back failed, the message turns visible when its visibility timeout ends",
+                kv("message_id", f.message().messageId()), kv("reason", f.reason().code()), kv("detail", f.detail())));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.cis.worker.source;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.core.ReceiveGate;
 
 import io.cis.worker.ops.FailureReasons;
@@ -148,7 +149,7 @@ public final class SqsPoller implements Runnable {
         if (messages.isEmpty()) {
             return;
         }
-        operations.changeVisibility(messages.stream().map(this::inFlight).toList(), 0);
+        handBackNow(messages.stream().map(this::inFlight).toList());
         log.info("handed back messages received after the stop", kv("messages", messages.size()));
     }
 
@@ -179,7 +180,17 @@ public final class SqsPoller implements Runnable {
             }
             long sentAt = parseOr(message.attributes().get(MessageSystemAttributeName.SENT_TIMESTAMP),
                     inFlight.receivedAtMillis());
-            handler.handle(inFlight, message.body(), sentAt);
+            try {
+                handler.handle(inFlight, message.body(), sentAt);
+            } catch (RuntimeException | Error e) {
+                // One message's failure never strands the rest of the receive.
+                handlerFailed(inFlight, e);
+                if (e instanceof OutOfMemoryError) {
+                    // Let it end the process (ExitOnOutOfMemoryError's intent), the rest handed back first.
+                    handBackNotHandedOver(new ArrayList<>(received.subList(i + 1, received.size())));
+                    throw e;
+                }
+            }
             if (Thread.currentThread().isInterrupted()) {
                 List<InFlightMessage> notHandedOver = new ArrayList<>(received.subList(i + 1, received.size()));
                 if (!inFlight.registrationComplete()) {
@@ -191,22 +202,43 @@ public final class SqsPoller implements Runnable {
         }
     }
 
+    /**
+     * After a handler threw (a bug, an Error while parsing): if the message never announced all its items it can
+     * never complete, so it is forgotten (its permit freed, no more heartbeat) and comes back when its visibility
+     * timeout ends, like any transient failure.
+     */
+    private void handlerFailed(InFlightMessage inFlight, Throwable failure) {
+        log.error("message handling failed, left for redelivery", kv("message_id", inFlight.messageId()),
+                kv("receive_count", inFlight.receiveCount()), kv("reason", Reason.INTERNAL_ERROR.code()),
+                kv("detail", failure.toString()), failure);
+        if (!inFlight.registrationComplete()) {
+            registry.remove(inFlight);
+        }
+    }
+
     private void handBackNotHandedOver(List<InFlightMessage> messages) {
         if (messages.isEmpty()) {
             return;
         }
         messages.forEach(registry::remove);
-        // The stop's interrupt is still set on this thread, and the SDK refuses to start a call on an interrupted
-        // thread (AbortedException): clear it for the hand-back, then restore it.
+        handBackNow(messages);
+        log.info("handed back messages the full pipeline had no room for at the stop", kv("messages", messages.size()));
+    }
+
+    /**
+     * The stop's interrupt may be set on this thread (it lands whenever the poller is not inside a receive), and the
+     * SDK refuses to start a call on an interrupted thread (AbortedException): clear it for the hand-back, then
+     * restore it.
+     */
+    private void handBackNow(List<InFlightMessage> messages) {
         boolean interrupted = Thread.interrupted();
         try {
-            operations.changeVisibility(messages, 0);
+            operations.handBack(messages);
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
-        log.info("handed back messages the full pipeline had no room for at the stop", kv("messages", messages.size()));
     }
 
     private InFlightMessage inFlight(Message message) {

@@ -1,5 +1,6 @@
 package io.cis.worker.source;
 
+import io.cis.worker.core.Reason;
 import io.cis.worker.ops.FailureReasons;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,7 @@ public final class SqsQueueSource implements AutoCloseable {
     private final Duration receiveBound;
     private final List<Thread> pollerThreads = new ArrayList<>();
     private Thread settlerThread;
+    private volatile Consumer<String> onThreadDied = thread -> { };
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "sqs-heartbeat");
         t.setDaemon(true);
@@ -69,15 +72,34 @@ public final class SqsQueueSource implements AutoCloseable {
                 } catch (RuntimeException e) {
                     log.warn("visibility heartbeat failed", kv("reason", FailureReasons.ofSqsCall(e).code()),
                             kv("detail", e.toString()));
+                } catch (Error e) {
+                    // The scheduler would cancel the heartbeat silently: messages would then lapse mid-processing.
+                    threadDied("sqs-heartbeat", e);
+                    throw e;
                 }
             }, 1, 1, TimeUnit.SECONDS);
         }
     }
 
-    private static Thread startThread(Runnable runnable, String name) {
+    /**
+     * Told (with the thread's name and what killed it) when a poller, the settler or the heartbeat dies: receiving,
+     * deleting or extending would stop for good, so whoever runs the source must stop too. Set before {@link #start}.
+     */
+    public void onThreadDied(Consumer<String> listener) {
+        this.onThreadDied = listener;
+    }
+
+    private Thread startThread(Runnable runnable, String name) {
         Thread thread = new Thread(runnable, name);
+        thread.setUncaughtExceptionHandler((t, e) -> threadDied(t.getName(), e));
         thread.start();
         return thread;
+    }
+
+    private void threadDied(String name, Throwable e) {
+        log.error("queue thread died", kv("thread", name), kv("reason", Reason.INTERNAL_ERROR.code()),
+                kv("detail", e.toString()), e);
+        onThreadDied.accept(name + ": " + e);
     }
 
     /**
@@ -121,7 +143,7 @@ public final class SqsQueueSource implements AutoCloseable {
         settler.flush();
         List<InFlightMessage> unfinished = new ArrayList<>(registry.inFlight());
         if (!unfinished.isEmpty()) {
-            sqs.changeVisibility(unfinished, 0);
+            sqs.handBack(unfinished);
             log.info("handed back unfinished messages", kv("messages", unfinished.size()));
         }
         return unfinished.size();

@@ -106,4 +106,58 @@ class WorkerConfigTest {
         WorkerConfig config = WorkerConfig.from(new RawSettings(Map.of(), minimalDaemonEnv()), WorkerConfig.Scope.DAEMON);
         assertEquals(Runtime.getRuntime().availableProcessors(), config.model().decodeThreads());
     }
+
+    @Test
+    void bucketsAndTheirOwnersAreReadAndAnyBucketIsTheDefault() {
+        WorkerConfig defaults = WorkerConfig.from(new RawSettings(Map.of(), minimalDaemonEnv()), WorkerConfig.Scope.DAEMON);
+        assertTrue(defaults.objects().buckets().allowsAny());
+        assertTrue(defaults.objects().bucketOwners().isEmpty());
+
+        Map<String, String> env = minimalDaemonEnv();
+        env.put("S3_BUCKETS", "photos, scans");
+        env.put("S3_EXPECTED_BUCKET_OWNER", "111122223333,scans=444455556666");
+        WorkerConfig config = WorkerConfig.from(new RawSettings(Map.of(), env), WorkerConfig.Scope.DAEMON);
+        assertTrue(config.objects().buckets().allows("photos"));
+        assertTrue(config.objects().buckets().allows("scans"));
+        assertTrue(!config.objects().buckets().allows("photos-old"));
+        assertEquals("111122223333", config.objects().bucketOwners().ownerOf("photos"));
+        assertEquals("444455556666", config.objects().bucketOwners().ownerOf("scans"));
+        assertTrue(config.toString().contains("photos,scans"), config.toString());
+    }
+
+    @Test
+    void badBucketsAndOwnersAreListedWithTheOtherProblems() {
+        Map<String, String> env = minimalDaemonEnv();
+        env.put("S3_BUCKETS", "photos,s3://scans/");
+        env.put("S3_EXPECTED_BUCKET_OWNER", "1234");
+        List<String> problems = assertThrows(ConfigException.class,
+                () -> WorkerConfig.from(new RawSettings(Map.of(), env), WorkerConfig.Scope.DAEMON)).problems();
+        assertEquals(2, problems.size(), String.join("\n", problems));
+        assertTrue(problems.get(0).startsWith("S3_BUCKETS: 's3://scans/' is not a bucket name"), problems.get(0));
+        assertTrue(problems.get(1).startsWith("S3_EXPECTED_BUCKET_OWNER: '1234' is not a 12-digit AWS account id"),
+                problems.get(1));
+    }
+
+    @Test
+    void everyListedBucketNeedsAnOwnerAndEveryOwnedBucketMustBeListed() {
+        Map<String, String> env = minimalDaemonEnv();
+        env.put("S3_BUCKETS", "photos,scans");
+        env.put("S3_EXPECTED_BUCKET_OWNER", "photos=111122223333,photoz=111122223333");
+        List<String> problems = assertThrows(ConfigException.class,
+                () -> WorkerConfig.from(new RawSettings(Map.of(), env), WorkerConfig.Scope.DAEMON)).problems();
+        assertEquals(List.of(
+                "S3_EXPECTED_BUCKET_OWNER gives no owner for bucket scans of S3_BUCKETS (add scans=ACCOUNT, or one account id for all)",
+                "S3_EXPECTED_BUCKET_OWNER names bucket photoz, which S3_BUCKETS does not list"), problems);
+
+        env.put("S3_EXPECTED_BUCKET_OWNER", "111122223333"); // one account for all is enough
+        assertEquals("111122223333", WorkerConfig.from(new RawSettings(Map.of(), env), WorkerConfig.Scope.DAEMON)
+                .objects().bucketOwners().ownerOf("scans"));
+    }
+
+    @Test
+    void enqueueNeedsOnlyTheObjectSettings() {
+        WorkerConfig config = WorkerConfig.from(new RawSettings(Map.of(), Map.of("S3_BUCKETS", "photos")),
+                WorkerConfig.Scope.OBJECTS_ONLY);
+        assertTrue(config.objects().buckets().allows("photos"));
+    }
 }

@@ -62,6 +62,9 @@ class AwsSetupScriptTest {
                 args=" $* "
                 case "$args" in
                   *" sts get-caller-identity "*) echo "arn:aws:iam::210987654321:user/ops" ;;
+                  *" s3api head-bucket "*"--expected-bucket-owner ${FAKE_BUCKET_OWNER:-210987654321} "*) ;;
+                  *" s3api head-bucket "*)
+                    echo "An error occurred (403) when calling the HeadBucket operation: Forbidden" >&2; exit 254 ;;
                   *" sqs get-queue-url "*)
                     [ "$FAKE_AWS_STATE" = existing ] || { echo "AWS.SimpleQueueService.NonExistentQueue" >&2; exit 254; }
                     echo "https://sqs.eu-west-1.amazonaws.com/210987654321/cis-worker" ;;
@@ -112,6 +115,10 @@ class AwsSetupScriptTest {
     }
 
     private Result run(String state, String... args) throws IOException, InterruptedException {
+        return run(state, Map.of(), args);
+    }
+
+    private Result run(String state, Map<String, String> extraEnv, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", "scripts/aws-setup.sh", "--out", tmp.resolve("out").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -124,6 +131,7 @@ class AwsSetupScriptTest {
         if (state != null) {
             env.put("FAKE_AWS_STATE", state);
         }
+        env.putAll(extraEnv);
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "aws-setup.sh did not finish");
@@ -208,6 +216,47 @@ class AwsSetupScriptTest {
                 .path("cloudwatch:namespace").asText());
         assertFalse(statements.get("WorkQueue").path("Action").toString().contains("SendMessage"),
                 "SendMessage only with --allow-enqueue");
+
+        // The bucket's owner: the role reads only that account's buckets, and the worker expects it on every call.
+        assertEquals(ACCOUNT, statements.get("ReadImages").path("Condition").path("StringEquals").path("s3:ResourceAccount").asText());
+        assertEquals(ACCOUNT, statements.get("ListImagesForBackfill").path("Condition").path("StringEquals")
+                .path("s3:ResourceAccount").asText());
+        assertEquals(List.of("SQS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/" + ACCOUNT + "/cis-worker",
+                "SQS_VISIBILITY_TIMEOUT_SECONDS=" + Settings.SQS_VISIBILITY_TIMEOUT_SECONDS.defaultValue(),
+                "S3_BUCKETS=photos", "S3_EXPECTED_BUCKET_OWNER=" + ACCOUNT), workerSettings());
+        assertTrue(result.output().contains("#   S3_EXPECTED_BUCKET_OWNER=" + ACCOUNT), result.output());
+    }
+
+    private List<String> workerSettings() throws IOException {
+        return Files.readAllLines(tmp.resolve("out").resolve("cis-worker.env"));
+    }
+
+    @Test
+    void theBucketOwnerIsTheCallersAccountOnceS3HasConfirmedIt() throws Exception {
+        Result result = run("new", "--bucket", "photos", "--region", "eu-west-1");
+        assertEquals(0, result.exit(), result.output());
+        assertTrue(recordedCalls().contains("aws --region eu-west-1 --output json s3api head-bucket --bucket photos "
+                + "--expected-bucket-owner 210987654321"), String.join("\n", recordedCalls()));
+        assertTrue(workerSettings().contains("S3_EXPECTED_BUCKET_OWNER=210987654321"), workerSettings().toString());
+        assertTrue(workerSettings().contains("S3_BUCKETS=photos"), workerSettings().toString());
+    }
+
+    @Test
+    void aBucketOfAnotherAccountNeedsItsOwnerNamedAndIsRefusedOtherwise() throws Exception {
+        Map<String, String> foreign = Map.of("FAKE_BUCKET_OWNER", "444455556666");
+        Result refused = run("new", foreign, "--bucket", "photos", "--region", "eu-west-1");
+        assertEquals(2, refused.exit(), refused.output());
+        assertTrue(refused.output().contains("--bucket-owner"), refused.output());
+        assertFalse(String.join("\n", recordedCalls()).contains("create-queue"), "nothing created before the check");
+
+        Result named = run("new", foreign, "--bucket", "photos", "--region", "eu-west-1", "--bucket-owner", "444455556666");
+        assertEquals(0, named.exit(), named.output());
+        assertTrue(workerSettings().contains("S3_EXPECTED_BUCKET_OWNER=444455556666"), workerSettings().toString());
+        Map<String, JsonNode> statements = statements(document("iam-policy.json"));
+        assertEquals("444455556666", statements.get("ReadImages").path("Condition").path("StringEquals")
+                .path("s3:ResourceAccount").asText());
+        assertEquals("arn:aws:sqs:eu-west-1:210987654321:cis-worker", statements.get("WorkQueue").path("Resource").asText(),
+                "the other ARNs stay in the caller's account");
     }
 
     @Test
@@ -292,8 +341,9 @@ class AwsSetupScriptTest {
                 "--config", config.toString());
         assertEquals(0, result.exit(), result.output());
         assertEquals("300", document("queue-attributes.json").path("VisibilityTimeout").asText());
-        assertEquals(List.of("SQS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/210987654321/cis-worker",
-                "SQS_VISIBILITY_TIMEOUT_SECONDS=300"), Files.readAllLines(tmp.resolve("out/cis-worker.env")));
+        assertTrue(Files.readAllLines(tmp.resolve("out/cis-worker.env")).containsAll(List.of(
+                "SQS_QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/210987654321/cis-worker",
+                "SQS_VISIBILITY_TIMEOUT_SECONDS=300")), Files.readString(tmp.resolve("out/cis-worker.env")));
         assertTrue(result.output().contains("has SQS_VISIBILITY_TIMEOUT_SECONDS=60, the queue 300s: the worker uses 60"),
                 result.output());
     }
@@ -304,6 +354,7 @@ class AwsSetupScriptTest {
         assertEquals(2, run(null, "--dry-run", "--bucket", "b").exit(), "a region is required");
         assertEquals(2, run(null, "--dry-run", "--bucket", "b", "--region", "eu-west-1", "--max-receive-count", "0").exit());
         assertEquals(2, run(null, "--dry-run", "--bucket", "b", "--region", "eu-west-1", "--opensearch-service", "solr").exit());
+        assertEquals(2, run(null, "--dry-run", "--bucket", "b", "--region", "eu-west-1", "--bucket-owner", "12").exit());
     }
 
     private static Map<String, JsonNode> statements(JsonNode policy) {

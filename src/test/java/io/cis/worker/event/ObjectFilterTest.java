@@ -120,4 +120,24 @@ class ObjectFilterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, construct);
         assertTrue(e.getMessage().contains(expected), () -> "expected \"" + expected + "\" in: " + e.getMessage());
     }
+
+    @Test
+    void aBucketOutsideTheAllowListIsSkippedBeforeAnythingElseIsJudged() {
+        ObjectFilter filter = new ObjectFilter(ObjectFilter.DEFAULT_IMAGE_EXTENSIONS, List.of("photos/"), TEN_MB,
+                BucketAllowList.of(List.of("trusted")));
+
+        assertEquals(FilterDecision.ACCEPT, filter.classify(S3ObjectRef.of("trusted", "photos/a.jpg")));
+        assertEquals(FilterDecision.SKIP_BUCKET, filter.classify(S3ObjectRef.of("stranger", "photos/a.jpg")));
+        // Even what would be another skip or a failure: nothing about a foreign bucket's object is ours to judge.
+        assertEquals(FilterDecision.SKIP_BUCKET, filter.classify(S3ObjectRef.of("stranger", "docs/report.pdf")));
+        assertEquals(FilterDecision.SKIP_BUCKET,
+                filter.classify(new S3ObjectRef("stranger", "photos/huge.jpg", null, TEN_MB + 1, null)));
+        assertEquals(Optional.of(Reason.BUCKET_NOT_ALLOWED), FilterDecision.SKIP_BUCKET.skipReason());
+    }
+
+    @Test
+    void withoutAnAllowListEveryBucketIsAccepted() {
+        assertEquals(FilterDecision.ACCEPT, defaults.classify(S3ObjectRef.of("any-bucket-at-all", "a.jpg")));
+        assertTrue(defaults.buckets().allowsAny());
+    }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.cis.worker.testing.WorkerProcess;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.Test;
  * reach the index stage during the outage fail transiently after their retries, so their messages stay in the queue;
  * the worker pauses receiving until OpenSearch answers, so nothing cycles towards the dead-letter queue; it never
  * exits. Afterwards every image is indexed with its own photo's vector and both queues are empty.
+ *
+ * <p>Run twice: with the default document ids (the bulk meets the outage) and in {@code DOCUMENT_ID_MODE=lookup},
+ * where the lookup search meets it first and must pause receiving in the same way.
  */
 class OpenSearchOutageIT {
 
@@ -28,14 +32,30 @@ class OpenSearchOutageIT {
 
     @Test
     void openSearchDownForAMinuteMidRunLosesNothing() throws InterruptedException {
+        run("opensearch-outage", "b-opensearch-down-60s", Map.of(), false);
+    }
+
+    @Test
+    void inLookupModeTooTheOutagePausesReceivingAndLosesNothing() throws InterruptedException {
+        // The documents exist (id = key, s3_key = key), as the indexer that owns them would have written them.
+        run("opensearch-outage-lookup", "b-opensearch-down-60s-lookup",
+                Map.of("DOCUMENT_ID_MODE", "lookup", "MISSING_DOCUMENT", "retry"), true);
+    }
+
+    private void run(String scenario, String summaryName, Map<String, String> settings, boolean createDocuments)
+            throws InterruptedException {
         StackControl.requireOwnStack();
-        try (FaultKit kit = FaultKit.create("opensearch-outage", MAX_RECEIVE_COUNT, VISIBILITY_SECONDS)) {
+        try (FaultKit kit = FaultKit.create(scenario, MAX_RECEIVE_COUNT, VISIBILITY_SECONDS)) {
             List<FaultKit.Upload> uploads = kit.uploadPhotos(Photos.load(Photos.SMALL), MESSAGES, "valid");
+            if (createDocuments) {
+                kit.index.createDocuments(keysOf(uploads));
+            }
             kit.notifyCreated(keysOf(uploads));
 
             // Slowed down (no cache, a pause per inference batch) so the outage lands in the middle of the run.
-            WorkerProcess worker = kit.startWorker("worker", Map.of(
-                    "EMBEDDING_CACHE_ENABLED", "false", "DEBUG_INFERENCE_DELAY_MS", "400"));
+            Map<String, String> workerSettings = new HashMap<>(settings);
+            workerSettings.putAll(Map.of("EMBEDDING_CACHE_ENABLED", "false", "DEBUG_INFERENCE_DELAY_MS", "400"));
+            WorkerProcess worker = kit.startWorker("worker", workerSettings);
             await("some indexed before the outage", Duration.ofMinutes(3), () -> outcomes(worker, "indexed") >= 30);
 
             int indexedBeforeOutage;
@@ -65,8 +85,8 @@ class OpenSearchOutageIT {
             int deadLettered = kit.deadLettered();
             int highestReceiveCount = kit.highestReceiveCount();
             boolean ok = aliveAtTheEnd && exit == 0 && result.correct() == MESSAGES && queued == 0 && deadLettered == 0;
-            new ChaosSummary("b-opensearch-down-60s", MESSAGES, "OpenSearch stopped 60 s after " + indexedBeforeOutage
-                    + " indexed", result.correct(), result.lost(), kit.redeliveries(), deadLettered, kit.peakRssMb(),
+            new ChaosSummary(summaryName, MESSAGES, "OpenSearch stopped 60 s after " + indexedBeforeOutage
+                    + " indexed" + (createDocuments ? ", lookup ids" : ""), result.correct(), result.lost(), kit.redeliveries(), deadLettered, kit.peakRssMb(),
                     ok ? "ok" : "FAILED").write();
 
             assertTrue(aliveAtTheEnd, "the worker never exits");

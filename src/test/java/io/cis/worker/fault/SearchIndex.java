@@ -54,6 +54,38 @@ final class SearchIndex {
         send("DELETE", "/" + name, null);
     }
 
+    /** Closes the index, as an operator does to change a static setting. */
+    void close() {
+        send("POST", "/" + name + "/_close", null);
+    }
+
+    void open() {
+        send("POST", "/" + name + "/_open", null);
+    }
+
+    /** Whether an index (or alias) by this name exists: HEAD, answered 200 or 404. */
+    boolean exists() {
+        HttpRequest request = HttpRequest.newBuilder(endpoint.resolve("/" + name)).timeout(Duration.ofSeconds(30))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The mapping type of one top-level field ("knn_vector", "float", ...), or "absent". */
+    String fieldType(String field) {
+        JsonNode mappings = send("GET", "/" + name + "/_mapping", null);
+        for (JsonNode index : mappings) {
+            return index.path("mappings").path("properties").path(field).path("type").asText("absent");
+        }
+        return "absent";
+    }
+
     void refresh() {
         send("POST", "/" + name + "/_refresh", null);
     }

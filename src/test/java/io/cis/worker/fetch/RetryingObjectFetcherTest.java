@@ -39,22 +39,22 @@ class RetryingObjectFetcherTest {
 
         @Override
         public FetchedObject fetch(S3ObjectRef object) throws FetchException {
-            calls++;
-            FetchException next = failures.poll();
-            if (next != null) {
-                throw next;
-            }
+            failIfScripted();
             return FETCHED;
         }
 
         @Override
         public ObjectHead head(S3ObjectRef object) throws FetchException {
+            failIfScripted();
+            return HEAD;
+        }
+
+        private void failIfScripted() throws FetchException {
             calls++;
             FetchException next = failures.poll();
             if (next != null) {
                 throw next;
             }
-            return HEAD;
         }
     }
 

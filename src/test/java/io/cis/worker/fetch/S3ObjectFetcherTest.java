@@ -8,8 +8,13 @@ import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
+import io.cis.worker.core.Outcome;
+import io.cis.worker.core.Reason;
 import io.cis.worker.event.S3ObjectRef;
+import io.cis.worker.testing.RecordingS3;
 import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -62,5 +67,75 @@ class S3ObjectFetcherTest {
         FetchException e = assertThrows(FetchException.class,
                 () -> new S3ObjectFetcher(returning(new byte[11], null), 10).fetch(S3ObjectRef.of("b", "k.jpg")));
         assertTrue(e.isPermanent());
+    }
+
+    private static final BucketOwners OWNERS = BucketOwners.parse(List.of("111122223333", "scans=444455556666"));
+
+    /** Through the SDK itself: the header is what goes on the wire, for every bucket, versioned GETs included. */
+    @Test
+    void everyGetCarriesTheExpectedOwnerOfItsBucket() throws Exception {
+        RecordingS3 http = new RecordingS3(r -> RecordingS3.Answer.ok(Map.of("Content-Length", "3"), "abc"));
+        S3ObjectFetcher fetcher = new S3ObjectFetcher(http.client(), 10, OWNERS);
+
+        fetcher.fetch(S3ObjectRef.of("photos", "a.jpg"));
+        fetcher.fetch(S3ObjectRef.of("scans", "b.jpg"));
+        fetcher.fetch(new S3ObjectRef("photos", "c.jpg", "v1", 3L, null));
+
+        assertEquals(List.of("111122223333", "444455556666", "111122223333"), http.expectedOwners());
+        assertEquals("GET", http.requests().get(2).method().name());
+        assertEquals(List.of("v1"), http.requests().get(2).rawQueryParameters().get("versionId"));
+    }
+
+    @Test
+    void theHeadThatConfirmsACacheHitCarriesItTooAndReadsETagAndLastModified() throws Exception {
+        RecordingS3 http = new RecordingS3(r -> RecordingS3.Answer.ok(Map.of("Content-Length", "3",
+                "ETag", "\"900150983cd24fb0d6963f7d28e17f72\"", "Last-Modified", "Sun, 06 Dec 2026 09:20:35 GMT"), ""));
+        ObjectHead head = new S3ObjectFetcher(http.client(), 10, OWNERS).head(S3ObjectRef.of("scans", "b.jpg"));
+
+        assertEquals(List.of("444455556666"), http.expectedOwners());
+        assertEquals("HEAD", http.requests().get(0).method().name());
+        assertEquals("900150983cd24fb0d6963f7d28e17f72", head.eTag(), "without the quotes");
+        assertEquals(java.time.Instant.parse("2026-12-06T09:20:35Z"), head.lastModified());
+    }
+
+    @Test
+    void aHeadDeniedWithAnOwnerIsAnOwnerMismatchAndAMissingOneIsNotFound() {
+        FetchException denied = assertThrows(FetchException.class, () -> new S3ObjectFetcher(
+                new RecordingS3(r -> RecordingS3.Answer.accessDenied()).client(), 10, OWNERS).head(S3ObjectRef.of("photos", "a.jpg")));
+        assertEquals(Reason.BUCKET_OWNER_MISMATCH, denied.outcome().reason());
+        FetchException missing = assertThrows(FetchException.class, () -> new S3ObjectFetcher(
+                new RecordingS3(r -> new RecordingS3.Answer(404, Map.of(), "")).client(), 10).head(S3ObjectRef.of("photos", "a.jpg")));
+        assertEquals(Reason.OBJECT_NOT_FOUND, missing.outcome().reason());
+        assertEquals(Outcome.Kind.FAILED_PERMANENT, missing.outcome().kind());
+    }
+
+    @Test
+    void withoutAnExpectedOwnerNoHeaderIsSent() throws Exception {
+        RecordingS3 http = new RecordingS3(r -> RecordingS3.Answer.ok(Map.of("Content-Length", "3"), "abc"));
+        new S3ObjectFetcher(http.client(), 10).fetch(S3ObjectRef.of("photos", "a.jpg"));
+        assertEquals(List.of("(none)"), http.expectedOwners());
+    }
+
+    /** S3's answer to a wrong owner is a plain 403 AccessDenied; sent with an owner, it is that owner's refusal. */
+    @Test
+    void aDenialOfAGetWithAnOwnerIsAPermanentOwnerMismatchNeverRetried() {
+        RecordingS3 http = new RecordingS3(r -> RecordingS3.Answer.accessDenied());
+        FetchException e = assertThrows(FetchException.class,
+                () -> new S3ObjectFetcher(http.client(), 10, OWNERS).fetch(S3ObjectRef.of("photos", "a.jpg")));
+
+        assertEquals(Outcome.Kind.FAILED_PERMANENT, e.outcome().kind());
+        assertEquals(Reason.BUCKET_OWNER_MISMATCH, e.outcome().reason());
+        assertTrue(e.outcome().detail().contains("111122223333"), e.outcome().detail());
+        assertFalse(FetchRetryDecision.worthRetrying(e));
+        assertEquals(1, http.requests().size());
+    }
+
+    @Test
+    void theSameDenialWithoutAnOwnerStaysATransientAccessDenial() {
+        RecordingS3 http = new RecordingS3(r -> RecordingS3.Answer.accessDenied());
+        FetchException e = assertThrows(FetchException.class,
+                () -> new S3ObjectFetcher(http.client(), 10).fetch(S3ObjectRef.of("photos", "a.jpg")));
+        assertEquals(Outcome.Kind.FAILED_TRANSIENT, e.outcome().kind());
+        assertEquals(Reason.S3_ACCESS_DENIED, e.outcome().reason());
     }
 }

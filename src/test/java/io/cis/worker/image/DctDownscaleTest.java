@@ -26,13 +26,14 @@ class DctDownscaleTest {
     private static final ClipPreprocessor CLIP = new ClipPreprocessor();
 
     @Test
-    void picksTheLargestDctScaleThatKeepsTheShorterSideAt672() {
-        assertEquals(1, Downscale.DCT.factor(1343, 5000)); // 2 x 672 = 1344
-        assertEquals(2, Downscale.DCT.factor(1344, 1344));
-        assertEquals(2, Downscale.DCT.factor(4000, 2669)); // 2669 / 4 = 667 < 672
-        assertEquals(4, Downscale.DCT.factor(4000, 3000)); // 12 MP: 1000 x 750
-        assertEquals(4, Downscale.DCT.factor(6000, 4000)); // 4000 / 8 = 500 < 672
-        assertEquals(8, Downscale.DCT.factor(9000, 6000));
+    void picksTheLargestDctScaleThatKeepsTheShorterSideAt896() {
+        assertEquals(1, Downscale.DCT.factor(1791, 5000)); // 2 x 896 = 1792
+        assertEquals(2, Downscale.DCT.factor(1792, 1792));
+        assertEquals(2, Downscale.DCT.factor(3129, 3129)); // 3129 / 4 = 782 < 896: the photo gap 3 read at 1/4
+        assertEquals(2, Downscale.DCT.factor(4000, 3000)); // 12 MP: 2000 x 1500
+        assertEquals(4, Downscale.DCT.factor(6000, 4000)); // 4000 / 8 = 500 < 896
+        assertEquals(4, Downscale.DCT.factor(9000, 6000)); // 6000 / 8 = 750 < 896
+        assertEquals(8, Downscale.DCT.factor(12000, 8000));
         assertEquals(8, Downscale.DCT.factor(30000, 20000)); // libjpeg scales by 8 at most
     }
 

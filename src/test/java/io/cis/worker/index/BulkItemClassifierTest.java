@@ -146,6 +146,34 @@ class BulkItemClassifierTest {
                 rejected.detail());
     }
 
+    @Test
+    void aClosedIndexIsTransientNotARejection() {
+        // What OpenSearch 2.19 answers for each update item while the index is closed.
+        BulkItemResult closed = failPolicy.classify(UPDATE, 400, null, error("index_closed_exception", "closed", null), SourceVersion.UNKNOWN);
+        assertEquals(Status.FAILED_TRANSIENT, closed.status());
+        assertEquals(Reason.INDEX_NOT_WRITABLE, closed.reason());
+        assertEquals("400 index_closed_exception: closed", closed.detail());
+        assertEquals(400, closed.httpStatus());
+        BulkItemResult record = failPolicy.classify(ERROR_RECORD, 400, null, error("index_closed_exception", "closed", null), SourceVersion.UNKNOWN);
+        assertEquals(Status.FAILED_TRANSIENT, record.status(), "a failure record must wait for the index too");
+    }
+
+    @Test
+    void anAliasWithoutAWriteIndexIsTransientNotARejection() {
+        // What OpenSearch 2.19 answers for each item written to an alias over two indices, neither the write index.
+        BulkItemResult noWriteIndex = failPolicy.classify(UPDATE, 400, null, error("illegal_argument_exception",
+                "no write index is defined for alias [cis-files]. The write index may be explicitly disabled using"
+                        + " is_write_index=false or the alias points to multiple indices without one being designated"
+                        + " as a write index", null), SourceVersion.UNKNOWN);
+        assertEquals(Status.FAILED_TRANSIENT, noWriteIndex.status());
+        assertEquals(Reason.INDEX_NOT_WRITABLE, noWriteIndex.reason());
+
+        BulkItemResult otherIllegalArgument = failPolicy.classify(UPDATE, 400, null,
+                error("illegal_argument_exception", "Vector dimension mismatch. Expected: 4, Given: 3", null), SourceVersion.UNKNOWN);
+        assertEquals(Status.FAILED_PERMANENT, otherIllegalArgument.status(), "other 400s stay rejections");
+        assertEquals(Reason.DOCUMENT_REJECTED, otherIllegalArgument.reason());
+    }
+
     private void assertTransient(int status, String type) {
         BulkItemResult result = failPolicy.classify(UPDATE, status, null, error(type, "reason", null), SourceVersion.UNKNOWN);
         assertEquals(Status.FAILED_TRANSIENT, result.status(), status + " " + type);

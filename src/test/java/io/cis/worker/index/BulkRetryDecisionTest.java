@@ -76,6 +76,20 @@ class BulkRetryDecisionTest {
         assertFalse(BulkRetryDecision.serviceUnavailable(List.of()));
     }
 
+    @Test
+    void anIndexThatCannotTakeWritesIsAnOutageButNotResentAtOnce() {
+        BulkItemResult closed = item(400, "index_closed_exception");
+        BulkItemResult noIndex = item(404, "index_not_found_exception");
+        BulkItemResult noWriteIndex = upsert.classify(UPDATE, 400, null, ErrorCause.of(e -> e
+                .type("illegal_argument_exception").reason("no write index is defined for alias [cis-files]. ...")), SourceVersion.UNKNOWN);
+        for (BulkItemResult result : List.of(closed, noIndex, noWriteIndex)) {
+            assertTrue(BulkRetryDecision.serviceUnavailable(List.of(result, result)), result.detail());
+            // Reopening an index takes an operator, not a few hundred milliseconds: back to the queue, gate closed.
+            assertFalse(BulkRetryDecision.worthResending(result), result.detail());
+        }
+        assertFalse(BulkRetryDecision.serviceUnavailable(List.of(closed, BulkItemResult.indexed(UPDATE))));
+    }
+
     private BulkItemResult item(int status, String type) {
         return upsert.classify(UPDATE, status, null, ErrorCause.of(e -> e.type(type).reason("reason")), SourceVersion.UNKNOWN);
     }

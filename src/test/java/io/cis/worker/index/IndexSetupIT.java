@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -140,6 +141,78 @@ class IndexSetupIT {
                 () -> new IndexSetup(client, index, 512, "no-such-engine", "cosinesimil").ensureIndex());
         assertTrue(failure.getMessage().startsWith("could not create index " + index + ": "), failure.getMessage());
         assertTrue(failure.getMessage().contains("no-such-engine"), failure.getMessage());
+    }
+
+    @Test
+    void aTextMappedModelFieldIsAnErrorWithTheFix() throws IOException {
+        // As an index gets it when the first document's image_embedding_model came through dynamic mapping.
+        String index = index("text-model");
+        client.indices().create(c -> c.index(index).settings(s -> s.knn(true)).mappings(m -> m
+                .properties(DocumentFields.IMAGE_EMBEDDING, p -> p.knnVector(k -> k.dimension(512)
+                        .method(h -> h.name("hnsw").engine("lucene").spaceType("cosinesimil"))))
+                .properties(DocumentFields.IMAGE_EMBEDDING_MODEL, p -> p.text(t -> t
+                        .fields("keyword", f -> f.keyword(k -> k.ignoreAbove(256)))))));
+
+        IndexSetupException failure = assertThrows(IndexSetupException.class,
+                () -> new IndexSetup(client, index, 512, "lucene", "cosinesimil").ensureIndex());
+
+        assertTrue(failure.getMessage().contains("maps image_embedding_model as text, not keyword: the backfill's term"
+                + " query on it never matches"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("Create a new index with image_embedding_model as keyword"),
+                failure.getMessage());
+    }
+
+    @Test
+    void aTextMappedLookupFieldIsAnErrorInLookupModeOnly() throws IOException {
+        String index = index("text-key");
+        client.indices().create(c -> c.index(index).settings(s -> s.knn(true)).mappings(m -> m
+                .properties(DocumentFields.IMAGE_EMBEDDING, p -> p.knnVector(k -> k.dimension(512)
+                        .method(h -> h.name("hnsw").engine("lucene").spaceType("cosinesimil"))))
+                .properties(DocumentFields.S3_KEY, p -> p.text(t -> t
+                        .fields("keyword", f -> f.keyword(k -> k.ignoreAbove(256)))))));
+
+        IndexSetupException failure = assertThrows(IndexSetupException.class,
+                () -> new IndexSetup(client, index, 512, "lucene", "cosinesimil", DocumentFields.S3_KEY).ensureIndex());
+        assertTrue(failure.getMessage().contains("Set DOCUMENT_LOOKUP_FIELD=s3_key.keyword (its keyword sub-field)"),
+                failure.getMessage());
+
+        IndexSetupResult keyMode = new IndexSetup(client, index, 512, "lucene", "cosinesimil").ensureIndex();
+        assertTrue(keyMode.warnings().stream().anyMatch(w -> w.contains("s3_key as text")), keyMode.warnings().toString());
+        new IndexSetup(client, index, 512, "lucene", "cosinesimil", "s3_key.keyword").ensureIndex();
+    }
+
+    @Test
+    void writeProblemSaysWhyTheIndexCannotTakeWrites() throws IOException {
+        String index = index("writable");
+        IndexSetup setup = new IndexSetup(client, index, 512, "lucene", "cosinesimil");
+        assertTrue(setup.writeProblem().orElseThrow().startsWith("index " + index + " does not exist: create it"));
+        setup.ensureIndex();
+        assertEquals(Optional.empty(), setup.writeProblem());
+
+        client.indices().close(c -> c.index(index));
+        assertEquals(Optional.of("index " + index + " is closed: open it (POST /" + index + "/_open)"), setup.writeProblem());
+        client.indices().open(o -> o.index(index));
+        assertEquals(Optional.empty(), setup.writeProblem());
+
+        // An alias over two indices, neither marked as the write index.
+        String second = index("writable-2");
+        new IndexSetup(client, second, 512, "lucene", "cosinesimil").ensureIndex();
+        String alias = LocalOpenSearch.uniqueIndex("writable-alias"); // goes with its indices
+        client.indices().updateAliases(u -> u
+                .actions(a -> a.add(add -> add.index(index).alias(alias)))
+                .actions(a -> a.add(add -> add.index(second).alias(alias))));
+        IndexSetup viaAlias = new IndexSetup(client, alias, 512, "lucene", "cosinesimil");
+        assertTrue(viaAlias.writeProblem().orElseThrow().startsWith("alias " + alias + " has no write index"),
+                viaAlias.writeProblem().toString());
+        client.indices().updateAliases(u -> u.actions(a -> a.add(add -> add.index(second).alias(alias).isWriteIndex(true))));
+        assertEquals(Optional.empty(), viaAlias.writeProblem());
+
+        // Re-created by someone else's write with dynamic mappings: the vector field is a float.
+        LocalOpenSearch.deleteIfExists(client, index);
+        client.indices().create(c -> c.index(index).mappings(m -> m.properties(DocumentFields.IMAGE_EMBEDDING,
+                p -> p.float_(f -> f))));
+        assertTrue(setup.writeProblem().orElseThrow().contains("maps image_embedding as type float"),
+                setup.writeProblem().toString());
     }
 
     private String index(String purpose) {

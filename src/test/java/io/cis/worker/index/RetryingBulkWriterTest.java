@@ -101,6 +101,33 @@ class RetryingBulkWriterTest {
     }
 
     @Test
+    void aClosedIndexIsReportedAsAnOutageWithItsOwnReasonAfterOneAttempt() {
+        ScriptedOpenSearch openSearch = new ScriptedOpenSearch();
+        openSearch.answers.add(item -> item(item, 400, "index_closed_exception"));
+        List<String> reasons = new ArrayList<>();
+        RetryingBulkWriter writer = new RetryingBulkWriter(openSearch, Retries.create("opensearch_bulk",
+                new RetryPolicy(3, Duration.ofMillis(2), Duration.ofMillis(8)), e -> false,
+                RetryingBulkWriter::retryWhilePending, () -> 0.0, metrics), new ServiceHealthListener() {
+                    @Override
+                    public void answered() {
+                        reasons.add("answered");
+                    }
+
+                    @Override
+                    public void unavailable(Reason reason, String detail) {
+                        reasons.add(reason.code() + ": " + detail);
+                    }
+                });
+
+        List<BulkItemResult> results = writer.index(List.of(A, B));
+
+        assertEquals(1, openSearch.requests.size(), "an operator must reopen it: not re-sent at once");
+        assertTrue(results.stream().allMatch(r -> r.status() == Status.FAILED_TRANSIENT), results.toString());
+        assertEquals(List.of("index_not_writable: 400 index_closed_exception: reason"), reasons,
+                "the pause names the cause, not a generic index_unavailable");
+    }
+
+    @Test
     void conflictsLeftAfterTheRetriesAreTransientButDoNotCountAsAnOutage() {
         ScriptedOpenSearch openSearch = new ScriptedOpenSearch();
         for (int i = 0; i < 10; i++) {

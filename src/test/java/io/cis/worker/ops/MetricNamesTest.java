@@ -9,6 +9,8 @@ import io.cis.worker.event.NotificationParser;
 import io.cis.worker.pipeline.OutcomeLog;
 import io.cis.worker.pipeline.Pipeline;
 import io.cis.worker.source.DeadLetterWatch;
+import io.cis.worker.source.InFlightRegistry;
+import io.cis.worker.source.VisibilityHeartbeat;
 import io.cis.worker.source.QueueMessageHandler;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -59,6 +61,7 @@ class MetricNamesTest {
                 new Pipeline.Limits(1, 1, 1, 1, 1, Duration.ofMillis(1), 1), registry, Clock.systemUTC())) {
             new QueueMessageHandler(new NotificationParser(), null, null, items, registry);
             new DeadLetterWatch(3, registry);
+            new VisibilityHeartbeat(new InFlightRegistry(1), null, Clock.systemUTC(), 30, 0.5, Duration.ofHours(1), registry);
 
             Set<String> named = meterNames();
             // Percentiles and histogram buckets are published by Micrometer as meters of their own, named after theirs.

@@ -108,6 +108,18 @@ class PipelineTest {
         if (text.startsWith("nan")) {
             return new float[]{Float.NaN}; // and so its vector is {NaN, 1}
         }
+        if (text.startsWith("deep")) {
+            throw new StackOverflowError(); // a decoder recursing without end
+        }
+        if (text.startsWith("native-oom")) {
+            throw new OutOfMemoryError("native decoder could not allocate"); // thrown by native code, not the JVM
+        }
+        if (text.startsWith("model-error")) {
+            return new float[]{-1};
+        }
+        if (text.startsWith("model-oom")) {
+            return new float[]{-2};
+        }
         return new float[]{text.length()};
     };
 
@@ -115,6 +127,12 @@ class PipelineTest {
         return new BatchEmbedder() {
             @Override
             public float[][] embed(List<float[]> pixels) {
+                if (pixels.stream().anyMatch(p -> p[0] == -1)) {
+                    throw new InternalError("libtorch: illegal instruction");
+                }
+                if (pixels.stream().anyMatch(p -> p[0] == -2)) {
+                    throw new OutOfMemoryError("libtorch could not allocate the batch's tensors");
+                }
                 batchSizes.add(pixels.size());
                 imagesEmbedded.addAndGet(pixels.size());
                 return pixels.stream().map(p -> new float[]{p[0], 1}).toArray(float[][]::new);
@@ -132,10 +150,17 @@ class PipelineTest {
                 ? item.permanentFailure() : Outcome.indexed()).toList();
     };
 
+    private final List<String> deadThreads = java.util.Collections.synchronizedList(new ArrayList<>());
+
     private void start(int capacity) {
-        pipeline = new Pipeline(fetcher, cache, preprocessing, this::embedder, indexer,
+        start(capacity, this::embedder);
+    }
+
+    private void start(int capacity, java.util.function.Supplier<BatchEmbedder> embedders) {
+        pipeline = new Pipeline(fetcher, cache, preprocessing, embedders, indexer,
                 new OutcomeLog(new OutcomeCounters(new SimpleMeterRegistry()), new SimpleMeterRegistry(), Clock.systemUTC()),
                 new Pipeline.Limits(capacity, 2, 2, 1, 4, Duration.ofMillis(20), 100), metrics, clock);
+        pipeline.onThreadDied(deadThreads::add);
         pipeline.start();
     }
 
@@ -395,5 +420,75 @@ class PipelineTest {
         assertEquals(1, imagesEmbedded.get());
         assertEquals(md5("new.jpg"), item.imageHash());
         assertTrue(cacheEntries.containsKey(md5("new.jpg")));
+    }
+
+    private double stageErrors(String stage) {
+        io.micrometer.core.instrument.Counter counter = metrics.find(MetricNames.STAGE_ERRORS)
+                .tag(MetricNames.TAG_STAGE, stage).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    void anErrorInDecodeFailsTheItemTransientlyAndFreesItsSlot() throws Exception {
+        start(1); // one slot: a wedged item would keep the next one out for good
+        submit("b", "deep.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)), "the item settled");
+        submit("b", "after.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        Outcome failed = outcomes.get("s3://b/deep.jpg");
+        assertEquals(Outcome.Kind.FAILED_TRANSIENT, failed.kind(), "its message goes back to the queue");
+        assertEquals(Reason.STAGE_ERROR, failed.reason());
+        assertTrue(failed.detail().contains("StackOverflowError"), failed.detail());
+        assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/after.jpg").kind(), "the decode pool still works");
+        assertEquals(1.0, stageErrors("decode"));
+        assertEquals(List.of(), deadThreads);
+    }
+
+    @Test
+    void anErrorInInferenceFailsTheBatchTransientlyAndTheStageGoesOn() throws Exception {
+        start(1);
+        submit("b", "model-error.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)), "the item settled");
+        submit("b", "after.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)));
+
+        assertEquals(Outcome.transientFailure(Reason.STAGE_ERROR, "java.lang.InternalError: libtorch: illegal instruction"),
+                outcomes.get("s3://b/model-error.jpg"));
+        assertEquals(Outcome.Kind.INDEXED, outcomes.get("s3://b/after.jpg").kind(), "the inference thread lives on");
+        assertEquals(1.0, stageErrors("inference"));
+        assertEquals(List.of(), deadThreads);
+    }
+
+    @Test
+    void anOutOfMemoryErrorSettlesTheItemThenEndsTheThreadItHit() throws Exception {
+        start(4);
+        submit("b", "native-oom.jpg");
+        submit("b", "model-oom.jpg");
+        assertTrue(pipeline.awaitEmpty(Duration.ofSeconds(10)), "both items settled");
+
+        assertEquals(Reason.STAGE_ERROR, outcomes.get("s3://b/native-oom.jpg").reason());
+        assertEquals(Reason.STAGE_ERROR, outcomes.get("s3://b/model-oom.jpg").reason());
+        assertEquals(Outcome.Kind.FAILED_TRANSIENT, outcomes.get("s3://b/model-oom.jpg").kind());
+        // Not swallowed: the threads it passed through die, and whoever runs the pipeline is told (the daemon stops).
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (deadThreads.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(2, deadThreads.size(), deadThreads.toString());
+        assertTrue(deadThreads.stream().anyMatch(d -> d.startsWith("decode-") && d.contains("OutOfMemoryError")), deadThreads.toString());
+        assertTrue(deadThreads.stream().anyMatch(d -> d.startsWith("inference-0") && d.contains("OutOfMemoryError")), deadThreads.toString());
+    }
+
+    @Test
+    void aStageThreadThatDiesIsReported() throws Exception {
+        start(4, () -> {
+            throw new IllegalStateException("no predictor: libtorch failed to load");
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (deadThreads.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of("inference-0: java.lang.IllegalStateException: no predictor: libtorch failed to load"), deadThreads);
     }
 }

@@ -32,10 +32,13 @@ class OutageGateTest {
         gate.answered();
         assertTrue(gate.isOpen());
 
+        assertEquals(java.util.Optional.empty(), gate.pausedBecause());
         gate.unavailable(Reason.INDEX_UNREACHABLE, "connection refused");
         assertFalse(gate.isOpen());
         assertFalse(gate.awaitOpen(20, TimeUnit.MILLISECONDS));
         assertEquals(1.0, metrics.get(MetricNames.RECEIVE_PAUSED).tag(MetricNames.TAG_SERVICE, "opensearch").gauge().value());
+        assertEquals(java.util.Optional.of("opensearch index_unreachable: connection refused"), gate.pausedBecause(),
+                "what /health/ready says while paused");
     }
 
     @Test

@@ -55,7 +55,7 @@ class InFlightMessageTest {
     void heartbeatExtendsOnlyMessagesPastTheFractionAndWithinTheMaximum() {
         Clock clock = Clock.fixed(Instant.ofEpochMilli(100_000), ZoneOffset.UTC);
         VisibilityHeartbeat heartbeat = new VisibilityHeartbeat(new InFlightRegistry(10), null, clock, 10, 0.5,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
         InFlightMessage fresh = message(99_000, 109_000);     // 9 s of visibility left: not yet
         InFlightMessage halfway = message(95_000, 105_000);   // 5 s left of 10: due
         InFlightMessage old = message(45_000, 104_000);       // in flight 55 s: another 10 s would pass the 60 s maximum

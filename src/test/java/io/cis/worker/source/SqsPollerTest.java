@@ -156,6 +156,67 @@ class SqsPollerTest {
         assertEquals(10, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "every permit is back");
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void aHandlerThatThrowsStrandsNeitherTheRestOfTheReceiveNorItsOwnMessage() throws Exception {
+        when(sqs.receiveMessage(any(Consumer.class)))
+                .thenReturn(ReceiveMessageResponse.builder().messages(message("m1"), message("m2"), message("m3")).build())
+                .thenReturn(ReceiveMessageResponse.builder().build());
+        List<String> offered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch lastOffered = new CountDownLatch(1);
+        SqsPoller poller = poller((message, body, sentAt) -> {
+            offered.add(message.messageId());
+            switch (message.messageId()) {
+                case "m1" -> throw new IllegalStateException("a bug in the handler");
+                case "m2" -> throw new StackOverflowError();
+                default -> {
+                    message.expectItem(); // an item still in the pipeline: the message stays in flight
+                    message.allItemsRegistered();
+                    lastOffered.countDown();
+                }
+            }
+        }, ReceiveGate.ALWAYS_OPEN);
+        Thread thread = new Thread(poller);
+        thread.start();
+        assertTrue(lastOffered.await(5, TimeUnit.SECONDS), "m3 reached the handler; offered " + offered);
+        verify(sqs, org.mockito.Mockito.timeout(5_000).atLeast(2)).receiveMessage(any(Consumer.class));
+        assertTrue(thread.isAlive(), "the poller lives on");
+        poller.stop();
+        thread.join(5_000);
+
+        assertEquals(List.of("m1", "m2", "m3"), offered);
+        // m1 and m2 can never complete: forgotten (their permits free), they come back after their visibility timeout.
+        assertEquals(List.of("m3"), registry.inFlight().stream().map(InFlightMessage::messageId).toList());
+        assertEquals(9, registry.acquireUpTo(10, 0, TimeUnit.MILLISECONDS), "only m3 holds a permit");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void messagesHandedBackAfterTheStopAreHandedBackEvenWithTheStopsInterruptSet() throws Exception {
+        AtomicReference<SqsPoller> poller = new AtomicReference<>();
+        when(sqs.receiveMessage(any(Consumer.class))).thenAnswer(call -> {
+            // The stop comes as the receive returns: running is false, and its interrupt lands just after.
+            poller.get().stop();
+            Thread.currentThread().interrupt();
+            return ReceiveMessageResponse.builder().messages(message("m1")).build();
+        });
+        AtomicReference<Boolean> interruptedDuringHandBack = new AtomicReference<>();
+        when(sqs.changeMessageVisibilityBatch(any(Consumer.class))).thenAnswer(call -> {
+            // the SDK throws AbortedException when called on an interrupted thread
+            interruptedDuringHandBack.set(Thread.currentThread().isInterrupted());
+            return ChangeMessageVisibilityBatchResponse.builder().build();
+        });
+        poller.set(poller((message, body, sentAt) -> handled.set(true), ReceiveGate.ALWAYS_OPEN));
+        Thread thread = new Thread(poller.get());
+        thread.start();
+        thread.join(5_000);
+
+        assertFalse(thread.isAlive());
+        assertFalse(handled.get());
+        assertHandedBack("rh-m1");
+        assertEquals(Boolean.FALSE, interruptedDuringHandBack.get(), "the SDK call is not made on an interrupted thread");
+    }
+
     /** One ChangeMessageVisibilityBatch with these receipt handles, all at visibility 0. */
     @SuppressWarnings("unchecked")
     private void assertHandedBack(String... receiptHandles) {

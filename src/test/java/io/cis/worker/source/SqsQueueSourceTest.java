@@ -35,8 +35,13 @@ class SqsQueueSourceTest {
     private final SqsBatchOperations operations = new SqsBatchOperations(sqs, QUEUE);
 
     private SqsQueueSource source(Clock clock, Supplier<QueueCounts> queueCounts, Duration receiveBound) {
+        return source(clock, queueCounts, receiveBound, (message, body, sentAt) -> { });
+    }
+
+    private SqsQueueSource source(Clock clock, Supplier<QueueCounts> queueCounts, Duration receiveBound,
+                                  ReceivedMessageHandler handler) {
         IdleTracker idle = new IdleTracker(clock);
-        SqsPoller poller = new SqsPoller(sqs, operations, QUEUE, 10, 20, 30, registry, (message, body, sentAt) -> { },
+        SqsPoller poller = new SqsPoller(sqs, operations, QUEUE, 10, 20, 30, registry, handler,
                 clock, idle, ReceiveGate.ALWAYS_OPEN);
         return new SqsQueueSource(registry, operations, List.of(poller), new MessageSettler(registry, operations), null,
                 idle, queueCounts, receiveBound);
@@ -126,6 +131,32 @@ class SqsQueueSourceTest {
         }, Duration.ofSeconds(1));
         clock.advance(Duration.ofSeconds(60));
         assertEquals(Duration.ZERO, source.idleFor(0));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aPollerKilledByAnOutOfMemoryErrorIsReportedAndHandsBackTheRestOfItsReceive() throws Exception {
+        when(sqs.receiveMessage(any(Consumer.class)))
+                .thenReturn(ReceiveMessageResponse.builder().messages(message("m1"), message("m2")).build())
+                .thenReturn(ReceiveMessageResponse.builder().build());
+        when(sqs.changeMessageVisibilityBatch(any(Consumer.class)))
+                .thenReturn(ChangeMessageVisibilityBatchResponse.builder().build());
+        SqsQueueSource source = source(Clock.systemUTC(), () -> new QueueCounts(0, 0, 0), Duration.ofSeconds(1),
+                (message, body, sentAt) -> {
+                    throw new OutOfMemoryError("native allocation failed");
+                });
+        List<String> died = new java.util.concurrent.CopyOnWriteArrayList<>();
+        source.onThreadDied(died::add);
+        source.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (died.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        source.close();
+
+        assertEquals(List.of("sqs-poller-0: java.lang.OutOfMemoryError: native allocation failed"), died);
+        assertEquals(0, registry.size(), "m1 forgotten, m2 handed back: nothing left in flight");
+        verify(sqs).changeMessageVisibilityBatch(any(Consumer.class)); // m2, visible again at once
     }
 
     private static Message message(String id) {

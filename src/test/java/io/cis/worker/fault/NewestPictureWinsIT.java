@@ -1,4 +1,4 @@
-package io.cis.worker.it;
+package io.cis.worker.fault;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,13 +62,8 @@ class NewestPictureWinsIT {
                     "SQS_QUEUE_URL", queues.queueUrl(), "OPENSEARCH_INDEX", index,
                     "METRICS_PORT", Integer.toString(Metrics.freePort())))) {
                 // K = A, then K = B, each notification processed in turn (A and B end up in the cache).
-                put(s3, overwritten, a);
-                queues.send(notification(overwritten, md5A, S1));
-                Documents.await(openSearch, index, overwritten, doc -> md5A.equals(doc.path("image_hash").asText()), Duration.ofSeconds(90));
-                put(s3, overwritten, b);
-                queues.send(notification(overwritten, md5B, S2));
-                JsonNode current = Documents.await(openSearch, index, overwritten,
-                        doc -> md5B.equals(doc.path("image_hash").asText()), Duration.ofSeconds(60));
+                putAndIndex(s3, queues, openSearch, index, overwritten, a, S1);
+                JsonNode current = putAndIndex(s3, queues, openSearch, index, overwritten, b, S2);
 
                 // The late duplicate of A's notification: a cache hit by its ETag, but the key holds B now.
                 queues.send(notification(overwritten, md5A, S1));
@@ -86,13 +81,8 @@ class NewestPictureWinsIT {
 
                 // A deleted key: A, then B, then deleted; A's notification comes back. The HEAD finds nothing,
                 // and the failure of that older picture is not recorded over B either.
-                put(s3, deleted, a);
-                queues.send(notification(deleted, md5A, S1));
-                Documents.await(openSearch, index, deleted, doc -> md5A.equals(doc.path("image_hash").asText()), Duration.ofSeconds(60));
-                put(s3, deleted, b);
-                queues.send(notification(deleted, md5B, S2));
-                JsonNode beforeDelete = Documents.await(openSearch, index, deleted,
-                        doc -> md5B.equals(doc.path("image_hash").asText()), Duration.ofSeconds(60));
+                putAndIndex(s3, queues, openSearch, index, deleted, a, S1);
+                JsonNode beforeDelete = putAndIndex(s3, queues, openSearch, index, deleted, b, S2);
                 s3.deleteObject(d -> d.bucket(BUCKET).key(deleted));
                 queues.send(notification(deleted, md5A, S1));
                 JsonNode gone = awaitOutcome(worker, deleted, 3);
@@ -122,6 +112,15 @@ class NewestPictureWinsIT {
                 openSearch._transport().close();
             }
         }
+    }
+
+    /** PUT key = bytes, its notification (ETag = MD5, the given sequencer), and the document once it holds them. */
+    private static JsonNode putAndIndex(S3Client s3, TestQueues queues, OpenSearchClient openSearch, String index,
+                                        String key, byte[] bytes, String sequencer) throws Exception {
+        String md5 = ImageHashes.md5Hex(bytes);
+        put(s3, key, bytes);
+        queues.send(notification(key, md5, sequencer));
+        return Documents.await(openSearch, index, key, doc -> md5.equals(doc.path("image_hash").asText()), Duration.ofSeconds(90));
     }
 
     private static void put(S3Client s3, String key, byte[] bytes) {
