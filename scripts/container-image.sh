@@ -4,7 +4,8 @@
 # two the Dockerfile names are stood in for by local images made offline from Debian's packages.
 #
 #   scripts/container-image.sh base-images     make (once, then cached) the stand-in base images
-#   scripts/container-image.sh build TAG       base-images, then `buildah bud` the Dockerfile as TAG
+#   scripts/container-image.sh build TAG       base-images, then `buildah bud` the Dockerfile as TAG, the host's
+#                                              Maven repository mounted (as an overlay) for the build stage
 #   scripts/container-image.sh buildah ARG...  buildah on this script's storage (inspect, from, run, mount, rm ...)
 #
 # The stand-ins (Debian 12 minbase from debootstrap, tagged under the names the Dockerfile's FROM lines use):
@@ -12,12 +13,13 @@
 #   runtime        openjdk-17-jre-headless: java on PATH, bash, groupadd/useradd (passwd), coreutils, grep
 # Both link /opt/java/openjdk to Debian's JDK/JRE and set JAVA_HOME there, as the Temurin images do.
 #
-# Exit status 77 means "cannot run here" (not root, buildah or debootstrap unavailable, no Debian packages): the
-# reason is on stderr, and the caller skips.
+# Exit status 77 means "cannot run here" (not root, buildah or debootstrap unavailable, no Debian packages, no mvn
+# on the host or no Maven Central for it): the reason is on stderr, and the caller skips.
 #
 # Settings (environment):
 #   CIS_CACHE_DIR     cache (default ~/.cache/cis-worker); the stand-in root file systems and buildah's storage are
 #                     kept in its container-image/ folder
+#   CIS_M2_DIR        the host's Maven directory the build stage reads (default ~/.m2; never written by the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +40,7 @@ log() { printf 'container-image: %s\n' "$*" >&2; }
 die() { printf 'container-image: ERROR: %s\n' "$*" >&2; exit 1; }
 cannot_run() { printf 'container-image: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # Its own storage, so the images here never mix with (or wait on the locks of) anything else buildah does.
 bah() { buildah --root "$CACHE_DIR/storage" --runroot "$CACHE_DIR/run" --storage-driver overlay "$@"; }
