@@ -40,7 +40,7 @@ log() { printf 'container-image: %s\n' "$*" >&2; }
 die() { printf 'container-image: ERROR: %s\n' "$*" >&2; exit 1; }
 cannot_run() { printf 'container-image: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 # Its own storage, so the images here never mix with (or wait on the locks of) anything else buildah does.
 bah() { buildah --root "$CACHE_DIR/storage" --runroot "$CACHE_DIR/run" --storage-driver overlay "$@"; }
