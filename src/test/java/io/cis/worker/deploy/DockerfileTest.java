@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * There is no Docker engine here, so the image is never built in tests: this checks what can be checked without
- * one. What it copies exists, its jar path is Maven's output, its port and defaults are the code's, and its
- * HEALTHCHECK command really answers (run with bash against the worker's metrics server).
+ * What can be checked without building the image (ContainerImageIT builds and runs it with buildah): what it copies
+ * exists, its jar path is Maven's output, its port and defaults are the code's, and its HEALTHCHECK command really
+ * answers (run with bash against the worker's metrics server).
  */
 class DockerfileTest {
 
