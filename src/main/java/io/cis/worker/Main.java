@@ -3,6 +3,7 @@ package io.cis.worker;
 import io.cis.worker.app.BuildPlatform;
 import io.cis.worker.cli.RootCommand;
 import io.cis.worker.config.ConfigException;
+import io.cis.worker.core.Reason;
 import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,7 @@ public final class Main {
         Optional<String> wrongPlatform = BuildPlatform.mismatch(builtFor, System.getProperty("os.name"),
                 System.getProperty("os.arch"));
         if (wrongPlatform.isPresent()) {
-            LoggerFactory.getLogger(Main.class).error(wrongPlatform.get(), kv("reason", "wrong_platform"),
+            LoggerFactory.getLogger(Main.class).error(wrongPlatform.get(), kv("reason", Reason.WRONG_PLATFORM.code()),
                     kv("built_for", builtFor.orElse("")), kv("os_arch", System.getProperty("os.arch")));
             System.exit(EXIT_BAD_CONFIG);
         }
