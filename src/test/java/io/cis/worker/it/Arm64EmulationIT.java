@@ -263,8 +263,9 @@ class Arm64EmulationIT {
                     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
                     int indexed = 0;
                     while (indexed < byKey.size()) {
-                        assertTrue(daemon.isAlive(), "the daemon exited " + daemon.exitValue() + "; log " + logFile);
-                        assertTrue(System.nanoTime() < deadline, indexed + " of " + byKey.size() + " indexed; log " + logFile);
+                        assertTrue(daemon.isAlive(), () -> "the daemon exited " + daemon.exitValue() + "; log " + logFile);
+                        int soFar = indexed;
+                        assertTrue(System.nanoTime() < deadline, () -> soFar + " of " + byKey.size() + " indexed; log " + logFile);
                         Thread.sleep(2000);
                         openSearch.indices().refresh(r -> r.index(index));
                         indexed = 0;
