@@ -135,8 +135,14 @@ class Arm64EmulationIT {
     }
 
     @AfterAll
-    static void total() {
+    static void total() throws IOException {
         log("total %.1f s", seconds(started));
+        // Each run's /tmp holds the natives JavaCPP and DJL unpacked (about 350 MB): not kept.
+        if (work != null) {
+            try (var files = Files.walk(work)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     /** embed's JSON lines by file name relative to ../shared/images. */
