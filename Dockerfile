@@ -1,6 +1,7 @@
 # cis-worker as a container: the jar built with Maven, run on a JRE as a non-root user.
 #
 #   docker build -t cis-worker .
+#   docker buildx build --platform linux/arm64 -t cis-worker:arm64 .    (Graviton: the -Plinux-aarch64 jar)
 #   docker run -d --name cis-worker --env-file cis-worker.env --stop-timeout 45 \
 #     -v /srv/cis-worker/model:/var/lib/cis-worker/model:ro -p 127.0.0.1:9464:9464 cis-worker
 #
@@ -12,13 +13,21 @@
 #   drain can finish; what does not finish goes back to the queue either way.
 # - AWS credentials and region come from the SDK's default chains (instance or task role, AWS_REGION).
 
-FROM maven:3-eclipse-temurin-17 AS build
+# The build runs on the builder's own platform (Java builds the same anywhere; emulating it would be slow) and
+# picks the natives of the image's platform: linux/amd64 the default jar, linux/arm64 the -Plinux-aarch64 one.
+FROM --platform=$BUILDPLATFORM maven:3-eclipse-temurin-17 AS build
+ARG TARGETARCH
 WORKDIR /build
+RUN case "${TARGETARCH:-amd64}" in amd64) echo "" ;; arm64) echo "-Plinux-aarch64" ;; \
+      *) echo "cis-worker has natives for amd64 and arm64 only, not $TARGETARCH" >&2; exit 1 ;; esac > /build/profile
 # Dependencies first: a source change then does not download them again.
 COPY pom.xml .
-RUN mvn -B -ntp -q dependency:go-offline
+RUN mvn -B -ntp -q dependency:go-offline $(cat /build/profile)
 COPY src ./src
-RUN mvn -B -ntp -q package -DskipTests
+# One name for the next stage whichever platform: the arm64 build writes target/cis-worker-linux-aarch64.jar.
+RUN mvn -B -ntp -q package -DskipTests $(cat /build/profile) \
+ && if [ -n "$(cat /build/profile)" ]; then \
+      mv target/cis-worker-linux-aarch64.jar target/cis-worker.jar; fi
 
 FROM eclipse-temurin:17-jre
 RUN groupadd --system cis-worker \

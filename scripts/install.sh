@@ -19,7 +19,9 @@ usage() {
   cat <<'EOF'
 
 Options:
-  --jar PATH     the worker jar (default: target/cis-worker.jar of this checkout; build it with mvn package)
+  --jar PATH     the worker jar (default: target/cis-worker.jar of this checkout, or on arm64 (Graviton)
+                 target/cis-worker-linux-aarch64.jar; build them with mvn package [-Plinux-aarch64]); refused
+                 when its natives are not for this machine's architecture (uname -m)
   --model PATH   TorchScript model to install as /var/lib/cis-worker/model/model.pt, with the model.json
                  beside it if there is one (else an earlier model's model.json is removed), and the bf16 export beside it (model-bf16.pt + model-bf16.json,
                  which MODEL_PRECISION=auto loads on CPUs with AMX) if there is one
@@ -33,7 +35,18 @@ Options:
 EOF
 }
 
-jar="$REPO/target/cis-worker.jar"
+# The build's name for this machine's platform (pom.xml: cis.platform), from uname -m; empty for one with no build.
+machine="$(uname -m)"
+case "$machine" in
+  x86_64|amd64) host_platform=linux-x86_64 ;;
+  aarch64|arm64) host_platform=linux-aarch64 ;;
+  *) host_platform="" ;;
+esac
+if [ "$host_platform" = linux-aarch64 ]; then
+  jar="$REPO/target/cis-worker-linux-aarch64.jar"
+else
+  jar="$REPO/target/cis-worker.jar"
+fi
 model=""
 mode=install
 purge=0
@@ -147,8 +160,33 @@ put_file() { # SOURCE TARGET MODE
   run mv -f "$2.new" "$2"
 }
 
+# The platforms of the natives a jar carries (libtorch's and JavaCPP's, one a line, in the build's naming). Zip
+# archives store entry names uncompressed, so grep finds them without unzip (which minimal images lack).
+jar_platforms() {
+  LC_ALL=C grep -a -o -E 'pytorch/[a-z0-9]+/linux-(x86_64|aarch64)/libtorch_cpu\.so|org/bytedeco/javacpp/linux-(x86_64|arm64)/' "$1" 2>/dev/null \
+    | sed -E 's#.*/linux-(x86_64|aarch64|arm64)/.*#linux-\1#; s#linux-arm64#linux-aarch64#' | sort -u || true
+}
+
+# A jar whose natives are for another CPU would only fail when the model loads; refuse it here, naming both.
+check_jar_platform() {
+  local platforms
+  platforms="$(jar_platforms "$jar" | paste -sd' ' -)"
+  if [ -z "$platforms" ]; then
+    say "WARNING: found no libtorch or JavaCPP natives in $jar: is it the worker jar?"
+    return
+  fi
+  if [ "$platforms" != "$host_platform" ]; then
+    echo "install.sh: $jar has natives for $platforms but this machine is $machine (uname -m)$([ -n "$host_platform" ] \
+      && echo ", which needs $host_platform: build it with mvn -B -DskipTests package$([ "$host_platform" = linux-aarch64 ] \
+      && echo ' -Plinux-aarch64')" || echo ", for which there is no build")" >&2
+    exit 1
+  fi
+  say "jar natives: $platforms, matching this machine ($machine)"
+}
+
 install_worker() {
-  [ -f "$jar" ] || { echo "install.sh: jar not found: $jar (build it with: mvn -B package -DskipTests)" >&2; exit 1; }
+  [ -f "$jar" ] || { echo "install.sh: jar not found: $jar (build it with: mvn -B package -DskipTests$([ "$host_platform" = linux-aarch64 ] && echo ' -Plinux-aarch64'))" >&2; exit 1; }
+  check_jar_platform
   [ -z "$model" ] || [ -f "$model" ] || { echo "install.sh: model not found: $model" >&2; exit 1; }
   if on_host && [ "$dry_run" = 0 ] && [ "$(id -u)" != 0 ]; then
     echo "install.sh: run as root (sudo), or use --dry-run / --root DIR" >&2

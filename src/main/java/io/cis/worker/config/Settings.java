@@ -156,7 +156,8 @@ public final class Settings {
             .integer(32, 1, 10_000);
     public static final SettingSpec<ModelPrecision> MODEL_PRECISION = setting("MODEL_PRECISION",
             "auto: bf16 when the CPU runs it natively (amx_bf16 or avx512_bf16 in /proc/cpuinfo, "
-                    + "e.g. EC2 c7i/m7i/r7i, c7a/m7a), where inference is 3-4x faster, otherwise fp32; logged at start-up "
+                    + "e.g. EC2 c7i/m7i/r7i, c7a/m7a, where inference is 3-4x faster; on arm64 bf16 in its Features "
+                    + "line: Graviton3 and later, c7g/m7g/c8g, speed unmeasured), otherwise fp32; logged at start-up "
                     + "with the reason. bf16 loads the "
                     + "bf16 export beside MODEL_PATH (model-bf16.pt, written by the export scripts next to model.pt) "
                     + "or MODEL_PATH itself if that is a bf16 export. Checked against the dtype in the export's json. "

@@ -81,6 +81,8 @@ public enum Reason {
     SQS_ACCESS_DENIED("SQS answered 401 or 403, or no credentials were found (start-up retries it for STARTUP_ACCESS_DENIED_WAIT_SECONDS)"),
     QUEUE_NOT_FOUND("the queue does not exist (start-up stops at once)"),
     INDEX_MAPPING_CONFLICT("the index cannot hold the embeddings (a conflicting image_embedding mapping) or cannot be created (start-up stops at once)"),
+    WRONG_PLATFORM("the jar's natives are for another platform than this JVM's (the linux-x86_64 jar on Graviton, or the "
+            + "linux-aarch64 one on x86): the worker exits at once, status 2"),
     MODEL_INVALID("the model file is missing, unreadable, or does not match MODEL_SHA256, MODEL_NAME or VECTOR_DIMENSION (start-up stops at once)"),
     SQS_ERROR("SQS answered with an error (its code is in the detail: throttling, access denied, no such queue, ...)"),
     CACHE_ERROR("the DynamoDB embedding cache failed; items are embedded without it"),

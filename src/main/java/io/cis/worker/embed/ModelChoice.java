@@ -20,7 +20,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
  *   <li>fp32: MODEL_PATH, which must not be a bf16 export (as before auto existed).</li>
  *   <li>bf16: MODEL_PATH if it is a bf16 export (or records no dtype: the operator said so), else the bf16 export
  *       beside it; allowed on a CPU without native bf16 but warned, as bf16 is then usually slower than fp32.</li>
- *   <li>auto: bf16 when the CPU runs bf16 natively ({@link CpuFeatures#nativeBf16}: AMX or AVX-512 BF16) and a bf16
+ *   <li>auto: bf16 when the CPU runs bf16 natively ({@link CpuFeatures#nativeBf16}: AMX or AVX-512 BF16 on x86,
+ *       BF16 on arm64, Graviton3 and later) and a bf16
  *       export is there (and passes MODEL_SHA256 when that is set), fp32 otherwise; a lone bf16 export is loaded
  *       whatever the CPU.</li>
  * </ul>
@@ -55,10 +56,16 @@ public record ModelChoice(Path file, ModelPrecision precision, String reason, bo
      */
     public static ModelChoice choose(Path modelPath, ModelPrecision setting, Set<String> cpuFlags,
                                      List<String> acceptedSha256s) {
+        return choose(modelPath, setting, cpuFlags, System.getProperty("os.arch"), acceptedSha256s);
+    }
+
+    /** As {@link #choose(Path, ModelPrecision, Set, List)}, with flags read for a JVM of {@code osArch}. */
+    public static ModelChoice choose(Path modelPath, ModelPrecision setting, Set<String> cpuFlags, String osArch,
+                                     List<String> acceptedSha256s) {
         List<String> bf16Instructions = CpuFeatures.nativeBf16(cpuFlags);
         boolean nativeBf16 = !bf16Instructions.isEmpty();
         String cpuSays = nativeBf16 ? "this CPU has " + String.join(" and ", bf16Instructions)
-                : "this CPU has neither " + CpuFeatures.AMX_BF16 + " nor " + CpuFeatures.AVX512_BF16 + " (/proc/cpuinfo)";
+                : CpuFeatures.noNativeBf16(osArch);
         Optional<String> recorded = ClipModel.recordedDtype(modelPath);
         ModelChoice choice = switch (setting) {
             case FP32 -> {
@@ -120,7 +127,8 @@ public record ModelChoice(Path file, ModelPrecision precision, String reason, bo
         ModelChoice choice = choose(modelPath, setting, flags, acceptedSha256s);
         Object[] fields = {kv("precision", choice.precision().name().toLowerCase(java.util.Locale.ROOT)),
                 kv("setting", setting.name().toLowerCase(java.util.Locale.ROOT)), kv("model_file", choice.file().toString()),
-                kv("cpu_bf16_instructions", CpuFeatures.nativeBf16(flags)), kv("detail", choice.reason())};
+                kv("cpu_bf16_instructions", CpuFeatures.nativeBf16(flags)), kv("os_arch", System.getProperty("os.arch")),
+                kv("detail", choice.reason())};
         if (choice.warn()) {
             log.warn("model precision chosen", fields);
         } else {

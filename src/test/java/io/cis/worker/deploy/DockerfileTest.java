@@ -71,10 +71,36 @@ class DockerfileTest {
     void buildsWithMavenAndRunsOnAJreAsANonRootUser() throws IOException {
         List<String> from = all("FROM");
         assertEquals(2, from.size(), from.toString());
-        assertEquals("maven:3-eclipse-temurin-17 AS build", from.get(0));
+        // The build stage runs on the builder's platform and picks the target's natives (TARGETARCH).
+        assertEquals("--platform=$BUILDPLATFORM maven:3-eclipse-temurin-17 AS build", from.get(0));
         assertEquals("eclipse-temurin:17-jre", from.get(1));
         List<String> users = all("USER");
         assertEquals(List.of("cis-worker"), users);
+    }
+
+    /** The build stage's choice of Maven profile for a TARGETARCH: its output, or null when it refuses. */
+    private static String profileFor(String targetArch, Path dir) throws IOException, InterruptedException {
+        String choose = all("RUN").stream().filter(r -> r.contains("TARGETARCH")).findFirst().orElseThrow()
+                .replace("/build/profile", dir.resolve("profile").toString());
+        ProcessBuilder builder = new ProcessBuilder("sh", "-c", choose).redirectErrorStream(true);
+        builder.environment().put("TARGETARCH", targetArch);
+        Process process = builder.start();
+        process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(10, TimeUnit.SECONDS));
+        return process.exitValue() == 0 ? Files.readString(dir.resolve("profile")).strip() : null;
+    }
+
+    @Test
+    void buildsTheJarOfTheTargetArchitecture(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertEquals("", profileFor("amd64", dir));
+        assertEquals("-Plinux-aarch64", profileFor("arm64", dir));
+        assertEquals(null, profileFor("s390x", dir), "no natives for s390x: the build stops");
+        String packageStep = all("RUN").stream().filter(r -> r.contains(" package ")).findFirst().orElseThrow();
+        assertTrue(packageStep.contains("$(cat /build/profile)"), packageStep);
+        // The -Plinux-aarch64 jar's name (pom.xml's profile) becomes the one name the runtime stage copies.
+        assertTrue(packageStep.contains("mv target/cis-worker-linux-aarch64.jar target/" + pomFinalName() + ".jar"),
+                packageStep);
+        assertTrue(Files.readString(Path.of("pom.xml")).contains("<finalName>cis-worker-linux-aarch64</finalName>"));
     }
 
     @Test

@@ -39,6 +39,54 @@ class InstallScriptTest {
         return new Result(process.exitValue(), output);
     }
 
+    /** A jar shaped like the worker's: libtorch's and JavaCPP's natives under their platforms' directories. */
+    private Path jarWithNatives(String name, String pytorchPlatform, String javacppPlatform) throws IOException {
+        Path jar = tmp.resolve(name);
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar))) {
+            for (String entry : List.of("pytorch/cpu/" + pytorchPlatform + "/libtorch_cpu.so",
+                    "org/bytedeco/javacpp/" + javacppPlatform + "/libjnijavacpp.so")) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(entry));
+                zip.write(new byte[4096]); // deflated: only the entry names are readable in the archive
+                zip.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    private static String machine() throws IOException, InterruptedException {
+        Process uname = new ProcessBuilder("uname", "-m").start();
+        String machine = new String(uname.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        uname.waitFor();
+        return machine;
+    }
+
+    @Test
+    void refusesAJarWhoseNativesAreForAnotherArchitectureNamingBoth() throws Exception {
+        String machine = machine();
+        boolean arm = machine.equals("aarch64");
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        Path foreign = arm ? jarWithNatives("x86.jar", "linux-x86_64", "linux-x86_64")
+                : jarWithNatives("arm64.jar", "linux-aarch64", "linux-arm64");
+        Result refused = install(root, "--jar", foreign.toString());
+        assertEquals(1, refused.exit(), refused.output());
+        String foreignPlatform = arm ? "linux-x86_64" : "linux-aarch64";
+        assertTrue(refused.output().contains("natives for " + foreignPlatform + " but this machine is " + machine
+                + " (uname -m)"), refused.output());
+        assertFalse(Files.exists(under(root, InstallLayout.JAR)), "nothing installed");
+
+        // Half one platform, half the other (a hand-set -Djavacpp.platform): refused too, both named.
+        Result mixed = install(root, "--jar", jarWithNatives("mixed.jar", "linux-x86_64", "linux-arm64").toString());
+        assertEquals(1, mixed.exit(), mixed.output());
+        assertTrue(mixed.output().contains("natives for linux-aarch64 linux-x86_64"), mixed.output());
+
+        Path own = arm ? jarWithNatives("own.jar", "linux-aarch64", "linux-arm64")
+                : jarWithNatives("own.jar", "linux-x86_64", "linux-x86_64");
+        Result installed = install(root, "--jar", own.toString());
+        assertEquals(0, installed.exit(), installed.output());
+        assertTrue(installed.output().contains("matching this machine (" + machine + ")"), installed.output());
+        assertTrue(Files.exists(under(root, InstallLayout.JAR)));
+    }
+
     private static Path under(Path root, String absolute) {
         return root.resolve(absolute.substring(1));
     }

@@ -18,7 +18,7 @@ class CpuFeaturesTest {
                 processor\t: 1
                 flags\t\t: fpu
                 """;
-        Set<String> flags = CpuFeatures.flags(cpuinfo);
+        Set<String> flags = CpuFeatures.flags(cpuinfo, "amd64");
         assertTrue(flags.contains(CpuFeatures.AMX_BF16));
         assertTrue(flags.contains("avx512_bf16"));
         assertEquals(7, flags.size());
@@ -33,7 +33,25 @@ class CpuFeaturesTest {
 
     @Test
     void avx512Bf16IsNotAmx() {
-        assertFalse(CpuFeatures.flags("flags\t: avx512f avx512_bf16\n").contains(CpuFeatures.AMX_BF16));
-        assertEquals(Set.of(), CpuFeatures.flags("processor : 0\n"));
+        assertFalse(CpuFeatures.flags("flags\t: avx512f avx512_bf16\n", "amd64").contains(CpuFeatures.AMX_BF16));
+        assertEquals(Set.of(), CpuFeatures.flags("processor : 0\n", "amd64"));
+    }
+
+    @Test
+    void arm64ReadsTheFeaturesLineAndItsBf16() {
+        String graviton3 = "processor\t: 0\nBogoMIPS\t: 2100.00\nFeatures\t: fp asimd sve svebf16 i8mm bf16 rng\n"
+                + "processor\t: 1\nFeatures\t: fp\n";
+        Set<String> flags = CpuFeatures.flags(graviton3, "aarch64");
+        assertEquals(Set.of("fp", "asimd", "sve", "svebf16", "i8mm", "bf16", "rng"), flags);
+        assertEquals(java.util.List.of("bf16"), CpuFeatures.nativeBf16(flags));
+        assertEquals(java.util.List.of(), CpuFeatures.nativeBf16(CpuFeatures.flags("Features\t: fp asimd sve\n", "aarch64")));
+    }
+
+    @Test
+    void eachArchitectureReadsOnlyItsOwnLine() {
+        // qemu-user: an arm64 JVM on an x86 host reads the host's file, which has flags and no Features.
+        String x86 = "processor\t: 0\nflags\t\t: fpu avx512_bf16 amx_bf16\n";
+        assertEquals(Set.of(), CpuFeatures.flags(x86, "aarch64"));
+        assertEquals(Set.of(), CpuFeatures.flags("Features\t: fp asimd bf16\n", "amd64"));
     }
 }

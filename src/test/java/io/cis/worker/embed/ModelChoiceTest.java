@@ -66,11 +66,49 @@ class ModelChoiceTest {
     @Test
     void autoKeepsToFp32WithoutNativeBf16EvenWithABf16Export() throws Exception {
         bf16ExportBeside();
-        ModelChoice choice = ModelChoice.choose(model, ModelPrecision.AUTO, NO_BF16, List.of());
+        ModelChoice choice = ModelChoice.choose(model, ModelPrecision.AUTO, NO_BF16, "amd64", List.of());
         assertEquals(model, choice.file());
         assertEquals(ModelPrecision.FP32, choice.precision());
         assertTrue(choice.reason().contains("neither amx_bf16 nor avx512_bf16"), choice.reason());
         assertFalse(choice.warn());
+    }
+
+    @Test
+    void autoUsesTheBf16ExportOnGraviton3AndLater() throws Exception {
+        bf16ExportBeside();
+        String graviton3 = "processor\t: 0\nBogoMIPS\t: 2100.00\n"
+                + "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm jscvt fcma "
+                + "lrcpc dcpop sha3 sm3 sm4 asimddp sha512 sve asimdfhm dit uscat ilrcpc flagm ssbs paca pacg dcpodp "
+                + "svei8mm svebf16 i8mm bf16 dgh rng\nCPU implementer\t: 0x41\n";
+        ModelChoice choice = ModelChoice.choose(model, ModelPrecision.AUTO, CpuFeatures.flags(graviton3, "aarch64"),
+                "aarch64", List.of());
+        assertEquals(bf16, choice.file());
+        assertEquals(ModelPrecision.BF16, choice.precision());
+        assertTrue(choice.reason().contains("this CPU has bf16"), choice.reason());
+    }
+
+    @Test
+    void autoKeepsToFp32OnGraviton2() throws Exception {
+        bf16ExportBeside();
+        String graviton2 = "processor\t: 0\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp "
+                + "cpuid asimdrdm lrcpc dcpop asimddp ssbs\n";
+        ModelChoice choice = ModelChoice.choose(model, ModelPrecision.AUTO, CpuFeatures.flags(graviton2, "aarch64"),
+                "aarch64", List.of());
+        assertEquals(model, choice.file());
+        assertEquals(ModelPrecision.FP32, choice.precision());
+        assertTrue(choice.reason().contains("no bf16 in the Features line"), choice.reason());
+    }
+
+    @Test
+    void anArm64JvmUnderEmulationNeverTakesTheX86HostsFlags() throws Exception {
+        // qemu-user on an AMX host: the emulated arm64 JVM reads the host's /proc/cpuinfo, whose x86 flags must not
+        // turn bf16 on (they say nothing about the emulated CPU).
+        bf16ExportBeside();
+        String x86Host = "processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16 amx_bf16 amx_tile\n";
+        ModelChoice choice = ModelChoice.choose(model, ModelPrecision.AUTO, CpuFeatures.flags(x86Host, "aarch64"),
+                "aarch64", List.of());
+        assertEquals(ModelPrecision.FP32, choice.precision());
+        assertEquals(model, choice.file());
     }
 
     @Test
