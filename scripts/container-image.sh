@@ -150,7 +150,7 @@ cmd_base_images() {
   make_image "$RUNTIME_FROM" "$runtime_root"
   # The names must be what the Dockerfile uses, or the build would try to pull.
   local from
-  for from in $(sed -n 's/^FROM[[:space:]]\+\([^[:space:]]*\).*/\1/p' Dockerfile); do
+  for from in $(sed -n 's/^FROM\([[:space:]]\+--[^[:space:]]*\)*[[:space:]]\+\([^[:space:]]*\).*/\2/p' Dockerfile); do
     [[ $from == "$BUILD_FROM" || $from == "$RUNTIME_FROM" ]] \
       || die "the Dockerfile's FROM $from has no stand-in here (this script makes $BUILD_FROM and $RUNTIME_FROM)"
   done
