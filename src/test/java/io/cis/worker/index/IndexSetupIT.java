@@ -124,6 +124,7 @@ class IndexSetupIT {
         assertFalse(result.created());
         assertEquals(List.of(DocumentFields.HAS_IMAGE_EMBEDDING, DocumentFields.IMAGE_EMBEDDING_MODEL,
                 DocumentFields.IMAGE_EMBEDDING_UPDATED_AT, DocumentFields.IMAGE_EMBEDDING_ERROR,
+                DocumentFields.IMAGE_SOURCE_SEQUENCER, DocumentFields.IMAGE_SOURCE_MODIFIED,
                 DocumentFields.S3_BUCKET, DocumentFields.S3_KEY, DocumentFields.S3_URL), result.addedFields());
         assertEquals(1, result.warnings().size(), result.warnings().toString());
         assertTrue(result.warnings().get(0).contains("image_hash as text"), result.warnings().get(0));
