@@ -92,6 +92,7 @@ class Pipeline:
         self.opensearch = os.environ["OPENSEARCH_ENDPOINT"].rstrip("/")
         # Keys, not writes: a message that outlives its visibility timeout comes back and is written twice.
         self.indexed, self.failed, self.last_indexed = set(), 0, None
+        self.inference_seconds = 0.0
         self.deadline = time.monotonic() + args.timeout
 
     def busy(self, expected):
@@ -115,8 +116,11 @@ class Pipeline:
 
     def embed(self, pixels):
         import torch  # imported late on purpose: see bench()
+        started = time.monotonic()
         with torch.inference_mode():  # the export hands back float32 unit vectors whatever its precision
-            return self.model(torch.from_numpy(np.stack(pixels))).tolist()
+            vectors = self.model(torch.from_numpy(np.stack(pixels))).tolist()
+        self.inference_seconds += time.monotonic() - started
+        return vectors
 
     def index_batch(self, loaded):
         """Embed, one _bulk, one DeleteMessageBatch; a picture that failed to load is counted and deleted."""
@@ -201,6 +205,7 @@ def bench(args):
         pipeline = Pipeline(args, model, model_name)
         for _ in range(3):  # TorchScript's profiling executor optimises the graph over its first runs
             pipeline.embed([np.zeros((3, SIZE, SIZE), np.float32)] * (1 if args.seed else args.batch))
+        pipeline.inference_seconds = 0.0
         # S3's notification JSON, as the worker's bench sends it (its eTag and size too), ten per SendMessageBatch.
         heads = {o["Key"]: o for o in listed(bucket, keys)}
         bodies = [json.dumps({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
@@ -220,10 +225,10 @@ def bench(args):
         indexed = len(pipeline.indexed)
         result = {"leg": "seed" if args.seed else "python", "images_per_second": indexed / seconds,
                   "indexed": indexed, "failed": pipeline.failed, "seconds": seconds,
-                  "model_file": args.model, "torch_threads": torch.get_num_threads(),
+                  "inference_seconds": pipeline.inference_seconds, "model_file": args.model, "torch_threads": torch.get_num_threads(),
                   "processes": 1 if args.seed else args.processes, "batch": 1 if args.seed else args.batch}
         print(f"{result['leg']}: {indexed / seconds:.1f} images/s ({indexed} of {len(keys)} indexed in "
-              f"{seconds:.1f} s, {pipeline.failed} failed; {result['processes']} process(es) x batch {result['batch']}, "
+              f"{seconds:.1f} s, {pipeline.failed} failed, inference {1000 * pipeline.inference_seconds / max(indexed, 1):.0f} ms per image; {result['processes']} process(es) x batch {result['batch']}, "
               f"{os.path.basename(args.model)}, torch threads {result['torch_threads']})", flush=True)
         if args.json:
             with open(args.json, "w") as f:
