@@ -9,13 +9,21 @@
 # 3. the local stack (started if it is not running, with a 2 GB heap for the in-memory S3, and stopped again at the
 #    end; a stack that is already running must have been started with CIS_S3_HEAP=2g);
 # 4. `cis-worker.jar bench run`: ceiling, light-load latency, cache-cold and cache-warm passes, printed, and this
-#    run's row written into the README's results table.
+#    run's row written into the README's results table;
+# 5. on the same stack and the same objects, two Python legs (scripts/python_pipeline.py, Debian's python3-torch,
+#    python3-pil and python3-boto3, installed when run as root, else skipped): "python", a pipeline as a skilled
+#    engineer would write it (Pillow draft mode, a 2-process pool, TorchScript at batch 8 on the model file the
+#    worker chose, one _bulk per batch, DeleteMessageBatch), and "seed", the seed design (one image at a time, every
+#    pixel decoded, model.pt in fp32, one update per document); then the worker's cold pass against each.
 #
 # Options:
 #   --count N          images in the main set (default 500: camera-sized JPEGs of 1-12 MP)
 #   --paced-count N    images in the light-load set (default 200; 0 skips that pass)
 #   --paced-rate R     images/s offered in the light-load pass (default 10)
-#   --phases LIST      any of ceiling,paced,cold,warm (default: all)
+#   --phases LIST      any of ceiling,paced,cold,warm,python,seed (default: all)
+#   --s3-latency MS    put a delay line in front of the local S3 for the worker and the Python legs alike: a TCP
+#                      proxy on 127.0.0.1 (scripts/delay_proxy.py) that holds each direction back by MS/2, so every
+#                      request costs MS more (S3 in the same region: about 30); default 0, loopback
 #   --precision P      MODEL_PRECISION: auto (default: bf16 on a CPU with native bf16 (AMX or AVX512-BF16), else
 #                      fp32), fp32, or bf16. The model is exported once with model.pt in fp32 and model-bf16.pt
 #                      beside it (what auto and bf16 load); bf16 on a CPU without native bf16 is allowed but slow
@@ -30,7 +38,8 @@ cd "$(dirname "$0")/.."
 COUNT=500
 PACED_COUNT=200
 PACED_RATE=10
-PHASES=ceiling,paced,cold,warm
+PHASES=ceiling,paced,cold,warm,python,seed
+S3_LATENCY=0
 PRECISION=auto
 README_ARGS=(--readme README.md)
 BUILD=false
@@ -42,6 +51,7 @@ while [ $# -gt 0 ]; do
     --paced-rate) PACED_RATE=$2; shift 2 ;;
     --phases) PHASES=$2; shift 2 ;;
     --precision) PRECISION=$2; shift 2 ;;
+    --s3-latency) S3_LATENCY=$2; shift 2 ;;
     --no-readme) README_ARGS=(); shift ;;
     --build) BUILD=true; shift ;;
     --) shift; EXTRA=("$@"); break ;;
@@ -53,6 +63,20 @@ case $PRECISION in
   auto | fp32 | bf16) ;;
   *) echo "bench.sh: --precision must be auto, fp32 or bf16" >&2; exit 2 ;;
 esac
+[[ $S3_LATENCY =~ ^[0-9]+$ ]] || { echo "bench.sh: --s3-latency takes whole milliseconds" >&2; exit 2; }
+# The worker's phases go to `bench run`; python and seed are the Python legs this script runs after it.
+JAVA_PHASES=()
+PY_LEGS=()
+for phase in ${PHASES//,/ }; do
+  case $phase in
+    ceiling | paced | cold | warm) JAVA_PHASES+=("$phase") ;;
+    python | seed) PY_LEGS+=("$phase") ;;
+    *) echo "bench.sh: unknown phase $phase (see --help)" >&2; exit 2 ;;
+  esac
+done
+JAVA_PHASES_ARG=$(IFS=,; echo "${JAVA_PHASES[*]}")
+# Only the Python legs: nothing of the worker's to put in the README's table.
+[ -n "$JAVA_PHASES_ARG" ] || README_ARGS=()
 
 BENCH_DIR=$(realpath -m "${CIS_BENCH_DIR:-.local/bench}")
 RESULTS_DIR=$BENCH_DIR/results
@@ -86,6 +110,20 @@ if ! is_full_size "$MODEL_DIR"; then
     "$PYTHON" scripts/clip_model.py --full-size-random --out "$MODEL_DIR"
   fi
 fi
+# The Python legs need Debian's python3-torch, python3-pil and python3-boto3 (numpy and urllib3 come with them).
+if ((${#PY_LEGS[@]})) && ! "$PYTHON" -c 'import torch, PIL, boto3, numpy, urllib3' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bench: installing Debian's python3-torch, python3-pil and python3-boto3 for the Python legs ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-torch python3-pil \
+      python3-boto3 libopenblas0-pthread
+  else
+    echo "bench: skipping the Python legs (${PY_LEGS[*]}): they need Debian's python3-torch, python3-pil and" \
+      "python3-boto3 (apt-get install python3-torch python3-pil python3-boto3 libopenblas0-pthread)" >&2
+    PY_LEGS=()
+  fi
+fi
+
 MODEL_NAME_IN_JSON=$(sed -n 's/.*"model_name": *"\([^"]*\)".*/\1/p' "$MODEL_DIR/model.json")
 export MODEL_PATH=$MODEL_DIR/model.pt MODEL_NAME=$MODEL_NAME_IN_JSON MODEL_PRECISION=$PRECISION
 
@@ -101,7 +139,11 @@ JAVA=(java "${JAVA_OPTS[@]}" -Dlogback.statusListenerClass=ch.qos.logback.core.s
   --shared-images ../shared/images
 
 STARTED_STACK=false
-stop_stack() { if $STARTED_STACK; then scripts/local-stack.sh down || true; fi; }
+PROXY_PID=
+stop_stack() {
+  if [ -n "$PROXY_PID" ]; then kill "$PROXY_PID" 2>/dev/null || true; fi
+  if $STARTED_STACK; then scripts/local-stack.sh down || true; fi
+}
 trap stop_stack EXIT
 if ! scripts/local-stack.sh status >/dev/null 2>&1; then
   # The local S3 keeps objects in memory: the image sets (about 750 MB) need a bigger heap than tests do.
@@ -111,11 +153,61 @@ fi
 eval "$(scripts/local-stack.sh env)"
 
 STAMP=$(date +%Y%m%d-%H%M%S)
+S3_PATH="loopback"
+if [ "$S3_LATENCY" -gt 0 ]; then
+  # The delay line between everything in this run (the worker, its uploads, the Python legs) and the local S3.
+  "$PYTHON" scripts/delay_proxy.py --target "${AWS_ENDPOINT_URL_S3#*://}" --delay-ms "$S3_LATENCY" \
+    >"$RESULTS_DIR/$STAMP.proxy" 2>&1 &
+  PROXY_PID=$!
+  for _ in $(seq 50); do grep -q '^port ' "$RESULTS_DIR/$STAMP.proxy" && break; sleep 0.2; done
+  PROXY_PORT=$(sed -n 's/^port //p' "$RESULTS_DIR/$STAMP.proxy")
+  [ -n "$PROXY_PORT" ] || { echo "bench: the S3 delay line did not start: $(cat "$RESULTS_DIR/$STAMP.proxy")" >&2; exit 1; }
+  export AWS_ENDPOINT_URL_S3=http://127.0.0.1:$PROXY_PORT
+  S3_PATH="behind a delay line of $S3_LATENCY ms per round trip"
+  echo "bench: S3 $S3_PATH (127.0.0.1:$PROXY_PORT)"
+fi
 echo "bench: load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); worker log: $RESULTS_DIR/$STAMP.log"
 if ! "${JAVA[@]}" bench run --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
-  --paced-rate "$PACED_RATE" --phases "$PHASES" "${README_ARGS[@]}" --json "$RESULTS_DIR/$STAMP.json" \
+  --paced-rate "$PACED_RATE" --phases "$JAVA_PHASES_ARG" "${README_ARGS[@]}" --json "$RESULTS_DIR/$STAMP.json" \
   "${EXTRA[@]}" 2>"$RESULTS_DIR/$STAMP.log" | tee "$RESULTS_DIR/$STAMP.txt"; then
   echo "bench: the run failed; the end of its log ($RESULTS_DIR/$STAMP.log):" >&2
   grep -v '^\s*at ' "$RESULTS_DIR/$STAMP.log" | tail -n 5 | cut -c1-400 >&2
   exit 1
+fi
+
+# The Python legs, on the same stack and objects, each on its own queue and fresh index (the worker's mapping, made
+# by its own create-index), then the worker's cold pass against each.
+json_field() { "$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$@"; }
+for leg in "${PY_LEGS[@]}"; do
+  if [ "$leg" = seed ]; then
+    LEG_ARGS=(--seed --model "$MODEL_DIR/model.pt")   # the Lambda the worker replaced ran fp32
+  else
+    LEG_ARGS=(--model "$(json_field "$RESULTS_DIR/$STAMP.json" model_file)")   # the worker's own choice
+  fi
+  INDEX=cis-bench-$leg-$(date +%m%d%H%M%S)
+  echo "$leg: $(json_field "$RESULTS_DIR/$STAMP.json" images) images sent at once ..." | tee -a "$RESULTS_DIR/$STAMP.txt"
+  if ! OPENSEARCH_INDEX=$INDEX "${JAVA[@]}" create-index >>"$RESULTS_DIR/$STAMP.log" 2>&1 \
+    || ! "$PYTHON" scripts/python_pipeline.py --bench-json "$RESULTS_DIR/$STAMP.json" --index "$INDEX" \
+      --json "$RESULTS_DIR/$STAMP-$leg.json" "${LEG_ARGS[@]}" 2>>"$RESULTS_DIR/$STAMP.log" | tee -a "$RESULTS_DIR/$STAMP.txt"; then
+    echo "bench: the $leg leg failed; see $RESULTS_DIR/$STAMP.log" >&2
+  fi
+done
+if ((${#PY_LEGS[@]})); then
+  "$PYTHON" - "$RESULTS_DIR/$STAMP" "$S3_PATH" <<'PY' | tee -a "$RESULTS_DIR/$STAMP.txt"
+import json, os, sys
+stem, s3_path = sys.argv[1], sys.argv[2]
+def load(path):
+    return json.load(open(path)) if os.path.exists(path) else {}
+run = load(stem + ".json")
+worker = run.get("cold", {}).get("images_per_second")
+print(f"\ncomparison: {run.get('images', '?')} images ({run.get('mean_megapixels', 0):.2f} MP mean), the same stack, S3 {s3_path}")
+if worker:
+    print(f"  cis-worker, cold pass  {worker:6.1f} images/s  ({os.path.basename(run['model_file'])}, cache on)")
+for leg, label in (("python", "Python pipeline"), ("seed", "seed design")):
+    r = load(f"{stem}-{leg}.json")
+    if r:
+        ratio = f"  worker {worker / r['images_per_second']:.2f}x" if worker and r["images_per_second"] else ""
+        print(f"  {label:<21}  {r['images_per_second']:6.1f} images/s  ({os.path.basename(r['model_file'])}, "
+              f"{r['processes']} process(es) x batch {r['batch']}){ratio}")
+PY
 fi

@@ -245,6 +245,10 @@ final class BenchReport {
         root.put("settings", settingsLine(r));
         root.put("images", r.set.images().size());
         root.put("mean_megapixels", r.set.meanMegapixels());
+        // What scripts/bench.sh's Python legs need to run on the same objects with the same model file.
+        root.put("model_file", r.modelFile().toString());
+        root.put("bucket", r.bucket);
+        r.keys.forEach(root.withArray("keys")::add);
         if (r.ceiling != null) {
             root.set("ceiling", JSON.valueToTree(r.ceiling));
             root.put("ceiling_cpu_seconds_per_image", r.ceilingCpuSecondsPerImage);

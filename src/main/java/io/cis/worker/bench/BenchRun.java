@@ -102,6 +102,8 @@ public final class BenchRun {
             }
 
             RunReport report = new RunReport(set, config, settings);
+            report.bucket = bucket;
+            set.images().forEach(image -> report.keys.add(prefix(set) + image.file()));
             OutcomeRecorder recorder = OutcomeRecorder.attach();
             long startedAt = System.nanoTime();
             try (Application app = Application.start(config, Application.Mode.DAEMON, Clock.systemUTC())) {
@@ -305,6 +307,9 @@ public final class BenchRun {
         Path modelFile;
         long peakRssBytes;
         long finalRssBytes;
+        /** Where the main set lives in S3 (its keys in the set's order). */
+        String bucket;
+        final List<String> keys = new ArrayList<>();
 
         RunReport(BenchImageSet set, WorkerConfig config, Map<String, String> settings) {
             this.set = set;
