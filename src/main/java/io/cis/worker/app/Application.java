@@ -57,6 +57,7 @@ import io.cis.worker.source.SqsBatchOperations;
 import io.cis.worker.source.SqsPoller;
 import io.cis.worker.source.SqsQueueSource;
 import io.cis.worker.source.VisibilityHeartbeat;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -224,9 +225,10 @@ public final class Application implements AutoCloseable {
     private void loadModel() {
         ModelLoader.Loaded loaded = ModelLoader.load(modelRequest(config.model()), imagePreprocessor());
         model = closeLater(loaded.model());
-        // NaN when no self-check ran (fp32 chosen outright, or MODEL_PRECISION not auto).
-        metrics.gauge(MetricNames.MODEL_BF16_MIN_COSINE, loaded, l -> l.check().map(PrecisionSelfCheck.Result::minCosine)
-                .orElse(Double.NaN));
+        // NaN when no self-check ran (fp32 chosen outright, or MODEL_PRECISION not auto). A fixed value: held
+        // strongly, as nothing else keeps the result alive (Micrometer's gauges hold their object weakly).
+        double minCosine = loaded.check().map(PrecisionSelfCheck.Result::minCosine).orElse(Double.NaN);
+        Gauge.builder(MetricNames.MODEL_BF16_MIN_COSINE, () -> minCosine).strongReference(true).register(metrics);
         log.info("model loaded", kv("model_path", model.file().toString()), kv("model", model.name()),
                 kv("precision", loaded.precision().torchDtype()), kv("dimension", model.dimension()),
                 kv("load_ms", model.loadTime().toMillis()));
