@@ -45,16 +45,16 @@ public final class ImageDecoder {
 
     /**
      * @param downscale {@link Downscale#SUBSAMPLE} reads a large JPEG at 1/n scale; {@link Downscale#DCT} lets
-     *                  {@link #decodeReduced} read a large JPEG at 1/2, 1/4 or 1/8 through libjpeg-turbo (whose
-     *                  natives load now: a failure to load them is an IllegalStateException here, not on every
-     *                  image); {@link #decode} otherwise decodes the picture PIL decodes (the reference);
+     *                  {@link #decodeReduced} read a large JPEG at 1/2, 1/4 or 1/8 through libjpeg-turbo and a plain
+     *                  PNG through libpng (whose natives load now: a failure to load them is an
+     *                  IllegalStateException here, not on every image); {@link #decode} otherwise decodes the picture PIL decodes (the reference);
      *                  {@link Downscale#REDUCE} is done by the preprocessor
      */
     public ImageDecoder(DecodeLimits limits, Downscale downscale) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.downscale = Objects.requireNonNull(downscale, "downscale");
         if (downscale == Downscale.DCT) {
-            ScaledJpegDecoder.ensureLoaded();
+            OpenCvNatives.ensureLoaded();
         }
     }
 
@@ -107,7 +107,34 @@ public final class ImageDecoder {
                 }
             }
         }
+        if (downscale == Downscale.DCT && bytes != null && ImageFormat.detect(bytes).orElse(null) != ImageFormat.JPEG) {
+            return decodeBoxReduced(bytes);
+        }
         return ReducedImage.whole(decode(bytes));
+    }
+
+    /**
+     * With {@link Downscale#DCT}, anything but a JPEG: a large picture averaged in n x n blocks while its shorter side
+     * stays at least {@link Downscale#REDUCE}'s {@link Downscale#minSide()} (Pillow's {@code reducing_gap}, as
+     * {@link Downscale#REDUCE} does). A {@link PngHeader#plain() plain} PNG without an orientation is decoded and
+     * averaged by libpng and OpenCV ({@link NativePngDecoder}), whose pixels for those kinds equal {@link #decode}'s;
+     * any other picture, and a PNG that libpng cannot decode (so that {@link #decode} refuses it, or not, as it always
+     * has), is {@link #decode}d and then averaged by {@link BoxReducer}.
+     */
+    private ReducedImage decodeBoxReduced(byte[] bytes) throws ImageDecodeException {
+        PngHeader png = PngHeader.read(bytes);
+        if (png.plain() && OrientationReader.read(ImageFormat.PNG, bytes) == Orientation.NORMAL) {
+            limits.check(png.width(), png.height());
+            int factor = Downscale.REDUCE.factor(png.width(), png.height());
+            RgbImage small = NativePngDecoder.decode(bytes, png, factor);
+            if (small != null) {
+                return ReducedImage.ofBoxReduced(small, png.width(), png.height(), factor);
+            }
+        }
+        RgbImage full = decode(bytes);
+        int factor = Downscale.REDUCE.factor(full.width(), full.height());
+        return factor < 2 ? ReducedImage.whole(full)
+                : ReducedImage.ofBoxReduced(BoxReducer.reduce(full, factor), full.width(), full.height(), factor);
     }
 
     private static int ceilDiv(int a, int b) {
