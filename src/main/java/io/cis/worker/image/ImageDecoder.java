@@ -114,9 +114,9 @@ public final class ImageDecoder {
     }
 
     /**
-     * With {@link Downscale#DCT}, anything but a JPEG: a large picture averaged in n x n blocks while its shorter side
-     * stays at least {@link Downscale#REDUCE}'s {@link Downscale#minSide()} (Pillow's {@code reducing_gap}, as
-     * {@link Downscale#REDUCE} does). A {@link PngHeader#plain() plain} PNG without an orientation is decoded and
+     * With {@link Downscale#DCT}, anything but a JPEG: a large picture averaged in n x n blocks (halves rounded to even)
+     * while its shorter side stays at least {@link Downscale#minSide()} ({@link Downscale#blockFactor}: Pillow's
+     * {@code reducing_gap} technique, with the JPEGs' gap). A {@link PngHeader#plain() plain} PNG without an orientation is decoded and
      * averaged by libpng and OpenCV ({@link NativePngDecoder}), whose pixels for those kinds equal {@link #decode}'s;
      * any other picture, and a PNG that libpng cannot decode (so that {@link #decode} refuses it, or not, as it always
      * has), is {@link #decode}d and then averaged by {@link BoxReducer}.
@@ -125,16 +125,16 @@ public final class ImageDecoder {
         PngHeader png = PngHeader.read(bytes);
         if (png.plain() && OrientationReader.read(ImageFormat.PNG, bytes) == Orientation.NORMAL) {
             limits.check(png.width(), png.height());
-            int factor = Downscale.REDUCE.factor(png.width(), png.height());
+            int factor = downscale.blockFactor(png.width(), png.height());
             RgbImage small = NativePngDecoder.decode(bytes, png, factor);
             if (small != null) {
                 return ReducedImage.ofBoxReduced(small, png.width(), png.height(), factor);
             }
         }
         RgbImage full = decode(bytes);
-        int factor = Downscale.REDUCE.factor(full.width(), full.height());
+        int factor = downscale.blockFactor(full.width(), full.height());
         return factor < 2 ? ReducedImage.whole(full)
-                : ReducedImage.ofBoxReduced(BoxReducer.reduce(full, factor), full.width(), full.height(), factor);
+                : ReducedImage.ofBoxReduced(BoxReducer.reduce(full, factor, true), full.width(), full.height(), factor);
     }
 
     private static int ceilDiv(int a, int b) {

@@ -1,5 +1,7 @@
 package io.cis.worker.image;
 
+import static org.bytedeco.opencv.global.opencv_core.CV_16U;
+import static org.bytedeco.opencv.global.opencv_core.CV_8U;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR_RGB;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
@@ -24,9 +26,10 @@ final class NativePngDecoder {
     }
 
     /**
-     * The picture averaged in factor x factor blocks as {@link BoxReducer} does (the columns and rows that do not fill
-     * a block dropped evenly from both edges; factor 1: the picture itself), as stored; null when libpng cannot decode
-     * it (corrupt or truncated data), so the caller can hand it to the decoder that reports why.
+     * The picture averaged in factor x factor blocks as {@link BoxReducer#reduce(RgbImage, int, boolean)} does with
+     * halves rounded to even (the columns and rows that do not fill a block dropped evenly from both edges; factor 1:
+     * the picture itself), as stored; null when libpng cannot decode it (corrupt or truncated data), so the caller can
+     * hand it to the decoder that reports why.
      */
     static RgbImage decode(byte[] png, PngHeader header, int factor) {
         try (Mat picture = OpenCvNatives.imdecode(png, IMREAD_COLOR_RGB | IMREAD_IGNORE_ORIENTATION)) {
@@ -41,9 +44,19 @@ final class NativePngDecoder {
             int outH = header.height() / factor;
             Rect blocks = new Rect(BoxReducer.dropped(header.width(), factor), BoxReducer.dropped(header.height(), factor),
                     outW * factor, outH * factor);
-            // An exact multiple of the output size: INTER_AREA then averages whole blocks (its integer-scale path).
+            // An exact multiple of the output size: INTER_AREA then averages whole blocks (its integer-scale path),
+            // rounding halves up. An odd block has no halves; an even one is averaged in 16 bits from samples x 256
+            // (exact for 2, 4 and 8) and rounded to 8 bits half to even (cvRound), so the picture is not lifted.
             try (blocks; Mat region = new Mat(picture, blocks); Mat small = new Mat(); Size size = new Size(outW, outH)) {
-                resize(region, small, size, 0, 0, INTER_AREA);
+                if (factor % 2 == 1) {
+                    resize(region, small, size, 0, 0, INTER_AREA);
+                } else {
+                    try (Mat wide = new Mat(); Mat smallWide = new Mat()) {
+                        region.convertTo(wide, CV_16U, 256, 0);
+                        resize(wide, smallWide, size, 0, 0, INTER_AREA);
+                        smallWide.convertTo(small, CV_8U, 1 / 256.0, 0);
+                    }
+                }
                 return copy(small);
             }
         }

@@ -83,12 +83,12 @@ class NativePngDecoderTest {
     }
 
     @Test
-    void averagesBlocksExactlyAsBoxReducerDoes() throws Exception {
+    void averagesBlocksExactlyAsBoxReducerDoesWithHalvesToEven() throws Exception {
         byte[] png = render(RenderKind.RGB8);
         PngHeader header = PngHeader.read(png);
-        for (int factor : new int[] {2, 3, 5}) {
+        for (int factor : new int[] {2, 3, 4, 5, 8}) {
             RgbImage nativeSmall = NativePngDecoder.decode(png, header, factor);
-            RgbImage javaSmall = BoxReducer.reduce(EXACT.decode(png), factor);
+            RgbImage javaSmall = BoxReducer.reduce(EXACT.decode(png), factor, true);
             assertNotNull(nativeSmall);
             assertEquals(javaSmall.width(), nativeSmall.width());
             assertEquals(javaSmall.height(), nativeSmall.height());
@@ -97,15 +97,24 @@ class NativePngDecoderTest {
     }
 
     @Test
-    void aLargeRenderIsAveragedOverTheSameRegionAsTheReduceMode() throws Exception {
+    void aLargeRenderIsAveragedAndResizedOverTheFullPicturesRegion() throws Exception {
         byte[] png = largeRender();
         ReducedImage reduced = DEFAULT.decodeReduced(png);
         assertEquals(2, reduced.factor());
-        assertEquals(1500, reduced.fullWidth());
-        assertEquals(1400, reduced.fullHeight());
-        ClipPreprocessor clip = new ClipPreprocessor(Downscale.REDUCE);
-        assertArrayEquals(clip.preprocess(EXACT.decode(png)), new ClipPreprocessor(Downscale.DCT).preprocess(reduced),
-                "the same box averages and the same resize as IMAGE_DOWNSCALE=reduce");
+        assertEquals(1900, reduced.fullWidth());
+        assertEquals(1800, reduced.fullHeight());
+        assertEquals(0, reduced.left(), 0.0);
+        RgbImage full = EXACT.decode(png);
+        assertArrayEquals(BoxReducer.reduce(full, 2, true).rgb(), reduced.pixels().rgb());
+        byte[] odd = BenchImageSet.render(TestImages.sharedImages(), "coffee.png", 2701, 2690, RenderKind.RGB8, 4);
+        ReducedImage three = DEFAULT.decodeReduced(odd);
+        assertEquals(3, three.factor());
+        assertEquals(-(2701 % 3 / 2) / 3.0, three.left(), 1e-12, "the dropped columns, in small pixels");
+        assertEquals(-(2690 % 3 / 2) / 3.0, three.top(), 1e-12);
+        // The ImageIO path (here for a PNG turned by its eXIf chunk) averages the same way.
+        byte[] turned = NativePngDecoderTest.withChunk(png, "eXIf", exifOrientation(1 + 2));
+        assertArrayEquals(BoxReducer.reduce(RgbConverter.orient(full, Orientation.fromExif(3)), 2, true).rgb(),
+                DEFAULT.decodeReduced(turned).pixels().rgb());
     }
 
     @Test
@@ -200,7 +209,7 @@ class NativePngDecoderTest {
                 picture = DEFAULT.decodeReduced(bytes).pixels();
             } else {
                 RgbImage full = EXACT.decode(bytes);
-                picture = BoxReducer.reduce(full, Downscale.REDUCE.factor(full.width(), full.height()));
+                picture = BoxReducer.reduce(full, Downscale.DCT.blockFactor(full.width(), full.height()), true);
             }
             return "ok " + picture.width() + "x" + picture.height() + " " + Arrays.hashCode(picture.rgb());
         } catch (ImageDecodeException e) {
@@ -228,11 +237,11 @@ class NativePngDecoderTest {
         return png;
     }
 
-    /** Large enough to be averaged in 2 x 2 blocks on the default path. */
+    /** Large enough to be averaged in 2 x 2 blocks on the default path (a shorter side of 1792 or more). */
     private static synchronized byte[] largeRender() throws IOException {
         return RENDERS.computeIfAbsent(null, k -> {
             try {
-                return BenchImageSet.render(TestImages.sharedImages(), "coffee.png", 1500, 1400, RenderKind.RGBA8, 3);
+                return BenchImageSet.render(TestImages.sharedImages(), "coffee.png", 1900, 1800, RenderKind.RGBA8, 3);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
