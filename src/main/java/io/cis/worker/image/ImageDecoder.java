@@ -119,7 +119,7 @@ public final class ImageDecoder {
      * {@code reducing_gap} technique, with the JPEGs' gap). A {@link PngHeader#plain() plain} PNG without an orientation is decoded and
      * averaged by libpng and OpenCV ({@link NativePngDecoder}), whose pixels for those kinds equal {@link #decode}'s;
      * any other picture, and a PNG that libpng cannot decode (so that {@link #decode} refuses it, or not, as it always
-     * has), is {@link #decode}d and then averaged by {@link BoxReducer}.
+     * has), is {@link #decode}d and then averaged by {@link NativeBoxReducer}.
      */
     private ReducedImage decodeBoxReduced(byte[] bytes) throws ImageDecodeException {
         PngHeader png = PngHeader.read(bytes);
@@ -134,7 +134,7 @@ public final class ImageDecoder {
         RgbImage full = decode(bytes);
         int factor = downscale.blockFactor(full.width(), full.height());
         return factor < 2 ? ReducedImage.whole(full)
-                : ReducedImage.ofBoxReduced(BoxReducer.reduce(full, factor, true), full.width(), full.height(), factor);
+                : ReducedImage.ofBoxReduced(NativeBoxReducer.reduce(full, factor), full.width(), full.height(), factor);
     }
 
     private static int ceilDiv(int a, int b) {
