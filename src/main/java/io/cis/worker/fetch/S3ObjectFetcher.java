@@ -53,7 +53,7 @@ public final class S3ObjectFetcher implements ObjectFetcher {
                 body.abort();
                 throw tooLarge(declared);
             }
-            return readLimited(body, body.response().lastModified());
+            return readLimited(body, declared, body.response().lastModified());
         } catch (S3Exception e) {
             throw classify(e, owner);
         } catch (SdkClientException e) {
@@ -81,13 +81,30 @@ public final class S3ObjectFetcher implements ObjectFetcher {
         }
     }
 
-    private FetchedObject readLimited(InputStream in, Instant lastModified) throws IOException, FetchException {
-        MessageDigest md5 = md5();
-        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxObjectBytes + 1));
-        if (bytes.length > maxObjectBytes) {
-            throw tooLarge(bytes.length);
+    /**
+     * The body, read into an array of the declared length when there is one (readNBytes(n) would gather 8 KB chunks
+     * and copy them once more into the result: a second pass over every image), still checked against the limit
+     * and against a body that turns out longer or shorter than declared.
+     */
+    private FetchedObject readLimited(InputStream in, Long declared, Instant lastModified)
+            throws IOException, FetchException {
+        byte[] bytes;
+        if (declared != null && declared >= 0) {
+            bytes = new byte[Math.toIntExact(declared)];
+            int read = in.readNBytes(bytes, 0, bytes.length);
+            if (read < bytes.length) {
+                throw new IOException("body ended after " + read + " of " + declared + " declared bytes");
+            }
+            if (in.read() != -1) {
+                throw new IOException("body longer than the " + declared + " declared bytes");
+            }
+        } else {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxObjectBytes + 1));
+            if (bytes.length > maxObjectBytes) {
+                throw tooLarge(bytes.length);
+            }
         }
-        return new FetchedObject(bytes, HexFormat.of().formatHex(md5.digest(bytes)), lastModified);
+        return new FetchedObject(bytes, HexFormat.of().formatHex(md5().digest(bytes)), lastModified);
     }
 
     private FetchException tooLarge(long size) {

@@ -13,6 +13,13 @@ public final class ClipPreprocessor {
     private static final float[] MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
     private static final float[] STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
+    /**
+     * The fast modes resize columns first only when the picture shrinks at least this much: below it the resize is
+     * cheap, and the swapped order clips the bicubic's overshoot differently, by up to 8 levels at 2x and 28 on an
+     * upscaled 10 x 10 picture, against at most 4 from 4x on.
+     */
+    static final int COLUMNS_FIRST_MIN_SHRINK = 4;
+
     private final Downscale downscale;
 
     /** Exactly CLIPProcessor's resize. */
@@ -23,7 +30,9 @@ public final class ClipPreprocessor {
     /**
      * @param downscale {@link Downscale#REDUCE} averages a large picture in n x n blocks first and then resizes the
      *                  small picture over the same region (Pillow's {@code reducing_gap} technique); the other modes
-     *                  resize exactly here (subsampling and DCT scaling happen in the decoder)
+     *                  resize as exact does but with the passes swapped, vertical first, which is faster and not
+     *                  bit-exact (see {@link ColumnsFirstResampler}); subsampling and DCT scaling happen in the
+     *                  decoder
      */
     public ClipPreprocessor(Downscale downscale) {
         this.downscale = java.util.Objects.requireNonNull(downscale, "downscale");
@@ -53,7 +62,12 @@ public final class ClipPreprocessor {
         // transformers' center_crop: integer halves of the excess, the odd pixel goes to the right/bottom.
         int top = (height - SIZE) / 2;
         int left = (width - SIZE) / 2;
-        return PilBicubicResampler.resizeWindow(image.pixels(), image.left(), image.top(), image.right(),
+        double shorterSide = Math.min(image.right() - image.left(), image.bottom() - image.top());
+        if (downscale == Downscale.EXACT || shorterSide < COLUMNS_FIRST_MIN_SHRINK * SIZE) {
+            return PilBicubicResampler.resizeWindow(image.pixels(), image.left(), image.top(), image.right(),
+                    image.bottom(), width, height, left, top, SIZE, SIZE);
+        }
+        return ColumnsFirstResampler.resizeWindow(image.pixels(), image.left(), image.top(), image.right(),
                 image.bottom(), width, height, left, top, SIZE, SIZE);
     }
 

@@ -17,10 +17,13 @@ public enum Downscale {
      * region the full picture covers, so the geometry equals the full resize's. Gap 4: the scaled inverse DCT is
      * a harsher low-pass than an n x n average, and with gap 3 a 3129 x 3129 camera-sized photo read at 1/4 (782
      * pixels) moved to cosine 0.999905 of the exact path (0.999886 with the bf16 export on top); with gap 4 it is read
-     * at 1/2 and the worst of 40 such photos is 0.999966 (0.999952 with bf16; DefaultPathFidelityTest). CMYK JPEGs
-     * and JPEGs too small to shrink are decoded as in {@link #EXACT}. Other formats are decoded in full (plain PNGs by
-     * libpng, whose pixels equal the exact decode's; the rest as in {@link #EXACT}), then a large picture is averaged in
-     * n x n blocks ({@link #blockFactor}, halves rounded to even) and resized over the same region.
+     * at 1/2 and the worst of 40 such photos is 0.999966 (0.999952 with bf16; DefaultPathFidelityTest). JPEGs too
+     * small to shrink are decoded at full size by the same libjpeg-turbo (the pixels of {@link #EXACT}, four times
+     * faster than ImageIO); CMYK JPEGs are decoded as in {@link #EXACT}. Other formats are decoded in full (plain PNGs
+     * by libpng, whose pixels equal the exact decode's; the rest as in {@link #EXACT}), then a large picture is
+     * averaged in n x n blocks ({@link #blockFactor}, halves rounded to even) and resized over the same region. The
+     * resize runs its vertical pass first ({@link ColumnsFirstResampler}: the same kernel, twice as fast, within a few
+     * levels).
      */
     DCT(4),
     /**

@@ -88,10 +88,12 @@ public final class ImageDecoder {
     }
 
     /**
-     * The picture ready for resizing: with {@link Downscale#DCT}, a large 8-bit grey or colour JPEG is decoded at the
-     * largest of 1/2, 1/4, 1/8 that keeps its shorter side at least {@link Downscale#minSide()}, after the size check;
-     * anything else, and any JPEG whose structure is damaged or that libjpeg-turbo cannot decode (so that
-     * {@link #decode} refuses it, or not, as it always has), is {@link #decode}d at full size.
+     * The picture ready for resizing: with {@link Downscale#DCT}, an 8-bit grey or colour JPEG is decoded by SIMD
+     * libjpeg-turbo at the largest of 1/2, 1/4, 1/8 that keeps its shorter side at least {@link Downscale#minSide()},
+     * or at full size when it is too small for that (the same pixels as {@link #decode}, several times faster than
+     * ImageIO), after the size check; any JPEG whose structure is damaged or that libjpeg-turbo cannot decode (so that
+     * {@link #decode} refuses it, or not, as it always has) is {@link #decode}d; anything but a JPEG as
+     * {@link #decodeBoxReduced} says.
      */
     ReducedImage decodeReduced(byte[] bytes) throws ImageDecodeException {
         if (downscale == Downscale.DCT && bytes != null && ImageFormat.detect(bytes).orElse(null) == ImageFormat.JPEG) {
@@ -99,7 +101,7 @@ public final class ImageDecoder {
             if (header.scalable()) {
                 limits.check(header.width(), header.height());
                 int factor = downscale.factor(header.width(), header.height());
-                RgbImage stored = factor >= 2 && JpegStructure.intact(bytes) ? ScaledJpegDecoder.decode(bytes, factor) : null;
+                RgbImage stored = JpegStructure.intact(bytes) ? ScaledJpegDecoder.decode(bytes, factor) : null;
                 if (stored != null && stored.width() == ceilDiv(header.width(), factor)
                         && stored.height() == ceilDiv(header.height(), factor)) {
                     return ReducedImage.ofScaledJpeg(stored, header.width(), header.height(), factor,
@@ -116,8 +118,9 @@ public final class ImageDecoder {
     /**
      * With {@link Downscale#DCT}, anything but a JPEG: a large picture averaged in n x n blocks (halves rounded to even)
      * while its shorter side stays at least {@link Downscale#minSide()} ({@link Downscale#blockFactor}: Pillow's
-     * {@code reducing_gap} technique, with the JPEGs' gap). A {@link PngHeader#plain() plain} PNG without an orientation is decoded and
-     * averaged by libpng and OpenCV ({@link NativePngDecoder}), whose pixels for those kinds equal {@link #decode}'s;
+     * {@code reducing_gap} technique, with the JPEGs' gap). A {@link PngHeader#plain() plain} PNG without an
+     * orientation is decoded and averaged by libpng and OpenCV ({@link NativePngDecoder}), whose pixels for those kinds
+     * equal {@link #decode}'s;
      * any other picture, and a PNG that libpng cannot decode (so that {@link #decode} refuses it, or not, as it always
      * has), is {@link #decode}d and then averaged by {@link NativeBoxReducer}.
      */

@@ -102,7 +102,7 @@ final class PilBicubicResampler {
     }
 
     /** Pillow's clip8: the integer part of a fixed-point sum, clamped to a byte. */
-    private static byte clip8(int sum) {
+    static byte clip8(int sum) {
         int v = sum >> PRECISION_BITS;
         return (byte) (v < 0 ? 0 : Math.min(v, 255));
     }
@@ -143,6 +143,11 @@ final class PilBicubicResampler {
 
         /** The same for the source region [in0, in1) of the inSize input samples (Pillow's box argument). */
         static Weights compute(int inSize, double in0, double in1, int outSize, int from, int n) {
+            return compute(inSize, in0, in1, outSize, from, n, PRECISION_BITS);
+        }
+
+        /** The same with {@code precisionBits} fractional bits in the fixed-point weights. */
+        static Weights compute(int inSize, double in0, double in1, int outSize, int from, int n, int precisionBits) {
             double scale = (in1 - in0) / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = BICUBIC_SUPPORT * filterScale;
@@ -175,8 +180,8 @@ final class PilBicubicResampler {
                         k[x] /= ww;
                     }
                     fixed[j * kernelSize + x] = k[x] < 0
-                            ? (int) (-0.5 + k[x] * (1 << PRECISION_BITS))
-                            : (int) (0.5 + k[x] * (1 << PRECISION_BITS));
+                            ? (int) (-0.5 + k[x] * (1 << precisionBits))
+                            : (int) (0.5 + k[x] * (1 << precisionBits));
                 }
                 start[j] = xmin;
                 count[j] = xmax;

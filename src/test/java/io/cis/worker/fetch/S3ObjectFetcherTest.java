@@ -69,6 +69,25 @@ class S3ObjectFetcherTest {
         assertTrue(e.isPermanent());
     }
 
+    @Test
+    void aBodyShorterOrLongerThanDeclaredIsATransientReadFailure() {
+        for (byte[] body : new byte[][] {new byte[4], new byte[6]}) {
+            FetchException e = assertThrows(FetchException.class,
+                    () -> new S3ObjectFetcher(returning(body, 5L), 10).fetch(S3ObjectRef.of("b", "k.jpg")));
+            assertFalse(e.isPermanent(), "a connection cut short is worth another try");
+            assertTrue(e.getMessage().contains("declared"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aBodyOfTheDeclaredLengthIsReadWhole() throws Exception {
+        byte[] body = new byte[100_000];
+        new java.util.Random(3).nextBytes(body);
+        FetchedObject fetched = new S3ObjectFetcher(returning(body, (long) body.length), 200_000)
+                .fetch(S3ObjectRef.of("b", "k.jpg"));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(body, fetched.bytes());
+    }
+
     private static final BucketOwners OWNERS = BucketOwners.parse(List.of("111122223333", "scans=444455556666"));
 
     /** Through the SDK itself: the header is what goes on the wire, for every bucket, versioned GETs included. */

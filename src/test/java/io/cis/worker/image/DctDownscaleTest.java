@@ -92,6 +92,26 @@ class DctDownscaleTest {
         assertTrue(dot / Math.sqrt(a * b) > 0.9999, "tensor cosine " + dot / Math.sqrt(a * b));
     }
 
+    /**
+     * A JPEG whose shorter side is 896 to 1791 pixels cannot be read at 1/2, so libjpeg-turbo decodes it at full
+     * size: the same pixels as the exact decoder (ImageIO plus PIL's upsampling), turned the same way.
+     */
+    @ParameterizedTest(name = "{0}x{1}, orientation {2}, progressive {3}")
+    @CsvSource({"1503, 1001, 1, false", "1503, 1001, 6, false", "1001, 1503, 3, true", "1791, 1790, 8, false"})
+    void aJpegTooSmallToScaleIsDecodedToTheExactPixels(int width, int height, int orientation, boolean progressive)
+            throws Exception {
+        byte[] jpeg = ExifSegments.withOrientation(BenchImageSet.encodeJpeg(stripes(width, height), 0.9f, progressive),
+                orientation);
+
+        ReducedImage native1 = DCT_DECODER.decodeReduced(jpeg);
+        RgbImage exact = new ImageDecoder().decode(jpeg);
+
+        assertEquals(1, native1.factor());
+        assertEquals(exact.width(), native1.pixels().width());
+        assertEquals(exact.height(), native1.pixels().height());
+        assertArrayEquals(exact.rgb(), native1.pixels().rgb());
+    }
+
     @Test
     void smallJpegsAndOtherFormatsGiveTheExactTensor() throws Exception {
         for (String name : new String[] {"rocket.jpg", "formats/chelsea-exif-rotated.jpg", "formats/coffee-cmyk.jpg",
