@@ -28,7 +28,7 @@ STARTED_STACK=false
 stop_stack() { if $STARTED_STACK; then scripts/local-stack.sh down || true; fi; }
 trap stop_stack EXIT
 if ! scripts/local-stack.sh status >/dev/null 2>&1; then
-  CIS_S3_HEAP=${CIS_S3_HEAP:-2g} scripts/local-stack.sh up
+  CIS_S3_HEAP=${CIS_S3_HEAP:-4g} scripts/local-stack.sh up
   STARTED_STACK=true
 fi
 

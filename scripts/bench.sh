@@ -4,10 +4,10 @@
 #   scripts/bench.sh [options] [-- extra 'bench run' options]
 #
 # 1. the full-size (ViT-B/32-sized) random-weight model, made once with scripts/clip_model.py (not committed);
-# 2. the image set, made once from ../shared/images with Java ImageIO (N camera-sized JPEGs of 1-12 MP, plus a
-#    separate set for the light-load pass), kept under .local/bench;
-# 3. the local stack (started if it is not running, with a 2 GB heap for the in-memory S3, and stopped again at the
-#    end; a stack that is already running must have been started with CIS_S3_HEAP=2g);
+# 2. the image set, made once from ../shared/images (N camera-sized JPEGs of 1-12 MP, every tenth image a 1080p-4K
+#    PNG render instead; plus a separate set for the light-load pass), kept under .local/bench;
+# 3. the local stack (started if it is not running, with a 4 GB heap for the in-memory S3, and stopped again at the
+#    end; a stack that is already running must have been started with CIS_S3_HEAP=4g);
 # 4. `cis-worker.jar bench run`: ceiling, light-load latency, cache-cold and cache-warm passes, printed, and this
 #    run's row written into the README's results table;
 # 5. on the same stack and the same objects, two Python legs (scripts/python_pipeline.py, Debian's python3-torch,
@@ -17,7 +17,7 @@
 #    pixel decoded, model.pt in fp32, one update per document); then the worker's cold pass against each.
 #
 # Options:
-#   --count N          images in the main set (default 500: camera-sized JPEGs of 1-12 MP)
+#   --count N          images in the main set (default 500: camera-sized JPEGs of 1-12 MP, 10% PNG renders)
 #   --paced-count N    images in the light-load set (default 200; 0 skips that pass)
 #   --paced-rate R     images/s offered in the light-load pass (default 10)
 #   --phases LIST      any of ceiling,paced,cold,warm,python,seed (default: all)
@@ -164,8 +164,8 @@ stop_stack() {
 }
 trap stop_stack EXIT
 if ! scripts/local-stack.sh status >/dev/null 2>&1; then
-  # The local S3 keeps objects in memory: the image sets (about 750 MB) need a bigger heap than tests do.
-  CIS_S3_HEAP=${CIS_S3_HEAP:-2g} scripts/local-stack.sh up
+  # The local S3 keeps objects in memory: the image sets (about 2 GB with the PNG renders) need a bigger heap than tests do.
+  CIS_S3_HEAP=${CIS_S3_HEAP:-4g} scripts/local-stack.sh up
   STARTED_STACK=true
 fi
 eval "$(scripts/local-stack.sh env)"

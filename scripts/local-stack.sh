@@ -30,7 +30,7 @@ Settings (environment):
                            CPU (quicker 'up' on a busy 2-core machine, slower steady state: not for benchmarks)
   CIS_OPENSEARCH_JAVA_HOME JDK for OpenSearch (11..23)            (default: the default java, JDK 17 here)
   CIS_OPENSEARCH_USER      user OpenSearch runs as when run as root (default cis-opensearch)
-  CIS_S3_HEAP              S3Proxy heap; it keeps the objects in memory (default 256m; the benchmark uses 2g)
+  CIS_S3_HEAP              S3Proxy heap; it keeps the objects in memory (default 256m; the benchmark uses 4g)
 EOF
 }
 

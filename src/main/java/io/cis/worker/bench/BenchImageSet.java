@@ -29,19 +29,40 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * megapixels (uniform in pixel count, mean about 6.5 MP, as phones and cameras upload them; landscape and portrait;
  * quality 75-95; one in ten progressive), each with sensor-like noise so that file sizes and entropy-decoding cost are
  * those of camera photos (about 0.2 bytes per pixel) rather than of smooth upscales, and so that no two files
- * share bytes (every image is a cache miss on the first pass). Generated once with Java ImageIO and kept on disk,
- * keyed by count and seed.
+ * share bytes (every image is a cache miss on the first pass). One image in {@value #RENDER_EVERY} (the fifth of each
+ * ten) is instead a render-like PNG, as a CG studio's bucket holds them: 1080p to 4K, 8-bit RGB, 8-bit RGBA (a soft
+ * matte), 16-bit RGB or 16-bit RGBA, with faint noise. Generated once with Java ImageIO and kept on disk, keyed by
+ * count and seed.
  */
 public final class BenchImageSet {
 
     /** Bump when the generator changes, so a cached set made by an older generator is not reused. */
-    static final int GENERATOR_VERSION = 3;
+    static final int GENERATOR_VERSION = 4;
     static final double MIN_MEGAPIXELS = 1.0;
     static final double MAX_MEGAPIXELS = 12.0;
     static final double PROGRESSIVE_FRACTION = 0.1;
     static final double PORTRAIT_FRACTION = 0.3;
     /** Standard deviation of the added noise, in 8-bit levels. */
     static final double NOISE_SIGMA = 6.0;
+    /** Image i is a render-like PNG when i % RENDER_EVERY == RENDER_EVERY / 2. */
+    static final int RENDER_EVERY = 10;
+    /** Render resolutions (width x height): 1080p, 1440p, a square 4K-high, 1800p and UHD 4K; mean 4.9 MP. */
+    static final int[][] RENDER_SIZES = {{1920, 1080}, {2560, 1440}, {2160, 2160}, {3200, 1800}, {3840, 2160}};
+    /** Noise of a render (what is left of path-tracing noise after denoising), in 8-bit levels. */
+    static final double RENDER_NOISE_SIGMA = 1.5;
+
+    /** The kinds of render PNG, chosen at random per image. */
+    public enum RenderKind {
+        RGB8(3, 8), RGBA8(4, 8), RGB16(3, 16), RGBA16(4, 16);
+
+        final int bands;
+        final int bits;
+
+        RenderKind(int bands, int bits) {
+            this.bands = bands;
+            this.bits = bits;
+        }
+    }
 
     /** The photographs (not the format edge cases) the set is made from, relative to the shared images dir. */
     static final List<String> SOURCES = List.of("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg",
@@ -170,10 +191,17 @@ public final class BenchImageSet {
         }
     }
 
+    static boolean isRender(int i) {
+        return i % RENDER_EVERY == RENDER_EVERY / 2;
+    }
+
     /** Image i of the set: everything about it follows from (seed, i), so the set is the same on every machine. */
     private static Image writeOne(Path dir, List<BufferedImage> sources, int i, long seed) throws IOException {
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + i);
         BufferedImage source = sources.get(random.nextInt(sources.size()));
+        if (isRender(i)) {
+            return writeRender(dir, source, i, random);
+        }
         double megapixels = MIN_MEGAPIXELS + random.nextDouble() * (MAX_MEGAPIXELS - MIN_MEGAPIXELS);
         boolean portrait = random.nextDouble() < PORTRAIT_FRACTION;
         double aspect = (double) source.getWidth() / source.getHeight();
@@ -193,6 +221,102 @@ public final class BenchImageSet {
         Files.write(tmp, encoded);
         Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return new Image(name, width, height, encoded.length);
+    }
+
+    /**
+     * A render-like PNG of this kind and size made from one of the shared photographs, as the set's renders are
+     * (for tests that need renders without a whole set).
+     */
+    public static byte[] render(Path sharedImages, String source, int width, int height, RenderKind kind, long seed)
+            throws IOException {
+        BufferedImage photo = ImageIO.read(sharedImages.resolve(source).toFile());
+        if (photo == null) {
+            throw new IOException("cannot read source photograph " + sharedImages.resolve(source));
+        }
+        return renderPng(scale(toRgb(photo), width, height, false), kind, new SplittableRandom(seed));
+    }
+
+    /** A render-like PNG: a smooth upscale of a photograph with faint noise, at a render resolution (see renderPng). */
+    private static Image writeRender(Path dir, BufferedImage source, int i, SplittableRandom random) throws IOException {
+        int[] size = RENDER_SIZES[random.nextInt(RENDER_SIZES.length)];
+        RenderKind kind = RenderKind.values()[random.nextInt(RenderKind.values().length)];
+        int width = size[0];
+        int height = size[1];
+        BufferedImage picture = scale(source, width, height, false);
+        byte[] encoded = renderPng(picture, kind, random.split());
+        String name = String.format(Locale.ROOT, "img-%05d-%dx%d-%s.png", i, width, height,
+                kind.name().toLowerCase(Locale.ROOT));
+        Path tmp = dir.resolve(name + ".tmp");
+        Files.write(tmp, encoded);
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return new Image(name, width, height, encoded.length);
+    }
+
+    /**
+     * The picture (TYPE_3BYTE_BGR) as a render of this kind, written as a PNG by libpng (OpenCV's imencode) with
+     * zlib level 6 and libpng's adaptive per-row filters, as Pillow, Blender and most tools write them (ImageIO's
+     * writer filters no row, which makes files half again as large and cheaper to unfilter than real ones). 16-bit
+     * samples are the 8-bit ones x 257 with the noise at 16-bit precision (so the low bytes carry information, as a
+     * real 16-bit render's do); the alpha is a soft elliptical matte, opaque in the middle, clear in the corners.
+     */
+    static byte[] renderPng(BufferedImage picture, RenderKind kind, SplittableRandom random) throws IOException {
+        int w = picture.getWidth();
+        int h = picture.getHeight();
+        int bands = kind.bands;
+        byte[] bgr = ((DataBufferByte) picture.getRaster().getDataBuffer()).getData();
+        int max = kind.bits == 16 ? 65535 : 255;
+        double scale = kind.bits == 16 ? 257 : 1;
+        int[] noise = new int[1 << 16];
+        java.util.Random gaussian = new java.util.Random(random.nextLong());
+        for (int n = 0; n < noise.length; n++) {
+            noise[n] = (int) Math.round(gaussian.nextGaussian() * RENDER_NOISE_SIGMA * scale);
+        }
+        // OpenCV's channel order: B, G, R(, A), like the source's.
+        int[] samples = new int[w * h * bands];
+        for (int y = 0, p = 0, q = 0; y < h; y++) {
+            for (int x = 0; x < w; x++, p += 3, q += bands) {
+                for (int c = 0; c < 3; c++) {
+                    int v = (int) Math.round((bgr[p + c] & 0xFF) * scale) + noise[random.nextInt() & 0xFFFF];
+                    samples[q + c] = v < 0 ? 0 : Math.min(v, max);
+                }
+                if (bands == 4) {
+                    double dx = (x + 0.5) / w * 2 - 1;
+                    double dy = (y + 0.5) / h * 2 - 1;
+                    double a = Math.max(0, Math.min(1, (1.3 - Math.sqrt(dx * dx + dy * dy)) / 0.4));
+                    samples[q + 3] = (int) Math.round(a * max);
+                }
+            }
+        }
+        org.bytedeco.javacpp.Loader.load(org.bytedeco.opencv.global.opencv_imgcodecs.class);
+        int type = org.bytedeco.opencv.global.opencv_core.CV_MAKETYPE(
+                kind.bits == 16 ? org.bytedeco.opencv.global.opencv_core.CV_16U : org.bytedeco.opencv.global.opencv_core.CV_8U,
+                bands);
+        try (org.bytedeco.opencv.opencv_core.Mat mat = new org.bytedeco.opencv.opencv_core.Mat(h, w, type);
+             org.bytedeco.javacpp.BytePointer out = new org.bytedeco.javacpp.BytePointer();
+             org.bytedeco.javacpp.IntPointer params = new org.bytedeco.javacpp.IntPointer(
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_COMPRESSION, 6,
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_FILTER,
+                     org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_ALL_FILTERS)) {
+            if (kind.bits == 16) {
+                short[] data = new short[samples.length];
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (short) samples[i];
+                }
+                new org.bytedeco.javacpp.ShortPointer(mat.data()).put(data);
+            } else {
+                byte[] data = new byte[samples.length];
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (byte) samples[i];
+                }
+                mat.data().put(data);
+            }
+            if (!org.bytedeco.opencv.global.opencv_imgcodecs.imencode(".png", mat, out, params)) {
+                throw new IOException("libpng could not write a " + kind + " render");
+            }
+            byte[] png = new byte[(int) out.limit()];
+            out.get(png);
+            return png;
+        }
     }
 
     private static BufferedImage toRgb(BufferedImage image) {

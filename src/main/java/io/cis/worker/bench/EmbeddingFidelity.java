@@ -59,6 +59,7 @@ public final class EmbeddingFidelity {
 
         // Decode every file every way first (timed), so the model comparison below runs on the exact tensors.
         List<Path> usable = new ArrayList<>();
+        List<String> kinds = new ArrayList<>();
         List<float[]> exactTensors = new ArrayList<>();
         List<List<float[]>> fastTensors = new ArrayList<>();
         modes.forEach(mode -> fastTensors.add(new ArrayList<>()));
@@ -83,7 +84,8 @@ public final class EmbeddingFidelity {
                     fastNanos[i] += System.nanoTime() - t1;
                 }
                 usable.add(file);
-                sizes.add(megapixels(bytes), cpu);
+                kinds.add(kind(bytes));
+                sizes.add(kinds.get(kinds.size() - 1), megapixels(bytes), cpu);
                 exactTensors.add(e);
                 for (int i = 0; i < modes.size(); i++) {
                     fastTensors.get(i).add(f.get(i));
@@ -103,7 +105,7 @@ public final class EmbeddingFidelity {
             for (int i = 0; i < modes.size(); i++) {
                 List<float[]> vectors = embedAll(model, fastTensors.get(i), m.batchMaxSize());
                 String mode = modes.get(i).name().toLowerCase(Locale.ROOT);
-                Summary s = compare("IMAGE_DOWNSCALE=" + mode + " vs exact", usable, reference, vectors);
+                Summary s = compare("IMAGE_DOWNSCALE=" + mode + " vs exact", usable, kinds, reference, vectors);
                 out.printf(Locale.ROOT, "decode+preprocess (one thread): exact %.1f ms per image, %s %.1f ms per image (%.2fx faster)%n",
                         exactNanos / 1e6 / usable.size(), mode, fastNanos[i] / 1e6 / usable.size(),
                         (double) exactNanos / fastNanos[i]);
@@ -113,7 +115,7 @@ public final class EmbeddingFidelity {
                 String name = otherModelName != null ? otherModelName : m.modelName();
                 try (ClipModel other = ClipModel.load(otherModel, name, m.dimension(), Optional.empty())) {
                     List<float[]> otherVectors = embedAll(other, exactTensors, m.batchMaxSize());
-                    Summary s = compare(otherModel + " vs " + m.modelPath(), usable, reference, otherVectors);
+                    Summary s = compare(otherModel + " vs " + m.modelPath(), usable, kinds, reference, otherVectors);
                     s.print(out);
                     double a = speed(model, exactTensors, m.batchMaxSize(), speedBatches);
                     double b = speed(other, exactTensors, m.batchMaxSize(), speedBatches);
@@ -142,6 +144,17 @@ public final class EmbeddingFidelity {
         }
     }
 
+    /** JPEG, PNG or other, from the first bytes: the two kinds the default path treats differently. */
+    static String kind(byte[] b) {
+        if (b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) {
+            return "JPEG";
+        }
+        if (b.length >= 4 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+            return "PNG";
+        }
+        return "other";
+    }
+
     /** Width x height from the header (ImageIO reads no pixels for it), in megapixels; 0 when unknown. */
     private static double megapixels(byte[] bytes) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -160,49 +173,61 @@ public final class EmbeddingFidelity {
     }
 
     /**
-     * Decode + preprocess CPU time of one thread per path, by picture size: each image counts towards the nearest
-     * of 1, 3, 6 and 12 megapixels (bounds at the geometric means between them).
+     * Decode + preprocess CPU time of one thread per path, by kind (JPEG, PNG, other) and picture size: each image
+     * counts towards the nearest of 1, 3, 6 and 12 megapixels (bounds at the geometric means between them); each
+     * kind also gets a row for all its sizes.
      */
     private static final class SizeTable {
         private static final double[] SIZES = {1, 3, 6, 12};
+        private static final List<String> KINDS = List.of("JPEG", "PNG", "other");
         private final List<Downscale> modes;
-        private final long[][] cpu = new long[SIZES.length][];
-        private final int[] count = new int[SIZES.length];
-        private final double[] megapixels = new double[SIZES.length];
+        // [kind][size bucket, or SIZES.length for all sizes]
+        private final long[][][] cpu = new long[KINDS.size()][SIZES.length + 1][];
+        private final int[][] count = new int[KINDS.size()][SIZES.length + 1];
+        private final double[][] megapixels = new double[KINDS.size()][SIZES.length + 1];
 
         SizeTable(List<Downscale> modes) {
             this.modes = modes;
-            for (int i = 0; i < SIZES.length; i++) {
-                cpu[i] = new long[modes.size() + 1];
+            for (long[][] kind : cpu) {
+                for (int i = 0; i < kind.length; i++) {
+                    kind[i] = new long[modes.size() + 1];
+                }
             }
         }
 
-        void add(double mp, long[] nanos) {
+        void add(String kind, double mp, long[] nanos) {
+            int k = KINDS.indexOf(kind);
             int b = 0;
             while (b < SIZES.length - 1 && mp >= Math.sqrt(SIZES[b] * SIZES[b + 1])) {
                 b++;
             }
-            count[b]++;
-            megapixels[b] += mp;
-            for (int i = 0; i < nanos.length; i++) {
-                cpu[b][i] += nanos[i];
+            for (int bucket : new int[] {b, SIZES.length}) {
+                count[k][bucket]++;
+                megapixels[k][bucket] += mp;
+                for (int i = 0; i < nanos.length; i++) {
+                    cpu[k][bucket][i] += nanos[i];
+                }
             }
         }
 
         void print(PrintStream out) {
-            StringBuilder header = new StringBuilder("decode+preprocess, ms of CPU per image (one thread), by size: size  images  mean MP  exact");
+            StringBuilder header = new StringBuilder(
+                    "decode+preprocess, ms of CPU per image (one thread), by kind and size: kind  size  images  mean MP  exact");
             modes.forEach(m -> header.append("  ").append(m.name().toLowerCase(Locale.ROOT)));
             out.println(header);
-            for (int b = 0; b < SIZES.length; b++) {
-                if (count[b] == 0) {
-                    continue;
+            for (int k = 0; k < KINDS.size(); k++) {
+                for (int b = 0; b <= SIZES.length; b++) {
+                    if (count[k][b] == 0) {
+                        continue;
+                    }
+                    String size = b == SIZES.length ? "   all" : String.format(Locale.ROOT, "~%2.0f MP", SIZES[b]);
+                    StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  %-5s  %s  %5d  %6.2f", KINDS.get(k),
+                            size, count[k][b], megapixels[k][b] / count[k][b]));
+                    for (long nanos : cpu[k][b]) {
+                        row.append(String.format(Locale.ROOT, "  %6.1f", nanos / 1e6 / count[k][b]));
+                    }
+                    out.println(row);
                 }
-                StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "  ~%2.0f MP  %5d  %6.2f", SIZES[b], count[b],
-                        megapixels[b] / count[b]));
-                for (long nanos : cpu[b]) {
-                    row.append(String.format(Locale.ROOT, "  %6.1f", nanos / 1e6 / count[b]));
-                }
-                out.println(row);
             }
         }
     }
@@ -250,8 +275,9 @@ public final class EmbeddingFidelity {
         }
     }
 
-    private Summary compare(String what, List<Path> files, List<float[]> a, List<float[]> b) {
+    private Summary compare(String what, List<Path> files, List<String> kinds, List<float[]> a, List<float[]> b) {
         out.println("== " + what);
+        Map<String, double[]> byKind = new java.util.TreeMap<>(); // kind -> {count, min, sum}
         double min = 1;
         double sum = 0;
         String worst = "";
@@ -263,13 +289,21 @@ public final class EmbeddingFidelity {
                 min = cosine;
                 worst = files.get(i).toString();
             }
+            double[] k = byKind.computeIfAbsent(kinds.get(i), x -> new double[] {0, 1, 0});
+            k[0]++;
+            k[1] = Math.min(k[1], cosine);
+            k[2] += cosine;
         }
-        return new Summary(what, files.size(), min, sum / files.size(), worst);
+        return new Summary(what, files.size(), min, sum / files.size(), worst, byKind);
     }
 
-    private record Summary(String what, int images, double min, double mean, String worst) {
+    private record Summary(String what, int images, double min, double mean, String worst, Map<String, double[]> byKind) {
         void print(PrintStream out) {
             out.printf(Locale.ROOT, "%s: %d images, min cosine %.6f (%s), mean %.6f%n", what, images, min, worst, mean);
+            if (byKind.size() > 1) {
+                byKind.forEach((kind, k) -> out.printf(Locale.ROOT, "  %s: %d images, min cosine %.6f, mean %.6f%n",
+                        kind, (int) k[0], k[1], k[2] / k[0]));
+            }
         }
     }
 }

@@ -45,12 +45,8 @@ public final class ClipPreprocessor {
     public byte[] resizeAndCrop(RgbImage image) {
         int factor = downscale == Downscale.REDUCE ? downscale.factor(image.width(), image.height()) : 1;
         if (factor >= 2) {
-            // The small picture's pixel (0, 0) is the block starting at (dropX, dropY) of the full one, so the full
-            // picture starts that many small pixels before it.
-            RgbImage small = BoxReducer.reduce(image, factor);
-            return resizeAndCrop(new ReducedImage(small, image.width(), image.height(), factor,
-                    -BoxReducer.dropped(image.width(), factor) / (double) factor,
-                    -BoxReducer.dropped(image.height(), factor) / (double) factor));
+            return resizeAndCrop(ReducedImage.ofBoxReduced(BoxReducer.reduce(image, factor), image.width(),
+                    image.height(), factor));
         }
         return resizeAndCrop(ReducedImage.whole(image));
     }

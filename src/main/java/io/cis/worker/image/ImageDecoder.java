@@ -45,16 +45,16 @@ public final class ImageDecoder {
 
     /**
      * @param downscale {@link Downscale#SUBSAMPLE} reads a large JPEG at 1/n scale; {@link Downscale#DCT} lets
-     *                  {@link #decodeReduced} read a large JPEG at 1/2, 1/4 or 1/8 through libjpeg-turbo (whose
-     *                  natives load now: a failure to load them is an IllegalStateException here, not on every
-     *                  image); {@link #decode} otherwise decodes the picture PIL decodes (the reference);
+     *                  {@link #decodeReduced} read a large JPEG at 1/2, 1/4 or 1/8 through libjpeg-turbo and a plain
+     *                  PNG through libpng (whose natives load now: a failure to load them is an
+     *                  IllegalStateException here, not on every image); {@link #decode} otherwise decodes the picture PIL decodes (the reference);
      *                  {@link Downscale#REDUCE} is done by the preprocessor
      */
     public ImageDecoder(DecodeLimits limits, Downscale downscale) {
         this.limits = Objects.requireNonNull(limits, "limits");
         this.downscale = Objects.requireNonNull(downscale, "downscale");
         if (downscale == Downscale.DCT) {
-            ScaledJpegDecoder.ensureLoaded();
+            OpenCvNatives.ensureLoaded();
         }
     }
 
@@ -91,8 +91,9 @@ public final class ImageDecoder {
      * The picture ready for resizing: with {@link Downscale#DCT}, an 8-bit grey or colour JPEG is decoded by SIMD
      * libjpeg-turbo at the largest of 1/2, 1/4, 1/8 that keeps its shorter side at least {@link Downscale#minSide()},
      * or at full size when it is too small for that (the same pixels as {@link #decode}, several times faster than
-     * ImageIO), after the size check; anything else, and any JPEG whose structure is damaged or that libjpeg-turbo
-     * cannot decode (so that {@link #decode} refuses it, or not, as it always has), is {@link #decode}d.
+     * ImageIO), after the size check; any JPEG whose structure is damaged or that libjpeg-turbo cannot decode (so that
+     * {@link #decode} refuses it, or not, as it always has) is {@link #decode}d; anything but a JPEG as
+     * {@link #decodeBoxReduced} says.
      */
     ReducedImage decodeReduced(byte[] bytes) throws ImageDecodeException {
         if (downscale == Downscale.DCT && bytes != null && ImageFormat.detect(bytes).orElse(null) == ImageFormat.JPEG) {
@@ -108,7 +109,35 @@ public final class ImageDecoder {
                 }
             }
         }
+        if (downscale == Downscale.DCT && bytes != null && ImageFormat.detect(bytes).orElse(null) != ImageFormat.JPEG) {
+            return decodeBoxReduced(bytes);
+        }
         return ReducedImage.whole(decode(bytes));
+    }
+
+    /**
+     * With {@link Downscale#DCT}, anything but a JPEG: a large picture averaged in n x n blocks (halves rounded to even)
+     * while its shorter side stays at least {@link Downscale#minSide()} ({@link Downscale#blockFactor}: Pillow's
+     * {@code reducing_gap} technique, with the JPEGs' gap). A {@link PngHeader#plain() plain} PNG without an
+     * orientation is decoded and averaged by libpng and OpenCV ({@link NativePngDecoder}), whose pixels for those kinds
+     * equal {@link #decode}'s;
+     * any other picture, and a PNG that libpng cannot decode (so that {@link #decode} refuses it, or not, as it always
+     * has), is {@link #decode}d and then averaged by {@link NativeBoxReducer}.
+     */
+    private ReducedImage decodeBoxReduced(byte[] bytes) throws ImageDecodeException {
+        PngHeader png = PngHeader.read(bytes);
+        if (png.plain() && OrientationReader.read(ImageFormat.PNG, bytes) == Orientation.NORMAL) {
+            limits.check(png.width(), png.height());
+            int factor = downscale.blockFactor(png.width(), png.height());
+            RgbImage small = NativePngDecoder.decode(bytes, png, factor);
+            if (small != null) {
+                return ReducedImage.ofBoxReduced(small, png.width(), png.height(), factor);
+            }
+        }
+        RgbImage full = decode(bytes);
+        int factor = downscale.blockFactor(full.width(), full.height());
+        return factor < 2 ? ReducedImage.whole(full)
+                : ReducedImage.ofBoxReduced(NativeBoxReducer.reduce(full, factor), full.width(), full.height(), factor);
     }
 
     private static int ceilDiv(int a, int b) {

@@ -22,6 +22,17 @@ record ReducedImage(RgbImage pixels, int fullWidth, int fullHeight, int factor, 
     }
 
     /**
+     * A picture averaged in factor x factor blocks by {@link BoxReducer} (or the same averages computed natively): the
+     * small picture's pixel (0, 0) is the block starting at the dropped columns and rows of the full one, so the full
+     * picture starts that many small pixels before it.
+     */
+    static ReducedImage ofBoxReduced(RgbImage small, int fullWidth, int fullHeight, int factor) {
+        return new ReducedImage(small, fullWidth, fullHeight, factor,
+                -BoxReducer.dropped(fullWidth, factor) / (double) factor,
+                -BoxReducer.dropped(fullHeight, factor) / (double) factor);
+    }
+
+    /**
      * A JPEG decoded at 1/factor by libjpeg, still as stored, turned by its EXIF orientation. libjpeg's output is
      * ceil(w / n) x ceil(h / n) and its pixel i covers stored pixels [i n, (i + 1) n), so the full picture is
      * [0, w / n) of it, the last pixel covering a partial block. Where turning reverses an axis, that partial block

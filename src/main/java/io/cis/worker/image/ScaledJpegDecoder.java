@@ -10,8 +10,6 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_GRAYSCA
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
@@ -19,45 +17,17 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * the inverse DCT, so it never produces the full-size pixels. At scale 1 the pixels are those PIL (libjpeg-turbo,
  * default settings) and {@link ImageDecoder#decode} give, byte for byte (checked on every 8-bit grey and YCbCr JPEG
  * in the tests' images), about four times faster than ImageIO's decoder. The output is as stored (EXIF orientation ignored; the
- * caller turns it) and RGB. Native buffers are freed before each call returns. Thread-safe.
- *
- * <p>The natives are unpacked from the jar into JavaCPP's cache directory (system property
- * {@code org.bytedeco.javacpp.cachedir}, by default ~/.javacpp/cache; the systemd unit and the container point it
- * under /var/lib/cis-worker) the first time this class is used, without any network access.
+ * caller turns it) and RGB. Native buffers are freed before each call returns. Thread-safe. The natives are
+ * {@link OpenCvNatives}'.
  */
 final class ScaledJpegDecoder {
-
-    private static final Throwable LOAD_FAILURE = loadNatives();
 
     private ScaledJpegDecoder() {
     }
 
-    private static Throwable loadNatives() {
-        // JavaCPP refuses allocations while the whole process's resident memory exceeds twice the Java heap; here
-        // that memory is mostly libtorch's and the heap's, not the few MB this class holds for a moment, so the
-        // guard would only fail decodes. It is read when JavaCPP's Pointer class loads, so before anything else.
-        if (System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
-            System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
-        }
-        try {
-            Loader.load(opencv_imgcodecs.class);
-            return null;
-        } catch (LinkageError | RuntimeException e) {
-            return e;
-        }
-    }
-
-    /**
-     * Makes sure the natives loaded, so a missing or unloadable library fails start-up rather than every image.
-     *
-     * @throws IllegalStateException saying what failed
-     */
+    /** The natives load once for every OpenCV decoder: see {@link OpenCvNatives#ensureLoaded()}. */
     static void ensureLoaded() {
-        if (LOAD_FAILURE != null) {
-            throw new IllegalStateException("cannot load the native JPEG decoder (OpenCV's libjpeg-turbo) for "
-                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + LOAD_FAILURE
-                    + "; IMAGE_DOWNSCALE=exact or reduce decode without it", LOAD_FAILURE);
-        }
+        OpenCvNatives.ensureLoaded();
     }
 
     /**

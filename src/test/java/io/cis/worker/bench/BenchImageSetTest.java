@@ -38,6 +38,10 @@ class BenchImageSetTest {
             assertEquals(image.height(), decoded.getHeight());
         }
         assertEquals(6, hashes.size(), "every image must be a cache miss on the first pass");
+        assertEquals(1, set.images().stream().filter(i -> i.file().endsWith(".png")).count(), "one render in ten");
+        BenchImageSet.Image render = set.images().get(5);
+        assertTrue(render.file().endsWith(".png"), render.file());
+        assertTrue(render.width() >= 1920 && render.height() >= 1080, render.toString());
 
         long modified = Files.getLastModifiedTime(set.path(set.images().get(0))).toMillis();
         BenchImageSet again = BenchImageSet.loadOrGenerate(cache, SHARED, 6, 7, 2, null);

@@ -120,4 +120,30 @@ class DownscaleTest {
         assertEquals((1 + 1 + 255 + 254 + 2) / 4, half.sample(1, 0, 0)); // 127.75 -> 128
         assertTrue(BoxReducer.reduce(image, 1) == image);
     }
+
+    @Test
+    void halvesRoundToEvenWhenAskedSoAnEvenBlockDoesNotLiftThePicture() {
+        // Two 2 x 2 blocks averaging 10.5 and 11.5: Pillow's rounding gives 11 and 12, half to even 10 and 12.
+        byte[] rgb = new byte[4 * 2 * 3];
+        int[] values = {10, 11, 11, 12, 10, 11, 11, 12};
+        for (int i = 0; i < 8; i++) {
+            java.util.Arrays.fill(rgb, i * 3, i * 3 + 3, (byte) values[i]);
+        }
+        RgbImage image = new RgbImage(4, 2, rgb);
+        assertEquals(11, BoxReducer.reduce(image, 2).sample(0, 0, 0));
+        assertEquals(12, BoxReducer.reduce(image, 2).sample(1, 0, 0));
+        assertEquals(10, BoxReducer.reduce(image, 2, true).sample(0, 0, 0));
+        assertEquals(12, BoxReducer.reduce(image, 2, true).sample(1, 0, 0));
+    }
+
+    @Test
+    void theDefaultModeAveragesPicturesOtherThanJpegsWithTheJpegsGap() {
+        assertEquals(896, Downscale.DCT.minSide());
+        assertEquals(1, Downscale.DCT.blockFactor(2560, 1440));
+        assertEquals(1, Downscale.DCT.blockFactor(1791, 4000));
+        assertEquals(2, Downscale.DCT.blockFactor(3840, 2160));
+        assertEquals(3, Downscale.DCT.blockFactor(2688, 2688), "any whole factor, not only powers of two");
+        assertEquals(1, Downscale.REDUCE.blockFactor(3840, 2160), "the reduce mode averages in the preprocessor");
+        assertEquals(1, Downscale.EXACT.blockFactor(8000, 8000));
+    }
 }
