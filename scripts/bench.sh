@@ -142,6 +142,10 @@ if ((${#PY_LEGS[@]})) && ! blas_is_openblas; then
   fi
 fi
 
+# The set's 16-bit 4K renders weigh up to ~41 MB, over the worker's default MAX_OBJECT_BYTES (10 MB), which an
+# operator whose bucket holds such renders raises the same way.
+export MAX_OBJECT_BYTES=${MAX_OBJECT_BYTES:-67108864}
+
 MODEL_NAME_IN_JSON=$(sed -n 's/.*"model_name": *"\([^"]*\)".*/\1/p' "$MODEL_DIR/model.json")
 export MODEL_PATH=$MODEL_DIR/model.pt MODEL_NAME=$MODEL_NAME_IN_JSON MODEL_PRECISION=$PRECISION
 
