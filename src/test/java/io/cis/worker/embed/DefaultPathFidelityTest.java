@@ -79,34 +79,14 @@ class DefaultPathFidelityTest {
             exactPixels.add(EXACT.preprocess(bytes));
             defaultPixels.add(DEFAULT.preprocess(bytes));
         }
-        float[][] reference = embed(fp32, exactPixels, 1);
+        float[][] reference = BatchedEmbedding.embed(fp32, exactPixels, 1);
 
-        double worstSingle = worst(reference, embed(bf16, defaultPixels, 1));
-        double worstBatched = worst(reference, embed(bf16, defaultPixels, 8));
+        double worstSingle = BatchedEmbedding.worstCosine(reference, BatchedEmbedding.embed(bf16, defaultPixels, 1));
+        double worstBatched = BatchedEmbedding.worstCosine(reference, BatchedEmbedding.embed(bf16, defaultPixels, 8));
         System.out.printf("default path (dct + bf16) vs exact fp32 over %d %s: min cosine %.6f at batch 1, %.6f at batch 8%n",
                 images.size(), what, worstSingle, worstBatched);
         assertTrue(worstSingle >= MIN_COSINE, what + ", batch 1: min cosine " + worstSingle);
         assertTrue(worstBatched >= MIN_COSINE, what + ", batch 8: min cosine " + worstBatched);
-    }
-
-    private static float[][] embed(ClipModel model, List<float[]> pixels, int batchSize) {
-        float[][] vectors = new float[pixels.size()][];
-        try (ImageEmbedder embedder = model.newEmbedder(batchSize)) {
-            for (int start = 0; start < pixels.size(); start += batchSize) {
-                List<float[]> batch = pixels.subList(start, Math.min(pixels.size(), start + batchSize));
-                float[][] out = embedder.embed(batch);
-                System.arraycopy(out, 0, vectors, start, out.length);
-            }
-        }
-        return vectors;
-    }
-
-    private static double worst(float[][] reference, float[][] actual) {
-        double worst = 1;
-        for (int i = 0; i < reference.length; i++) {
-            worst = Math.min(worst, VectorMath.cosine(reference[i], actual[i]));
-        }
-        return worst;
     }
 
     private static boolean decodable(byte[] bytes) {

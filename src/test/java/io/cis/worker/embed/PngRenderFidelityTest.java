@@ -62,35 +62,17 @@ class PngRenderFidelityTest {
                 n++;
             }
         }
-        float[][] reference = embed(fp32, exact, 1);
-        double decodeOnly = worst(reference, embed(fp32, fast, 1));
-        double single = worst(reference, embed(bf16, fast, 1));
-        double batched = worst(reference, embed(bf16, fast, 8));
-        System.out.printf("PNG renders: the bf16 export alone (exact pixels) %.6f%n", worst(reference, embed(bf16, exact, 1)));
+        float[][] reference = BatchedEmbedding.embed(fp32, exact, 1);
+        double decodeOnly = BatchedEmbedding.worstCosine(reference, BatchedEmbedding.embed(fp32, fast, 1));
+        double single = BatchedEmbedding.worstCosine(reference, BatchedEmbedding.embed(bf16, fast, 1));
+        double batched = BatchedEmbedding.worstCosine(reference, BatchedEmbedding.embed(bf16, fast, 8));
+        System.out.printf("PNG renders: the bf16 export alone (exact pixels) %.6f%n",
+                BatchedEmbedding.worstCosine(reference, BatchedEmbedding.embed(bf16, exact, 1)));
         System.out.printf("PNG renders (%d, 1080p-4K, 8/16-bit RGB/RGBA), default vs exact: min cosine %.6f (fp32), "
                 + "%.6f (bf16, batch 1), %.6f (bf16, batch 8)%n", n, decodeOnly, single, batched);
         assertTrue(n >= 10, "renders: " + n);
         assertTrue(decodeOnly >= MIN_COSINE, "fp32: min cosine " + decodeOnly);
         assertTrue(single >= MIN_COSINE, "bf16, batch 1: min cosine " + single);
         assertTrue(batched >= MIN_COSINE, "bf16, batch 8: min cosine " + batched);
-    }
-
-    private static float[][] embed(ClipModel model, List<float[]> pixels, int batchSize) {
-        float[][] vectors = new float[pixels.size()][];
-        try (ImageEmbedder embedder = model.newEmbedder(batchSize)) {
-            for (int start = 0; start < pixels.size(); start += batchSize) {
-                float[][] out = embedder.embed(pixels.subList(start, Math.min(pixels.size(), start + batchSize)));
-                System.arraycopy(out, 0, vectors, start, out.length);
-            }
-        }
-        return vectors;
-    }
-
-    private static double worst(float[][] reference, float[][] actual) {
-        double worst = 1;
-        for (int i = 0; i < reference.length; i++) {
-            worst = Math.min(worst, VectorMath.cosine(reference[i], actual[i]));
-        }
-        return worst;
     }
 }

@@ -51,8 +51,7 @@ class DctDownscaleTest {
     })
     void theCropMatchesTheExactResizeInEveryOrientation(int width, int height, int orientation, boolean progressive)
             throws Exception {
-        byte[] jpeg = ExifSegments.withOrientation(BenchImageSet.encodeJpeg(stripes(width, height), 0.95f, progressive),
-                orientation);
+        byte[] jpeg = orientedStripes(width, height, orientation, progressive, 0.95f);
 
         ReducedImage reduced = DCT_DECODER.decodeReduced(jpeg);
         RgbImage full = new ImageDecoder().decode(jpeg);
@@ -100,16 +99,15 @@ class DctDownscaleTest {
     @CsvSource({"1503, 1001, 1, false", "1503, 1001, 6, false", "1001, 1503, 3, true", "1791, 1790, 8, false"})
     void aJpegTooSmallToScaleIsDecodedToTheExactPixels(int width, int height, int orientation, boolean progressive)
             throws Exception {
-        byte[] jpeg = ExifSegments.withOrientation(BenchImageSet.encodeJpeg(stripes(width, height), 0.9f, progressive),
-                orientation);
+        byte[] jpeg = orientedStripes(width, height, orientation, progressive, 0.9f);
 
-        ReducedImage native1 = DCT_DECODER.decodeReduced(jpeg);
+        ReducedImage fullSize = DCT_DECODER.decodeReduced(jpeg);
+
+        assertEquals(1, fullSize.factor());
         RgbImage exact = new ImageDecoder().decode(jpeg);
-
-        assertEquals(1, native1.factor());
-        assertEquals(exact.width(), native1.pixels().width());
-        assertEquals(exact.height(), native1.pixels().height());
-        assertArrayEquals(exact.rgb(), native1.pixels().rgb());
+        assertEquals(exact.width(), fullSize.pixels().width());
+        assertEquals(exact.height(), fullSize.pixels().height());
+        assertArrayEquals(exact.rgb(), fullSize.pixels().rgb());
     }
 
     @Test
@@ -203,6 +201,13 @@ class DctDownscaleTest {
             }
         }
         throw new IllegalStateException("no SOF0");
+    }
+
+    /** {@link #stripes} as a JPEG with this EXIF orientation. */
+    private static byte[] orientedStripes(int width, int height, int orientation, boolean progressive, float quality)
+            throws java.io.IOException {
+        return ExifSegments.withOrientation(BenchImageSet.encodeJpeg(stripes(width, height), quality, progressive),
+                orientation);
     }
 
     /** Vertical stripes of period 37, a diagonal edge, and a smooth colour ramp. */
