@@ -47,7 +47,8 @@ public final class ImageDecoder {
      * @param downscale {@link Downscale#SUBSAMPLE} reads a large JPEG at 1/n scale; {@link Downscale#DCT} lets
      *                  {@link #decodeReduced} read a large JPEG at 1/2, 1/4 or 1/8 through libjpeg-turbo and a plain
      *                  PNG through libpng (whose natives load now: a failure to load them is an
-     *                  IllegalStateException here, not on every image); {@link #decode} otherwise decodes the picture PIL decodes (the reference);
+     *                  IllegalStateException here, not on every image); {@link #decode} otherwise decodes the picture
+     *                  PIL decodes (the reference);
      *                  {@link Downscale#REDUCE} is done by the preprocessor
      */
     public ImageDecoder(DecodeLimits limits, Downscale downscale) {
