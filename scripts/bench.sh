@@ -20,7 +20,9 @@
 #   --count N          images in the main set (default 500: camera-sized JPEGs of 1-12 MP, 10% PNG renders)
 #   --paced-count N    images in the light-load set (default 200; 0 skips that pass)
 #   --paced-rate R     images/s offered in the light-load pass (default 10)
-#   --phases LIST      any of ceiling,paced,cold,warm,python,seed (default: all)
+#   --phases LIST      any of ceiling,paced,cold,warm,python,seed,fidelity (default: all)
+#   --fidelity-count N images of the set (the first N) that the fidelity phase compares, with ../shared/images
+#                      (default 40)
 #   --s3-latency MS    put a delay line in front of the local S3 for the worker and the Python legs alike: a TCP
 #                      proxy on 127.0.0.1 (scripts/delay_proxy.py) that holds each direction back by MS/2, so every
 #                      request costs MS more (S3 in the same region: about 30); default 0, loopback
@@ -38,7 +40,8 @@ cd "$(dirname "$0")/.."
 COUNT=500
 PACED_COUNT=200
 PACED_RATE=10
-PHASES=ceiling,paced,cold,warm,python,seed
+PHASES=ceiling,paced,cold,warm,python,seed,fidelity
+FIDELITY_COUNT=40
 S3_LATENCY=0
 PRECISION=auto
 README_ARGS=(--readme README.md)
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
     --paced-count) PACED_COUNT=$2; shift 2 ;;
     --paced-rate) PACED_RATE=$2; shift 2 ;;
     --phases) PHASES=$2; shift 2 ;;
+    --fidelity-count) FIDELITY_COUNT=$2; shift 2 ;;
     --precision) PRECISION=$2; shift 2 ;;
     --s3-latency) S3_LATENCY=$2; shift 2 ;;
     --no-readme) README_ARGS=(); shift ;;
@@ -67,10 +71,12 @@ esac
 # The worker's phases go to `bench run`; python and seed are the Python legs this script runs after it.
 JAVA_PHASES=()
 PY_LEGS=()
+FIDELITY=false
 for phase in ${PHASES//,/ }; do
   case $phase in
     ceiling | paced | cold | warm) JAVA_PHASES+=("$phase") ;;
     python | seed) PY_LEGS+=("$phase") ;;
+    fidelity) FIDELITY=true ;;
     *) echo "bench.sh: unknown phase $phase (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -160,6 +166,26 @@ JAVA=(java "${JAVA_OPTS[@]}" -Dlogback.statusListenerClass=ch.qos.logback.core.s
 "${JAVA[@]}" bench images --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
   --shared-images ../shared/images
 
+# The default path's fidelity on this run's own images: IMAGE_DOWNSCALE=dct against the exact decode, and the bf16
+# export against fp32 (what MODEL_PRECISION=auto runs on a CPU with native bf16), on the first FIDELITY_COUNT images
+# of the set and ../shared/images, with the full-size model. Last, so that it does not load the machine before the
+# timed phases.
+run_fidelity() {
+  local set_dir files
+  set_dir=$(ls -d "$BENCH_DIR"/images-v*-n"$COUNT"-seed1 2>/dev/null | sort -V | tail -n 1)
+  mapfile -t files < <(find "$set_dir" -name 'img-*' | sort | head -n "$FIDELITY_COUNT")
+  echo "fidelity: ${#files[@]} images of the set and ../shared/images ..." | tee -a "$RESULTS_DIR/$STAMP.txt"
+  "${JAVA[@]}" bench fidelity --downscale dct --other-model "$MODEL_DIR/model-bf16.pt" --speed-batches 0 \
+    "${files[@]}" ../shared/images 2>>"$RESULTS_DIR/$STAMP.log" \
+    | grep -E '^(decode\+preprocess \(one thread\)|.* vs .*: [0-9]+ images, min cosine|  [A-Za-z]+: [0-9]+ images)' \
+    | tee -a "$RESULTS_DIR/$STAMP.txt" || echo "bench: the fidelity phase failed; see $RESULTS_DIR/$STAMP.log" >&2
+}
+STAMP=$(date +%Y%m%d-%H%M%S)
+if [ -z "$JAVA_PHASES_ARG" ] && ((${#PY_LEGS[@]} == 0)); then
+  $FIDELITY && run_fidelity   # nothing else asked for: no stack, no worker run
+  exit 0
+fi
+
 STARTED_STACK=false
 PROXY_PID=
 stop_stack() {
@@ -174,7 +200,6 @@ if ! scripts/local-stack.sh status >/dev/null 2>&1; then
 fi
 eval "$(scripts/local-stack.sh env)"
 
-STAMP=$(date +%Y%m%d-%H%M%S)
 S3_PATH="loopback"
 if [ "$S3_LATENCY" -gt 0 ]; then
   # The delay line between everything in this run (the worker, its uploads, the Python legs) and the local S3.
@@ -232,4 +257,8 @@ for leg, label in (("python", "Python pipeline"), ("seed", "seed design")):
         print(f"  {label:<21}  {r['images_per_second']:6.1f} images/s  ({os.path.basename(r['model_file'])}, "
               f"{r['processes']} process(es) x batch {r['batch']}){ratio}")
 PY
+fi
+
+if $FIDELITY; then
+  run_fidelity
 fi
