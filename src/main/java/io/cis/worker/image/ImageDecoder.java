@@ -97,7 +97,8 @@ public final class ImageDecoder {
      * {@link #decodeBoxReduced} says.
      */
     ReducedImage decodeReduced(byte[] bytes) throws ImageDecodeException {
-        if (downscale == Downscale.DCT && bytes != null && ImageFormat.detect(bytes).orElse(null) == ImageFormat.JPEG) {
+        ImageFormat format = downscale == Downscale.DCT && bytes != null ? ImageFormat.detect(bytes).orElse(null) : null;
+        if (format == ImageFormat.JPEG) {
             JpegHeader header = JpegHeader.read(bytes);
             if (header.scalable()) {
                 limits.check(header.width(), header.height());
@@ -110,7 +111,7 @@ public final class ImageDecoder {
                 }
             }
         }
-        if (downscale == Downscale.DCT && bytes != null && ImageFormat.detect(bytes).orElse(null) != ImageFormat.JPEG) {
+        if (format != null && format != ImageFormat.JPEG) {
             return decodeBoxReduced(bytes);
         }
         return ReducedImage.whole(decode(bytes));

@@ -68,4 +68,11 @@ final class OpenCvNatives {
             return null;
         }
     }
+
+    /** A continuous 8-bit three-channel picture's pixels, copied out of native memory. */
+    static RgbImage copyRgb(Mat picture) {
+        byte[] rgb = new byte[Math.multiplyExact(picture.cols() * picture.rows(), 3)];
+        picture.data().get(rgb);
+        return new RgbImage(picture.cols(), picture.rows(), rgb);
+    }
 }
