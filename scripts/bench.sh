@@ -29,6 +29,9 @@
 #   --precision P      MODEL_PRECISION: auto (default: bf16 on a CPU with native bf16 (AMX or AVX512-BF16), else
 #                      fp32), fp32, or bf16. The model is exported once with model.pt in fp32 and model-bf16.pt
 #                      beside it (what auto and bf16 load); bf16 on a CPU without native bf16 is allowed but slow
+#   --profile          profile the worker's cold pass with async-profiler (every thread, Java and native frames):
+#                      print its CPU per image by stage and by the work inside decode+preprocess (JPEG, PNG, resize),
+#                      fetch (MD5) and the JVM (JIT, GC), and write a flame graph to results/STAMP-cold.html
 #   --no-readme        do not touch README.md
 #   --build            rebuild target/cis-worker.jar first (it is built anyway when missing)
 # Worker settings (BATCH_MAX_SIZE, TORCH_NUM_THREADS, DECODE_THREADS, ...) come from the environment, as for the
@@ -46,6 +49,7 @@ S3_LATENCY=0
 PRECISION=auto
 README_ARGS=(--readme README.md)
 BUILD=false
+PROFILE=false
 EXTRA=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -56,6 +60,7 @@ while [ $# -gt 0 ]; do
     --fidelity-count) FIDELITY_COUNT=$2; shift 2 ;;
     --precision) PRECISION=$2; shift 2 ;;
     --s3-latency) S3_LATENCY=$2; shift 2 ;;
+    --profile) PROFILE=true; shift ;;
     --no-readme) README_ARGS=(); shift ;;
     --build) BUILD=true; shift ;;
     --) shift; EXTRA=("$@"); break ;;
@@ -213,10 +218,14 @@ if [ "$S3_LATENCY" -gt 0 ]; then
   S3_PATH="behind a delay line of $S3_LATENCY ms per round trip"
   echo "bench: S3 $S3_PATH (127.0.0.1:$PROXY_PORT)"
 fi
+PROFILE_ARGS=()
+if $PROFILE; then
+  PROFILE_ARGS=(--profile "$RESULTS_DIR/$STAMP-cold.html")
+fi
 echo "bench: load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); worker log: $RESULTS_DIR/$STAMP.log"
 if ! "${JAVA[@]}" bench run --cache-dir "$BENCH_DIR" --count "$COUNT" --paced-count "$PACED_COUNT" \
   --paced-rate "$PACED_RATE" --phases "$JAVA_PHASES_ARG" "${README_ARGS[@]}" --json "$RESULTS_DIR/$STAMP.json" \
-  "${EXTRA[@]}" 2>"$RESULTS_DIR/$STAMP.log" | tee "$RESULTS_DIR/$STAMP.txt"; then
+  "${PROFILE_ARGS[@]}" "${EXTRA[@]}" 2>"$RESULTS_DIR/$STAMP.log" | tee "$RESULTS_DIR/$STAMP.txt"; then
   echo "bench: the run failed; the end of its log ($RESULTS_DIR/$STAMP.log):" >&2
   grep -v '^\s*at ' "$RESULTS_DIR/$STAMP.log" | tail -n 5 | cut -c1-400 >&2
   exit 1

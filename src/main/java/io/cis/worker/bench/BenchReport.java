@@ -85,6 +85,9 @@ final class BenchReport {
                 out.printf(Locale.ROOT, "(c) ratio:                   %6.0f %%%n", 100 * cold.imagesPerSecond() / c.imagesPerSecond());
             }
             phaseDetails(cold, out);
+            if (r.coldProfile != null) {
+                profileDetails(r.coldProfile, cold, out);
+            }
         }
         if (warm != null) {
             out.printf(Locale.ROOT, "warm, every image a cache hit: %.1f images/s (%d/%d hits, %.1f s)%s%n",
@@ -143,6 +146,24 @@ final class BenchReport {
         for (String failure : p.failureExamples()) {
             out.println("    not indexed: " + failure);
         }
+    }
+
+    private static void profileDetails(CpuProfiler.Samples samples, PhaseResult cold, PrintStream out) {
+        ProfileBreakdown breakdown = ProfileBreakdown.of(samples.collapsed());
+        out.printf(Locale.ROOT, "    profile (async-profiler, a sample per %d ms of CPU, %d samples; flame graph %s), CPU ms per image:%n",
+                samples.interval().toMillis(), breakdown.totalSamples(), samples.flameGraph());
+        for (ProfileBreakdown.Part part : breakdown.parts()) {
+            out.printf(Locale.ROOT, "      %-70s %6.1f  %5.1f%%%n", part.label(), profileMillisPerImage(part.samples(), samples, cold),
+                    100 * breakdown.share(part.samples()));
+        }
+        StringJoiner leaves = new StringJoiner(", ");
+        breakdown.topLeaves(8).forEach(leaf -> leaves.add(String.format(Locale.ROOT, "%s %.1f%%", leaf.getKey(),
+                100 * breakdown.share(leaf.getValue()))));
+        out.printf(Locale.ROOT, "    hottest frames (self time): %s%n", leaves);
+    }
+
+    private static double profileMillisPerImage(long partSamples, CpuProfiler.Samples samples, PhaseResult cold) {
+        return partSamples * (double) samples.interval().toNanos() / 1e6 / Math.max(1, cold.indexed());
     }
 
     private static void target(PrintStream out, String what, String value, boolean met) {
@@ -269,6 +290,14 @@ final class BenchReport {
             phase.put("machine_busy_seconds", p.machineBusySeconds());
             phase.set("batch_sizes", JSON.valueToTree(p.batchSizes()));
             phase.put("mean_batch_size", p.meanBatchSize());
+        }
+        if (r.coldProfile != null && r.phase("cold") != null) {
+            ObjectNode profile = root.putObject("cold_profile");
+            profile.put("interval_ms", r.coldProfile.interval().toMillis());
+            profile.put("flame_graph", r.coldProfile.flameGraph().toString());
+            ObjectNode parts = profile.putObject("cpu_ms_per_image");
+            ProfileBreakdown.of(r.coldProfile.collapsed()).parts().forEach(part -> parts.put(part.label(),
+                    profileMillisPerImage(part.samples(), r.coldProfile, r.phase("cold"))));
         }
         root.put("peak_rss_bytes", r.peakRssBytes);
         root.put("model_load_seconds", r.modelLoadSeconds);

@@ -108,6 +108,11 @@ public final class BenchCommand {
         @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
         Path json;
 
+        @Option(names = "--profile", paramLabel = "FILE",
+                description = "Profile the cold pass with async-profiler (Java and native frames, every thread): print "
+                        + "where its CPU went and write an HTML flame graph to FILE.")
+        Path profile;
+
         @Override
         public Integer call() throws Exception {
             Set<String> wanted = new LinkedHashSet<>(phases);
@@ -121,7 +126,7 @@ public final class BenchCommand {
             try {
                 return new BenchRun(new BenchRun.Options(set.cacheDir, set.count, limit, set.pacedCount, set.seed, pacedRate,
                         Duration.ofSeconds(ceilingSeconds), ceilingWarmupBatches, wanted,
-                        Duration.ofSeconds(phaseTimeoutSeconds), bucket, readme, json), System.getenv(), System.out).run();
+                        Duration.ofSeconds(phaseTimeoutSeconds), bucket, readme, json, profile), System.getenv(), System.out).run();
             } catch (ConfigException e) {
                 System.err.println(e.getMessage());
                 return 2;
