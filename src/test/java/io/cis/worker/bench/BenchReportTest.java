@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 class BenchReportTest {
@@ -52,5 +55,24 @@ class BenchReportTest {
             n++;
         }
         return n;
+    }
+
+    @Test
+    void theProfileSplitsEachStagesThreadCpuTimeByItsShareOfTheStagesSamples() {
+        // 100 images: 2 s of decode CPU and 4 s of inference by the threads' own accounting.
+        PhaseResult cold = new PhaseResult("cold", 100, 100, 0, 0, 0, 10, 0, List.of(), -1, -1,
+                Map.of("decode+preprocess", 2.0, "inference", 4.0), Map.of(), 0, Map.of(), 0,
+                List.of());
+        String decode = "[decode-0 tid=1];java/lang/Thread.run;io/cis/worker/image/";
+        // The sampler saw only part of inference (one of its threads): its time still comes from the accounting.
+        ProfileBreakdown breakdown = ProfileBreakdown.of(decode + "ScaledJpegDecoder.decode 30\n"
+                + decode + "NativePngDecoder.decode 10\n[inference-0 tid=2];libtorch_cpu.so 5\n");
+
+        var millis = BenchReport.profileMillisPerImage(breakdown, cold);
+
+        assertEquals(15.0, millis.get("decode+preprocess: JPEG decode (libjpeg-turbo)"), 1e-9);
+        assertEquals(5.0, millis.get("decode+preprocess: PNG decode (libpng, zlib)"), 1e-9);
+        assertEquals(40.0, millis.get("inference"), 1e-9);
+        assertEquals(3, millis.size());
     }
 }
