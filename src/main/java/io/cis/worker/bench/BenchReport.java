@@ -155,8 +155,9 @@ final class BenchReport {
      * (libtorch's OpenMP workers), while the per-thread accounting misses nothing, so the time comes from the latter
      * and only the proportions from the samples.
      */
-    private static void profileDetails(CpuProfiler.Samples samples, PhaseResult cold, PrintStream out) {
-        ProfileBreakdown breakdown = ProfileBreakdown.of(samples.collapsed());
+    private static void profileDetails(BenchRun.ColdProfile profile, PhaseResult cold, PrintStream out) {
+        CpuProfiler.Samples samples = profile.samples();
+        ProfileBreakdown breakdown = profile.breakdown();
         out.printf(Locale.ROOT, "    profile (async-profiler, a sample per %d ms of CPU, %d samples; flame graph %s): "
                         + "each stage's CPU ms per image split by what its threads ran:%n",
                 samples.interval().toMillis(), breakdown.totalSamples(), samples.flameGraph());
@@ -309,10 +310,10 @@ final class BenchReport {
         }
         if (r.coldProfile != null && r.phase("cold") != null) {
             ObjectNode profile = root.putObject("cold_profile");
-            profile.put("interval_ms", r.coldProfile.interval().toMillis());
-            profile.put("flame_graph", r.coldProfile.flameGraph().toString());
+            profile.put("interval_ms", r.coldProfile.samples().interval().toMillis());
+            profile.put("flame_graph", r.coldProfile.samples().flameGraph().toString());
             ObjectNode parts = profile.putObject("cpu_ms_per_image");
-            profileMillisPerImage(ProfileBreakdown.of(r.coldProfile.collapsed()), r.phase("cold")).forEach(parts::put);
+            profileMillisPerImage(r.coldProfile.breakdown(), r.phase("cold")).forEach(parts::put);
         }
         root.put("peak_rss_bytes", r.peakRssBytes);
         root.put("model_load_seconds", r.modelLoadSeconds);

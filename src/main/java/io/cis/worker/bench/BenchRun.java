@@ -128,7 +128,8 @@ public final class BenchRun {
                     CpuProfiler profiler = options.profile() != null ? CpuProfiler.start(PROFILE_INTERVAL) : null;
                     report.phases.add(phase("cold", app, recorder, publisher, set, bucket, eTags, 0));
                     if (profiler != null) {
-                        report.coldProfile = profiler.stop(options.profile());
+                        CpuProfiler.Samples samples = profiler.stop(options.profile());
+                        report.coldProfile = new ColdProfile(samples, ProfileBreakdown.of(samples.collapsed()));
                     }
                 }
                 if (options.phases().contains("warm")) {
@@ -300,6 +301,10 @@ public final class BenchRun {
         }
     }
 
+    /** The cold pass's profile and what it says. */
+    record ColdProfile(CpuProfiler.Samples samples, ProfileBreakdown breakdown) {
+    }
+
     /** Everything the report prints. */
     static final class RunReport {
         final BenchImageSet set;
@@ -315,7 +320,7 @@ public final class BenchRun {
         long peakRssBytes;
         long finalRssBytes;
         /** The cold pass's CPU samples, when a profile was asked for. */
-        CpuProfiler.Samples coldProfile;
+        ColdProfile coldProfile;
         /** Where the main set lives in S3 (its keys in the set's order). */
         String bucket;
         final List<String> keys = new ArrayList<>();
