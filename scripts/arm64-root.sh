@@ -18,6 +18,7 @@
 #   CIS_CACHE_DIR   download cache (default ~/.cache/cis-worker); the root file system is kept in its arm64-root/
 #                   folder, named by a hash of what goes into it
 set -euo pipefail
+readonly SCRIPT_NAME=arm64-root
 source "$(dirname "${BASH_SOURCE[0]}")/lib/debootstrap.sh"
 
 readonly SUITE=bookworm
@@ -28,11 +29,7 @@ readonly BUILD_VERSION=1
 
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/arm64-root
 readonly CACHE_DIR
-readonly EXIT_CANNOT_RUN=77
 
-log() { printf 'arm64-root: %s\n' "$*" >&2; }
-die() { printf 'arm64-root: ERROR: %s\n' "$*" >&2; exit 1; }
-cannot_run() { printf 'arm64-root: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 require_root() {

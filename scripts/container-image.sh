@@ -21,6 +21,7 @@
 #                     kept in its container-image/ folder
 #   CIS_M2_DIR        the host's Maven directory the build stage reads (default ~/.m2; never written by the build)
 set -euo pipefail
+readonly SCRIPT_NAME=container-image
 source "$(dirname "${BASH_SOURCE[0]}")/lib/debootstrap.sh"
 cd "$(dirname "$0")/.."
 
@@ -35,11 +36,6 @@ readonly BUILD_VERSION=1
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/container-image
 M2_DIR=$(realpath -m "${CIS_M2_DIR:-$HOME/.m2}")
 readonly CACHE_DIR M2_DIR
-readonly EXIT_CANNOT_RUN=77
-
-log() { printf 'container-image: %s\n' "$*" >&2; }
-die() { printf 'container-image: ERROR: %s\n' "$*" >&2; exit 1; }
-cannot_run() { printf 'container-image: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 

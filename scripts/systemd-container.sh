@@ -21,6 +21,7 @@
 #   CIS_CONTAINER_OWNER_PID     boot: power the container off when this process is gone (a test JVM that dies
 #                               before its clean-up must not leave a worker running)
 set -euo pipefail
+readonly SCRIPT_NAME=systemd-container
 source "$(dirname "${BASH_SOURCE[0]}")/lib/debootstrap.sh"
 
 readonly SUITE=bookworm
@@ -34,11 +35,6 @@ readonly BUILD_VERSION=1
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/systemd-container
 BOOT_TIMEOUT=${CIS_CONTAINER_BOOT_TIMEOUT:-120}
 readonly CACHE_DIR BOOT_TIMEOUT
-readonly EXIT_CANNOT_RUN=77
-
-log() { printf 'systemd-container: %s\n' "$*" >&2; }
-die() { printf 'systemd-container: ERROR: %s\n' "$*" >&2; exit 1; }
-cannot_run() { printf 'systemd-container: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 

@@ -1,8 +1,14 @@
 # shellcheck shell=bash
 # The Debian root file system steps that scripts/systemd-container.sh, scripts/arm64-root.sh and
 # scripts/container-image.sh have in common, kept in one place so the three build their roots the same way.
-# Sourced, not run: the sourcing script has set -euo pipefail and defines log, die and cannot_run (with its own
-# name in the messages), which these functions call.
+# Sourced, not run, by a script that has set -euo pipefail and SCRIPT_NAME (the prefix of its messages).
+
+# Messages on stderr. die exits 1; cannot_run exits 77, "cannot run here", which the calling test reports as a
+# skip with the reason instead of a failure.
+readonly EXIT_CANNOT_RUN=77
+log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
+die() { printf '%s: ERROR: %s\n' "$SCRIPT_NAME" "$*" >&2; exit 1; }
+cannot_run() { printf '%s: cannot run here: %s\n' "$SCRIPT_NAME" "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 
 # Installs the host's Debian PACKAGEs a script needs (none: nothing to do); "cannot run here" when it cannot.
 install_host_packages() { # PACKAGE...
