@@ -66,7 +66,7 @@ require_emulation() {
 
 rootfs_path() {
   local key
-  key=$(printf '%s\n' "$SUITE" "$ARCH" "${PACKAGES[*]}" "$BUILD_VERSION" | sha256sum | cut -c1-16)
+  key=$(cache_key "$SUITE" "$ARCH" "${PACKAGES[*]}" "$BUILD_VERSION")
   echo "$CACHE_DIR/rootfs-$SUITE-$ARCH-$key"
 }
 
@@ -75,7 +75,7 @@ cmd_check() {
   # A real arm64 program: the emulator's own test that the kernel hands arm64 ELF files to it.
   local rootfs
   rootfs=$(rootfs_path)
-  if [[ -f $rootfs/.complete ]]; then
+  if root_complete "$rootfs"; then
     chroot "$rootfs" /bin/true || cannot_run "an arm64 program does not run in $rootfs under qemu-user"
   fi
   log "qemu-user emulation of arm64 is set up ($(qemu-aarch64-static --version | head -n 1))"
@@ -85,14 +85,12 @@ cmd_build() {
   require_emulation
   local rootfs
   rootfs=$(rootfs_path)
-  if [[ -f $rootfs/.complete ]]; then
+  if root_complete "$rootfs"; then
     echo "$rootfs"
     return
   fi
-  mkdir -p "$CACHE_DIR"
-  # Built beside its final place and renamed when complete: an interrupted build never looks like a cached one.
   local tmp
-  tmp=$(mktemp -d "$rootfs.tmp.XXXXXX")
+  tmp=$(new_root_dir "$rootfs")
   # debootstrap mounts /proc and /sys in the new root while it runs: unmounted first, and rm stays on this file system.
   trap 'for m in proc sys dev/pts dev; do umount -l "$tmp/$m" 2>/dev/null || true; done
         rm -rf --one-file-system "$tmp" "$tmp.log"' EXIT
@@ -123,7 +121,7 @@ cmd_run() {
   require_emulation
   local rootfs
   rootfs=$(rootfs_path)
-  [[ -f $rootfs/.complete ]] || die "no root file system yet: run $0 build first"
+  root_complete "$rootfs" || die "no root file system yet: run $0 build first"
   in_root "$rootfs" "$tmp_dir" "${binds[@]}" -- "$@"
 }
 

@@ -57,7 +57,7 @@ require_tools() {
 }
 
 key_of() { # PACKAGE...
-  printf '%s\n' "$SUITE" "$*" "$BUILD_VERSION" | sha256sum | cut -c1-16
+  cache_key "$SUITE" "$*" "$BUILD_VERSION"
 }
 
 # A minbase root with PACKAGES, built once per package list and kept; prints its path.
@@ -66,14 +66,12 @@ make_root() { # NAME PACKAGE...
   shift
   local root
   root=$CACHE_DIR/rootfs-$name-$SUITE-$(key_of "$@")
-  if [[ -f $root/.complete ]]; then
+  if root_complete "$root"; then
     echo "$root"
     return
   fi
-  mkdir -p "$CACHE_DIR"
-  # Built beside its final place and renamed when complete: an interrupted build never looks like a cached one.
   local tmp started=$SECONDS
-  tmp=$(mktemp -d "$root.tmp.XXXXXX")
+  tmp=$(new_root_dir "$root")
   trap 'rm -rf "$tmp" "$tmp.log"' EXIT
   log "building $root (Debian $SUITE minbase + $*; once, then cached)"
   debootstrap_minbase "$SUITE" "" "$tmp"

@@ -53,7 +53,7 @@ require_tools() {
 
 rootfs_path() {
   local key
-  key=$(printf '%s\n' "$SUITE" "${BASE_PACKAGES[*]}" "${EXTRA_PACKAGES[*]}" "$BUILD_VERSION" | sha256sum | cut -c1-16)
+  key=$(cache_key "$SUITE" "${BASE_PACKAGES[*]}" "${EXTRA_PACKAGES[*]}" "$BUILD_VERSION")
   echo "$CACHE_DIR/rootfs-$SUITE-$key"
 }
 
@@ -61,15 +61,13 @@ cmd_build() {
   require_root
   local rootfs
   rootfs=$(rootfs_path)
-  if [[ -f $rootfs/.complete ]]; then
+  if root_complete "$rootfs"; then
     echo "$rootfs"
     return
   fi
   require_tools
-  mkdir -p "$CACHE_DIR"
-  # Built beside its final place and renamed when complete: an interrupted build never looks like a cached one.
   local tmp
-  tmp=$(mktemp -d "$rootfs.tmp.XXXXXX")
+  tmp=$(new_root_dir "$rootfs")
   trap 'rm -rf "$tmp"' EXIT
   local started=$SECONDS
   log "building $rootfs (Debian $SUITE minbase + ${BASE_PACKAGES[*]} ${EXTRA_PACKAGES[*]}; once, then cached)"

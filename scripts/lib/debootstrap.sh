@@ -63,14 +63,31 @@ apt_install_in_root() { # ROOT THEN PACKAGE...
       $then}" >&2
 }
 
-# The last step of a root built beside its final place ROOT in TMP (so an interrupted build never looks like a
-# cached one): marked complete and renamed to ROOT. Another build may have finished first (two test runs at
-# once): that one is kept and TMP removed (not past a file system still mounted in it).
+# The name part of a cached root that changes with what goes into it: a short hash of the VALUEs (suite, packages,
+# build version, ...).
+cache_key() { # VALUE...
+  printf '%s\n' "$@" | sha256sum | cut -c1-16
+}
+
+# Whether ROOT is a finished build (finish_root marks it so; a half-built one never is).
+root_complete() { # ROOT
+  [[ -f $1/.complete ]]
+}
+
+# A root is built in a new directory beside its final place ROOT (new_root_dir prints it), then marked complete
+# and renamed to ROOT (finish_root): an interrupted build never looks like a cached one.
+new_root_dir() { # ROOT
+  mkdir -p "$(dirname "$1")"
+  mktemp -d "$1.tmp.XXXXXX"
+}
+
+# Another build may have finished first (two test runs at once): that one is kept and TMP removed (not past a
+# file system still mounted in it).
 finish_root() { # TMP ROOT
   local tmp=$1 root=$2
   touch "$tmp/.complete"
   if ! mv -T "$tmp" "$root" 2>/dev/null; then
-    [[ -f $root/.complete ]] || die "could not move the new root file system to $root"
+    root_complete "$root" || die "could not move the new root file system to $root"
     rm -rf --one-file-system "$tmp"
   fi
 }
