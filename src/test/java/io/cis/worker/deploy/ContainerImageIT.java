@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cis.worker.deploy.ScriptRunner.Result;
 import io.cis.worker.embed.VectorMath;
 import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.source.S3NotificationPublisher;
@@ -21,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -64,6 +64,7 @@ class ContainerImageIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path SCRIPT = Path.of("scripts/container-image.sh");
+    private static final ScriptRunner CONTAINER_IMAGE = new ScriptRunner(SCRIPT, Map.of());
     private static final int EXIT_CANNOT_RUN = 77;
     private static final String TAG = "localhost/cis-worker:it";
     private static final String STATE_DIR = "/var/lib/cis-worker";
@@ -89,13 +90,10 @@ class ContainerImageIT {
     private static final List<String> keys = new ArrayList<>();
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    record Result(int exit, String output) {
-    }
-
     @BeforeAll
     static void buildTheImage() throws Exception {
         long started = System.nanoTime();
-        Result build = script(Duration.ofMinutes(45), "build", TAG);
+        Result build = CONTAINER_IMAGE.run(Duration.ofMinutes(45), "build", TAG);
         Files.createDirectories(LOGS);
         Files.writeString(LOGS.resolve("container-image-build.log"), build.output());
         if (build.exit() == EXIT_CANNOT_RUN) {
@@ -138,7 +136,7 @@ class ContainerImageIT {
     @AfterAll
     static void cleanUp() throws IOException {
         if (container != null) {
-            script(Duration.ofMinutes(2), "buildah", "rm", container);
+            CONTAINER_IMAGE.run(Duration.ofMinutes(2), "buildah", "rm", container);
         }
         if (queues == null) {
             return;
@@ -475,36 +473,11 @@ class ContainerImageIT {
     private static String buildah(Duration timeout, String... args) {
         List<String> all = new ArrayList<>(List.of("buildah"));
         all.addAll(List.of(args));
-        Result result = script(timeout, all.toArray(String[]::new));
+        Result result = CONTAINER_IMAGE.run(timeout, all.toArray(String[]::new));
         if (result.exit() != 0) {
             throw new AssertionError("buildah " + String.join(" ", args) + " exited " + result.exit() + ":\n" + result.output());
         }
         return result.output();
-    }
-
-    private static Result script(Duration timeout, String... args) {
-        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-        command.addAll(List.of(args));
-        try {
-            Path output = Files.createTempFile("container-image-", ".out");
-            try {
-                Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly();
-                    throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout + ":\n"
-                            + tail(Files.readString(output), 40));
-                }
-                return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(output);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The owner's name as the image's /etc/passwd has it (the host may not know the uid); of a link, the link's. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cis.worker.deploy.ScriptRunner.Result;
 import io.cis.worker.embed.VectorMath;
 import io.cis.worker.event.S3ObjectRef;
 import io.cis.worker.source.S3NotificationPublisher;
@@ -185,7 +186,7 @@ class SystemdNspawnIT {
         settings.put("METRICS_PORT", Integer.toString(metricsPort));
         StringBuilder file = new StringBuilder();
         settings.forEach((key, value) -> file.append(key).append('=').append(value).append('\n'));
-        NspawnMachine.Result write = machine.execWithInput(Duration.ofSeconds(30), file.toString(),
+        Result write = machine.execWithInput(Duration.ofSeconds(30), file.toString(),
                 "sh", "-c", "cat > " + InstallLayout.ENV_FILE);
         assertTrue(write.ok(), write.output());
     }
@@ -294,14 +295,14 @@ class SystemdNspawnIT {
         // embedded the same photos, which would make them all cache hits).
         String args = "BACKFILL_ARGS=--source s3 --bucket " + bucket + " --prefix " + prefix + "backfill/\n"
                 + "EMBEDDING_CACHE_ENABLED=false\n";
-        NspawnMachine.Result write = machine.execWithInput(Duration.ofSeconds(30), args,
+        Result write = machine.execWithInput(Duration.ofSeconds(30), args,
                 "sh", "-c", "cat > /etc/cis-worker/backfill.env");
         assertTrue(write.ok(), write.output());
         long selected = 0;
         for (String slice : List.of("0-2", "1-2")) {
             String unit = "cis-worker-backfill@" + slice;
             long started = System.nanoTime();
-            NspawnMachine.Result run = machine.exec(Duration.ofMinutes(5), "systemctl", "start", unit);
+            Result run = machine.exec(Duration.ofMinutes(5), "systemctl", "start", unit);
             String journal = machine.run("journalctl", "-u", unit, "-o", "cat", "--no-pager");
             assertTrue(run.ok(), unit + ": " + run.output() + "\n" + journal);
             assertEquals("success", machine.property(unit, "Result"), journal);
