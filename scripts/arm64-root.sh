@@ -18,6 +18,8 @@
 #   CIS_CACHE_DIR   download cache (default ~/.cache/cis-worker); the root file system is kept in its arm64-root/
 #                   folder, named by a hash of what goes into it
 set -euo pipefail
+readonly SCRIPT_NAME=arm64-root
+source "$(dirname "${BASH_SOURCE[0]}")/lib/debootstrap.sh"
 
 readonly SUITE=bookworm
 readonly ARCH=arm64
@@ -27,11 +29,7 @@ readonly BUILD_VERSION=1
 
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/arm64-root
 readonly CACHE_DIR
-readonly EXIT_CANNOT_RUN=77
 
-log() { printf 'arm64-root: %s\n' "$*" >&2; }
-die() { printf 'arm64-root: ERROR: %s\n' "$*" >&2; exit 1; }
-cannot_run() { printf 'arm64-root: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 require_root() {
@@ -45,11 +43,7 @@ require_tools() {
   command -v qemu-aarch64-static >/dev/null || missing+=(qemu-user-static)
   command -v update-binfmts >/dev/null || missing+=(binfmt-support)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
-  [[ ${#missing[@]} -eq 0 ]] && return
-  command -v apt-get >/dev/null || cannot_run "${missing[*]} missing and no apt-get to install them"
-  log "installing ${missing[*]}"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 \
-    || cannot_run "could not install ${missing[*]} from Debian's packages"
+  install_host_packages "${missing[@]}"
 }
 
 # The kernel runs arm64 ELF files through qemu-aarch64-static: binfmt_misc mounted, the entry enabled.
@@ -70,21 +64,9 @@ require_emulation() {
     || cannot_run "the qemu-aarch64 binfmt_misc entry is registered but disabled and cannot be enabled"
 }
 
-# The host's Debian mirror (from its apt sources); empty = debootstrap's default.
-host_mirror() {
-  local files=(/etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list)
-  local file
-  for file in "${files[@]}"; do
-    [[ -f $file ]] || continue
-    sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
-      -e 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\{0,1\}\([^[:space:]]*\).*/\2/p' "$file" \
-      | grep -E '/debian/?$' | head -n 1
-  done | head -n 1
-}
-
 rootfs_path() {
   local key
-  key=$(printf '%s\n' "$SUITE" "$ARCH" "${PACKAGES[*]}" "$BUILD_VERSION" | sha256sum | cut -c1-16)
+  key=$(cache_key "$SUITE" "$ARCH" "${PACKAGES[*]}" "$BUILD_VERSION")
   echo "$CACHE_DIR/rootfs-$SUITE-$ARCH-$key"
 }
 
@@ -93,7 +75,7 @@ cmd_check() {
   # A real arm64 program: the emulator's own test that the kernel hands arm64 ELF files to it.
   local rootfs
   rootfs=$(rootfs_path)
-  if [[ -f $rootfs/.complete ]]; then
+  if root_complete "$rootfs"; then
     chroot "$rootfs" /bin/true || cannot_run "an arm64 program does not run in $rootfs under qemu-user"
   fi
   log "qemu-user emulation of arm64 is set up ($(qemu-aarch64-static --version | head -n 1))"
@@ -103,35 +85,23 @@ cmd_build() {
   require_emulation
   local rootfs
   rootfs=$(rootfs_path)
-  if [[ -f $rootfs/.complete ]]; then
+  if root_complete "$rootfs"; then
     echo "$rootfs"
     return
   fi
-  mkdir -p "$CACHE_DIR"
-  # Built beside its final place and renamed when complete: an interrupted build never looks like a cached one.
   local tmp
-  tmp=$(mktemp -d "$rootfs.tmp.XXXXXX")
+  tmp=$(new_root_dir "$rootfs")
   # debootstrap mounts /proc and /sys in the new root while it runs: unmounted first, and rm stays on this file system.
   trap 'for m in proc sys dev/pts dev; do umount -l "$tmp/$m" 2>/dev/null || true; done
         rm -rf --one-file-system "$tmp" "$tmp.log"' EXIT
-  local mirror started=$SECONDS
-  mirror=$(host_mirror)
+  local started=$SECONDS
   log "building $rootfs (Debian $SUITE $ARCH minbase + ${PACKAGES[*]}, under emulation; once, then cached)"
   # One stage: binfmt_misc runs the second stage's arm64 maintainer scripts through qemu-aarch64-static.
-  local include
-  include=$(IFS=,; echo "${PACKAGES[*]}")
-  debootstrap --arch="$ARCH" --variant=minbase --include="$include" "$SUITE" "$tmp" ${mirror:+"$mirror"} >"$tmp.log" 2>&1 \
-    || { tail -n 20 "$tmp.log" >&2; cannot_run "debootstrap --arch=$ARCH $SUITE failed (no access to Debian's packages?)"; }
-  rm -f "$tmp.log"
+  debootstrap_minbase "$SUITE" "$ARCH" "$tmp" "${PACKAGES[@]}"
   (in_root "$tmp" "" -- /usr/bin/java -version) >/dev/null 2>&1 \
     || cannot_run "the arm64 JRE does not start under qemu-user emulation here"
   (cd "$tmp" && rm -rf var/cache/apt/archives/*.deb var/lib/apt/lists/*)
-  touch "$tmp/.complete"
-  # Another build may have finished first (two test runs at once): keep that one.
-  if ! mv -T "$tmp" "$rootfs" 2>/dev/null; then
-    [[ -f $rootfs/.complete ]] || die "could not move the new root file system to $rootfs"
-    rm -rf --one-file-system "$tmp"
-  fi
+  finish_root "$tmp" "$rootfs"
   trap - EXIT
   log "built in $((SECONDS - started)) s: $(du -sh "$rootfs" | cut -f1)"
   echo "$rootfs"
@@ -151,7 +121,7 @@ cmd_run() {
   require_emulation
   local rootfs
   rootfs=$(rootfs_path)
-  [[ -f $rootfs/.complete ]] || die "no root file system yet: run $0 build first"
+  root_complete "$rootfs" || die "no root file system yet: run $0 build first"
   in_root "$rootfs" "$tmp_dir" "${binds[@]}" -- "$@"
 }
 

@@ -21,6 +21,8 @@
 #                     kept in its container-image/ folder
 #   CIS_M2_DIR        the host's Maven directory the build stage reads (default ~/.m2; never written by the build)
 set -euo pipefail
+readonly SCRIPT_NAME=container-image
+source "$(dirname "${BASH_SOURCE[0]}")/lib/debootstrap.sh"
 cd "$(dirname "$0")/.."
 
 readonly SUITE=bookworm
@@ -34,11 +36,6 @@ readonly BUILD_VERSION=1
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/container-image
 M2_DIR=$(realpath -m "${CIS_M2_DIR:-$HOME/.m2}")
 readonly CACHE_DIR M2_DIR
-readonly EXIT_CANNOT_RUN=77
-
-log() { printf 'container-image: %s\n' "$*" >&2; }
-die() { printf 'container-image: ERROR: %s\n' "$*" >&2; exit 1; }
-cannot_run() { printf 'container-image: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -56,26 +53,11 @@ require_tools() {
   command -v buildah >/dev/null || missing+=(buildah)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
-  [[ ${#missing[@]} -eq 0 ]] && return
-  command -v apt-get >/dev/null || cannot_run "${missing[*]} missing and no apt-get to install them"
-  log "installing ${missing[*]}"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 \
-    || cannot_run "could not install ${missing[*]} from Debian's packages"
-}
-
-# The host's Debian mirror (from its apt sources); empty = debootstrap's default.
-host_mirror() {
-  local file
-  for file in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $file ]] || continue
-    sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
-      -e 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\{0,1\}\([^[:space:]]*\).*/\2/p' "$file" \
-      | grep -E '/debian/?$' | head -n 1
-  done | head -n 1
+  install_host_packages "${missing[@]}"
 }
 
 key_of() { # PACKAGE...
-  printf '%s\n' "$SUITE" "$*" "$BUILD_VERSION" | sha256sum | cut -c1-16
+  cache_key "$SUITE" "$*" "$BUILD_VERSION"
 }
 
 # A minbase root with PACKAGES, built once per package list and kept; prints its path.
@@ -84,33 +66,23 @@ make_root() { # NAME PACKAGE...
   shift
   local root
   root=$CACHE_DIR/rootfs-$name-$SUITE-$(key_of "$@")
-  if [[ -f $root/.complete ]]; then
+  if root_complete "$root"; then
     echo "$root"
     return
   fi
-  mkdir -p "$CACHE_DIR"
-  # Built beside its final place and renamed when complete: an interrupted build never looks like a cached one.
-  local tmp mirror started=$SECONDS
-  tmp=$(mktemp -d "$root.tmp.XXXXXX")
+  local tmp started=$SECONDS
+  tmp=$(new_root_dir "$root")
   trap 'rm -rf "$tmp" "$tmp.log"' EXIT
-  mirror=$(host_mirror)
   log "building $root (Debian $SUITE minbase + $*; once, then cached)"
-  debootstrap --variant=minbase "$SUITE" "$tmp" ${mirror:+"$mirror"} >"$tmp.log" 2>&1 \
-    || { tail -n 20 "$tmp.log" >&2; cannot_run "debootstrap $SUITE failed (no access to Debian's packages?)"; }
-  # The JDK through apt inside (its resolver and maintainer scripts handle ca-certificates-java, which debootstrap's
-  # simple ordering does not); nspawn gives the scripts /proc and /dev.
-  cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
-  systemd-nspawn --quiet --register=no --keep-unit --console=pipe -D "$tmp" /bin/sh -c "
-      echo 'APT::Sandbox::User \"root\";' >/etc/apt/apt.conf.d/00sandbox-root &&
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $* >/dev/null &&
-      apt-get clean && rm -rf /var/lib/apt/lists/* /etc/apt/apt.conf.d/00sandbox-root &&
-      mkdir -p /opt/java && ln -s \$(dirname \$(dirname \$(readlink -f /usr/bin/java))) /opt/java/openjdk" >&2 \
+  debootstrap_minbase "$SUITE" "" "$tmp"
+  # The JDK through apt inside, not debootstrap's --include (see apt_install_in_root); then the link the Temurin
+  # images have.
+  # shellcheck disable=SC2016 # expanded by the shell inside the root
+  apt_install_in_root "$tmp" 'mkdir -p /opt/java && ln -s $(dirname $(dirname $(readlink -f /usr/bin/java))) /opt/java/openjdk' "$@" \
     || cannot_run "installing $* in the stand-in root failed"
   # The image's resolver comes from the host at build and run time, as with any container.
   rm -f "$tmp/etc/resolv.conf" "$tmp/etc/hostname"
-  touch "$tmp/.complete"
-  mv -T "$tmp" "$root" 2>/dev/null || { [[ -f $root/.complete ]] || die "could not move $tmp to $root"; rm -rf "$tmp"; }
-  rm -f "$tmp.log"
+  finish_root "$tmp" "$root"
   trap - EXIT
   log "built in $((SECONDS - started)) s: $(du -sh "$root" | cut -f1)"
   echo "$root"

@@ -21,6 +21,8 @@
 #   CIS_CONTAINER_OWNER_PID     boot: power the container off when this process is gone (a test JVM that dies
 #                               before its clean-up must not leave a worker running)
 set -euo pipefail
+readonly SCRIPT_NAME=systemd-container
+source "$(dirname "${BASH_SOURCE[0]}")/lib/debootstrap.sh"
 
 readonly SUITE=bookworm
 # What the machine has: systemd as PID 1, D-Bus (systemctl and journalctl talk through it) and a headless JRE 17
@@ -33,11 +35,6 @@ readonly BUILD_VERSION=1
 CACHE_DIR=$(realpath -m "${CIS_CACHE_DIR:-$HOME/.cache/cis-worker}")/systemd-container
 BOOT_TIMEOUT=${CIS_CONTAINER_BOOT_TIMEOUT:-120}
 readonly CACHE_DIR BOOT_TIMEOUT
-readonly EXIT_CANNOT_RUN=77
-
-log() { printf 'systemd-container: %s\n' "$*" >&2; }
-die() { printf 'systemd-container: ERROR: %s\n' "$*" >&2; exit 1; }
-cannot_run() { printf 'systemd-container: cannot run here: %s\n' "$*" >&2; exit "$EXIT_CANNOT_RUN"; }
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
@@ -51,77 +48,37 @@ require_tools() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   command -v systemd-nspawn >/dev/null || missing+=(systemd-container)
   command -v nsenter >/dev/null || missing+=(util-linux)
-  [[ ${#missing[@]} -eq 0 ]] && return
-  command -v apt-get >/dev/null || cannot_run "${missing[*]} missing and no apt-get to install them"
-  log "installing ${missing[*]}"
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >&2 \
-    || cannot_run "could not install ${missing[*]} from Debian's packages"
-}
-
-# The host's Debian mirror (from its apt sources), so the container downloads from where the host does; empty =
-# debootstrap's default.
-host_mirror() {
-  local files=(/etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list)
-  local file
-  for file in "${files[@]}"; do
-    [[ -f $file ]] || continue
-    # deb822 "URIs: URL" or one-line "deb [options] URL suite ...", for the main archive (not -security, -updates).
-    sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
-      -e 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\{0,1\}\([^[:space:]]*\).*/\2/p' "$file" \
-      | grep -E '/debian/?$' | head -n 1
-  done | head -n 1
+  install_host_packages "${missing[@]}"
 }
 
 rootfs_path() {
   local key
-  key=$(printf '%s\n' "$SUITE" "${BASE_PACKAGES[*]}" "${EXTRA_PACKAGES[*]}" "$BUILD_VERSION" | sha256sum | cut -c1-16)
+  key=$(cache_key "$SUITE" "${BASE_PACKAGES[*]}" "${EXTRA_PACKAGES[*]}" "$BUILD_VERSION")
   echo "$CACHE_DIR/rootfs-$SUITE-$key"
-}
-
-# nspawn for a one-off command in a root file system (not booted): it mounts /proc, /dev and /sys for it.
-nspawn_run() { # ROOT COMMAND...
-  local root=$1
-  shift
-  systemd-nspawn --quiet --register=no --keep-unit --console=pipe -D "$root" "$@"
 }
 
 cmd_build() {
   require_root
   local rootfs
   rootfs=$(rootfs_path)
-  if [[ -f $rootfs/.complete ]]; then
+  if root_complete "$rootfs"; then
     echo "$rootfs"
     return
   fi
   require_tools
-  mkdir -p "$CACHE_DIR"
-  # Built beside its final place and renamed when complete: an interrupted build never looks like a cached one.
   local tmp
-  tmp=$(mktemp -d "$rootfs.tmp.XXXXXX")
+  tmp=$(new_root_dir "$rootfs")
   trap 'rm -rf "$tmp"' EXIT
-  local mirror started=$SECONDS
-  mirror=$(host_mirror)
+  local started=$SECONDS
   log "building $rootfs (Debian $SUITE minbase + ${BASE_PACKAGES[*]} ${EXTRA_PACKAGES[*]}; once, then cached)"
-  local include
-  include=$(IFS=,; echo "${BASE_PACKAGES[*]}")
-  debootstrap --variant=minbase --include="$include" "$SUITE" "$tmp" ${mirror:+"$mirror"} >"$tmp.log" 2>&1 \
-    || { tail -n 20 "$tmp.log" >&2; rm -f "$tmp.log"; cannot_run "debootstrap $SUITE failed (no access to Debian's packages?)"; }
-  rm -f "$tmp.log"
-  # The JRE through apt inside (its resolver and maintainer scripts handle ca-certificates-java, which debootstrap's
-  # simple ordering does not); nspawn gives the scripts /proc and /dev.
-  cp -L /etc/resolv.conf "$tmp/etc/resolv.conf" 2>/dev/null || true
-  nspawn_run "$tmp" /bin/sh -c "echo 'APT::Sandbox::User \"root\";' >/etc/apt/apt.conf.d/00sandbox-root && \
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${EXTRA_PACKAGES[*]} >/dev/null && apt-get clean && rm -rf /var/lib/apt/lists/* /etc/apt/apt.conf.d/00sandbox-root" >&2 \
+  debootstrap_minbase "$SUITE" "" "$tmp" "${BASE_PACKAGES[@]}"
+  # The JRE through apt inside, not debootstrap's --include (see apt_install_in_root).
+  apt_install_in_root "$tmp" "" "${EXTRA_PACKAGES[@]}" \
     || cannot_run "installing ${EXTRA_PACKAGES[*]} in the container failed"
   # A machine of its own: a name, and an empty machine-id that nspawn fills in at every boot.
   echo cis-test >"$tmp/etc/hostname"
   : >"$tmp/etc/machine-id"
-  touch "$tmp/.complete"
-  # Another build may have finished first (two test runs at once): keep that one.
-  if ! mv -T "$tmp" "$rootfs" 2>/dev/null; then
-    [[ -f $rootfs/.complete ]] || die "could not move the new root file system to $rootfs"
-    rm -rf "$tmp"
-  fi
+  finish_root "$tmp" "$rootfs"
   trap - EXIT
   log "built in $((SECONDS - started)) s: $(du -sh "$rootfs" | cut -f1)"
   echo "$rootfs"

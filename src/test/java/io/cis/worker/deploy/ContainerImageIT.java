@@ -7,21 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cis.worker.deploy.ScriptRunner.Result;
 import io.cis.worker.embed.VectorMath;
-import io.cis.worker.event.S3ObjectRef;
-import io.cis.worker.source.S3NotificationPublisher;
 import io.cis.worker.testing.ClipReference;
 import io.cis.worker.testing.Documents;
-import io.cis.worker.testing.LocalStack;
-import io.cis.worker.testing.TestQueues;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -44,11 +34,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.opensearch.client.opensearch.OpenSearchClient;
-import org.opensearch.client.opensearch._types.FieldValue;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
@@ -64,6 +49,7 @@ class ContainerImageIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path SCRIPT = Path.of("scripts/container-image.sh");
+    private static final ScriptRunner CONTAINER_IMAGE = new ScriptRunner(SCRIPT, Map.of());
     private static final int EXIT_CANNOT_RUN = 77;
     private static final String TAG = "localhost/cis-worker:it";
     private static final String STATE_DIR = "/var/lib/cis-worker";
@@ -78,24 +64,12 @@ class ContainerImageIT {
     private static JsonNode config;
     private static String container;
     private static Path root;
-    private static SqsClient sqs;
-    private static S3Client s3;
-    private static OpenSearchClient openSearch;
-    private static TestQueues queues;
-    private static String bucket;
-    private static String index;
-    private static String prefix;
-    private static int metricsPort;
-    private static final List<String> keys = new ArrayList<>();
-    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-    record Result(int exit, String output) {
-    }
+    private static LocalStackFixture stack;
 
     @BeforeAll
     static void buildTheImage() throws Exception {
         long started = System.nanoTime();
-        Result build = script(Duration.ofMinutes(45), "build", TAG);
+        Result build = CONTAINER_IMAGE.run(Duration.ofMinutes(45), "build", TAG);
         Files.createDirectories(LOGS);
         Files.writeString(LOGS.resolve("container-image-build.log"), build.output());
         if (build.exit() == EXIT_CANNOT_RUN) {
@@ -110,22 +84,15 @@ class ContainerImageIT {
         config = JSON.readTree(buildah(Duration.ofMinutes(1), "inspect", "--type", "image", TAG)).path("Docker").path("config");
         log("image size: %s", buildah(Duration.ofMinutes(1), "images", "--format", "{{.Size}}", TAG).strip());
 
-        sqs = LocalStack.sqs();
-        s3 = LocalStack.s3();
-        openSearch = LocalStack.openSearchClient();
-        bucket = LocalStack.require("S3_BUCKET");
+        stack = LocalStackFixture.create("container", VISIBILITY_SECONDS);
         String run = UUID.randomUUID().toString().substring(0, 8);
-        queues = TestQueues.create(sqs, "container", 5, VISIBILITY_SECONDS);
-        index = "cis-container-" + run;
-        prefix = "container-" + run + "/";
-        metricsPort = freePort();
 
         container = buildah(Duration.ofMinutes(2), "from", "--quiet", "--pull-never", "--name", "cis-worker-it-" + run, TAG).strip();
         root = Path.of(buildah(Duration.ofMinutes(1), "mount", container).strip());
         // `docker run --env-file`: the settings join the image's ENV in the container's configuration, so the
         // worker and the health check see the same environment.
         List<String> configure = new ArrayList<>(List.of("config"));
-        settings().forEach((key, value) -> configure.addAll(List.of("--env", key + "=" + value)));
+        stack.workerSettings().forEach((key, value) -> configure.addAll(List.of("--env", key + "=" + value)));
         configure.add(container);
         buildah(Duration.ofMinutes(1), configure.toArray(String[]::new));
     }
@@ -138,19 +105,10 @@ class ContainerImageIT {
     @AfterAll
     static void cleanUp() throws IOException {
         if (container != null) {
-            script(Duration.ofMinutes(2), "buildah", "rm", container);
+            CONTAINER_IMAGE.run(Duration.ofMinutes(2), "buildah", "rm", container);
         }
-        if (queues == null) {
-            return;
-        }
-        try {
-            openSearch.indices().delete(d -> d.index(index).ignoreUnavailable(true));
-        } finally {
-            queues.delete();
-            LocalStack.deleteObjects(s3, bucket, keys);
-            sqs.close();
-            s3.close();
-            openSearch._transport().close();
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -213,8 +171,8 @@ class ContainerImageIT {
         assertTrue(process.waitFor(3, TimeUnit.MINUTES), "create-index did not finish");
         String output = Files.readString(log);
         assertEquals(0, process.exitValue(), output);
-        assertTrue(output.contains("created index " + index), output);
-        assertTrue(openSearch.indices().exists(e -> e.index(index)).value(), index + " exists in OpenSearch");
+        assertTrue(output.contains("created index " + stack.index()), output);
+        assertTrue(stack.openSearch().indices().exists(e -> e.index(stack.index())).value(), stack.index() + " exists in OpenSearch");
     }
 
     /** The entrypoint's java process runs as the image's user, and the model directory is mounted read-only. */
@@ -246,14 +204,14 @@ class ContainerImageIT {
 
     /** S3 notifications for the test photos: each document gets its photo's reference vector (libtorch ran). */
     private static void indexesNotifications(List<ClipReference.Image> photos) throws Exception {
-        List<String> sent = uploadAndNotify("first", photos, photos.size());
+        List<String> sent = stack.uploadAndNotify("first", photos, photos.size());
         for (int i = 0; i < sent.size(); i++) {
-            JsonNode doc = Documents.await(openSearch, index, sent.get(i), Documents::embedded, Duration.ofMinutes(2));
+            JsonNode doc = Documents.await(stack.openSearch(), stack.index(), sent.get(i), Documents::embedded, Duration.ofMinutes(2));
             float[] vector = ClipReference.floats(doc.path("image_embedding"));
             double cosine = VectorMath.cosine(vector, photos.get(i).embedding());
             assertTrue(cosine > 0.999, sent.get(i) + ": cosine " + cosine + " to the reference of " + photos.get(i).file());
         }
-        awaitCondition("the queue empty", Duration.ofSeconds(30), () -> queues.count(queues.queueUrl()) == 0);
+        awaitCondition("the queue empty", Duration.ofSeconds(30), () -> stack.queues().count(stack.queues().queueUrl()) == 0);
         log("%d notifications indexed with their reference vectors", sent.size());
     }
 
@@ -279,9 +237,9 @@ class ContainerImageIT {
      */
     private static void sigtermDrainsAndExits(Process worker, long java, List<ClipReference.Image> photos, Path log)
             throws Exception {
-        long before = embedded();
-        List<String> backlog = uploadAndNotify("stop-backlog", photos, 60);
-        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> embedded() >= before + 5);
+        long before = stack.embedded();
+        List<String> backlog = stack.uploadAndNotify("stop-backlog", photos, 60);
+        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> stack.embedded() >= before + 5);
         long stopping = System.nanoTime();
         assertTrue(ProcessHandle.of(java).orElseThrow().destroy(), "SIGTERM sent to java (PID " + java + ")");
         long limit = LONG_POLL_SECONDS + 2;
@@ -290,13 +248,11 @@ class ContainerImageIT {
         assertTrue(exited, "exited within " + limit + " s of SIGTERM (see " + log + ")");
         assertEquals(0, worker.exitValue(), "a clean exit:\n" + tail(Files.readString(log), 20));
         Thread.sleep(2000);
-        Map<QueueAttributeName, String> queue = sqs.getQueueAttributes(b -> b.queueUrl(queues.queueUrl()).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+        Map<QueueAttributeName, String> queue = stack.queueAttributes();
         assertEquals("0", queue.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
                 "nothing in flight after the worker stopped: " + queue);
         long left = Long.parseLong(queue.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
-        long done = embedded() - before;
+        long done = stack.embedded() - before;
         assertTrue(done + left >= backlog.size(), "every message either indexed (" + done + ") or back in the queue ("
                 + left + ") of " + backlog.size());
         log("SIGTERM during a backlog: exit 0 after %.1f s; %d of %d indexed, %d back in the queue", stopSeconds, done,
@@ -304,25 +260,6 @@ class ContainerImageIT {
     }
 
     // --- the container ---
-
-    /** The worker's settings for the local stack (what an operator's env file holds). */
-    private static Map<String, String> settings() {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (String variable : List.of("AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_SQS",
-                "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_DYNAMODB", "EMBEDDING_CACHE_TABLE", "OPENSEARCH_ENDPOINT")) {
-            settings.put(variable, LocalStack.require(variable));
-        }
-        settings.put("S3_FORCE_PATH_STYLE", "true");
-        settings.put("OPENSEARCH_AUTH", "none");
-        settings.put("OPENSEARCH_KNN_ENGINE", "lucene");
-        settings.put("SQS_QUEUE_URL", queues.queueUrl());
-        settings.put("SQS_DLQ_URL", queues.dlqUrl());
-        settings.put("SQS_VISIBILITY_TIMEOUT_SECONDS", Integer.toString(VISIBILITY_SECONDS));
-        settings.put("OPENSEARCH_INDEX", index);
-        settings.put("MODEL_NAME", ClipReference.modelName());
-        settings.put("METRICS_PORT", Integer.toString(metricsPort));
-        return settings;
-    }
 
     /** The image's ENTRYPOINT, from its configuration. */
     private static List<String> entrypoint() {
@@ -362,20 +299,11 @@ class ContainerImageIT {
     /** /health/ready answered 200 on the host's 127.0.0.1 (the container shares the host's network). */
     private static void awaitReady(Process worker, Path log) throws Exception {
         long started = System.nanoTime();
-        URI ready = URI.create("http://127.0.0.1:" + metricsPort + "/health/ready");
         awaitCondition("/health/ready", Duration.ofMinutes(3), () -> {
             if (!worker.isAlive()) {
                 throw new AssertionError("the worker exited " + worker.exitValue() + ":\n" + tail(read(log), 40));
             }
-            try {
-                return http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+            return stack.ready();
         });
         log("ready %.1f s after `buildah run`", seconds(started));
     }
@@ -475,36 +403,11 @@ class ContainerImageIT {
     private static String buildah(Duration timeout, String... args) {
         List<String> all = new ArrayList<>(List.of("buildah"));
         all.addAll(List.of(args));
-        Result result = script(timeout, all.toArray(String[]::new));
+        Result result = CONTAINER_IMAGE.run(timeout, all.toArray(String[]::new));
         if (result.exit() != 0) {
             throw new AssertionError("buildah " + String.join(" ", args) + " exited " + result.exit() + ":\n" + result.output());
         }
         return result.output();
-    }
-
-    private static Result script(Duration timeout, String... args) {
-        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-        command.addAll(List.of(args));
-        try {
-            Path output = Files.createTempFile("container-image-", ".out");
-            try {
-                Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.descendants().forEach(ProcessHandle::destroyForcibly);
-                    process.destroyForcibly();
-                    throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout + ":\n"
-                            + tail(Files.readString(output), 40));
-                }
-                return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(output);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** The owner's name as the image's /etc/passwd has it (the host may not know the uid); of a link, the link's. */
@@ -521,41 +424,10 @@ class ContainerImageIT {
         }
     }
 
-    /** Decodable test photos of at most 60 KB (the local S3 keeps objects in a small heap). */
+    /** The first six of the small test photos. */
     private static List<ClipReference.Image> smallPhotos() throws IOException {
-        List<ClipReference.Image> photos = new ArrayList<>();
-        for (ClipReference.Image image : ClipReference.images()) {
-            if (image.decodable() && Files.size(image.path()) <= 60_000) {
-                photos.add(image);
-            }
-        }
-        assertTrue(photos.size() >= 4, "test photos in " + ClipReference.SHARED_IMAGES);
+        List<ClipReference.Image> photos = LocalStackFixture.smallPhotos();
         return photos.subList(0, Math.min(photos.size(), 6));
-    }
-
-    private static List<String> uploadAndNotify(String folder, List<ClipReference.Image> photos, int count) throws IOException {
-        List<String> uploaded = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            ClipReference.Image photo = photos.get(i % photos.size());
-            String name = photo.file().substring(photo.file().lastIndexOf('/') + 1);
-            String key = String.format(Locale.ROOT, "%s%s/%04d-%s", prefix, folder, i, name);
-            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(Files.readAllBytes(photo.path())));
-            keys.add(key);
-            uploaded.add(key);
-        }
-        List<S3ObjectRef> objects = uploaded.stream().map(k -> S3ObjectRef.of(bucket, k)).toList();
-        assertEquals(objects.size(), new S3NotificationPublisher(sqs, queues.queueUrl()).publish(objects));
-        return uploaded;
-    }
-
-    private static long embedded() {
-        try {
-            openSearch.indices().refresh(r -> r.index(index));
-            return openSearch.count(c -> c.index(index)
-                    .query(q -> q.term(t -> t.field("has_image_embedding").value(FieldValue.of(true))))).count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void awaitCondition(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
@@ -579,12 +451,6 @@ class ContainerImageIT {
     private static String tail(String text, int lines) {
         List<String> all = text.lines().toList();
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static double seconds(long sinceNanos) {

@@ -1,9 +1,7 @@
 package io.cis.worker.deploy;
 
+import io.cis.worker.deploy.ScriptRunner.Result;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,8 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -24,17 +21,14 @@ final class NspawnMachine {
     static final Path SCRIPT = Path.of("scripts/systemd-container.sh");
     /** The script's "cannot run here" status: not root, no debootstrap or packages, no boot. */
     static final int EXIT_CANNOT_RUN = 77;
+    /** A machine outlives this JVM only until the script's watchdog notices that it is gone. */
+    private static final ScriptRunner RUNNER = new ScriptRunner(SCRIPT,
+            Map.of("CIS_CONTAINER_OWNER_PID", Long.toString(ProcessHandle.current().pid())));
 
     /** Thrown when the machine cannot be had here; the reason is the script's own message. */
     static final class CannotRun extends Exception {
         CannotRun(String reason) {
             super(reason);
-        }
-    }
-
-    record Result(int exit, String output) {
-        boolean ok() {
-            return exit == 0;
         }
     }
 
@@ -46,7 +40,7 @@ final class NspawnMachine {
 
     /** Builds the root file system if it is not cached yet (a minute or two on a fresh machine). */
     static void build() throws CannotRun {
-        Result build = script(Duration.ofMinutes(30), null, "build");
+        Result build = RUNNER.run(Duration.ofMinutes(30), "build");
         if (!build.ok()) {
             throw cannotRunOrFail("build", build);
         }
@@ -56,7 +50,7 @@ final class NspawnMachine {
     static NspawnMachine boot(Path runDir, String... nspawnOptions) throws CannotRun {
         List<String> args = new ArrayList<>(List.of("boot", runDir.toString()));
         args.addAll(List.of(nspawnOptions));
-        Result boot = script(Duration.ofMinutes(5), null, args.toArray(String[]::new));
+        Result boot = RUNNER.run(Duration.ofMinutes(5), args.toArray(String[]::new));
         if (!boot.ok()) {
             throw cannotRunOrFail("boot", boot);
         }
@@ -79,7 +73,7 @@ final class NspawnMachine {
     Result execWithInput(Duration timeout, String input, String... command) {
         List<String> args = new ArrayList<>(List.of("exec", runDir.toString()));
         args.addAll(List.of(command));
-        return script(timeout, input, args.toArray(String[]::new));
+        return RUNNER.runWithInput(timeout, input, args.toArray(String[]::new));
     }
 
     /** Runs a command inside and fails the test unless it exits 0; returns its output. */
@@ -102,7 +96,7 @@ final class NspawnMachine {
 
     /** Powers the machine off, removes its copy of the root file system and keeps its console log in {@code logDir}. */
     void close(Path logDir) throws IOException {
-        script(Duration.ofMinutes(2), null, "stop", runDir.toString());
+        RUNNER.run(Duration.ofMinutes(2), "stop", runDir.toString());
         Path console = runDir.resolve("console.log");
         if (Files.exists(console)) {
             Files.move(console, Files.createDirectories(logDir).resolve("systemd-nspawn-console.log"),
@@ -112,46 +106,6 @@ final class NspawnMachine {
             for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(file);
             }
-        }
-    }
-
-    private static Result script(Duration timeout, String input, String... args) {
-        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-        command.addAll(List.of(args));
-        try {
-            Path output = Files.createTempFile("nspawn-", ".out");
-            try {
-                ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
-                // A machine outlives this JVM only until the script's watchdog notices that it is gone.
-                builder.environment().put("CIS_CONTAINER_OWNER_PID", Long.toString(ProcessHandle.current().pid()));
-                Process process = builder.start();
-                // Written from another thread: a command that does not read its input must not block the test.
-                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> feed(process, input));
-                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly();
-                    throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout + ":\n"
-                            + Files.readString(output));
-                }
-                writer.join();
-                return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(output);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void feed(Process process, String input) {
-        try (OutputStream stdin = process.getOutputStream()) {
-            if (input != null) {
-                stdin.write(input.getBytes(StandardCharsets.UTF_8));
-            }
-        } catch (IOException e) {
-            // the command exited without reading everything: its exit status tells
         }
     }
 }

@@ -7,30 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cis.worker.deploy.ScriptRunner.Result;
 import io.cis.worker.embed.VectorMath;
-import io.cis.worker.event.S3ObjectRef;
-import io.cis.worker.source.S3NotificationPublisher;
 import io.cis.worker.testing.ClipReference;
 import io.cis.worker.testing.Documents;
-import io.cis.worker.testing.LocalStack;
-import io.cis.worker.testing.TestQueues;
 import io.cis.worker.testing.WorkerProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
@@ -40,11 +29,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.opensearch.client.opensearch.OpenSearchClient;
-import org.opensearch.client.opensearch._types.FieldValue;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 /**
@@ -74,16 +58,7 @@ class SystemdNspawnIT {
     private static NspawnMachine machine;
     /** Why no machine could be booted here, or null. */
     private static String cannotRun;
-    private static SqsClient sqs;
-    private static S3Client s3;
-    private static OpenSearchClient openSearch;
-    private static TestQueues queues;
-    private static String bucket;
-    private static String index;
-    private static String prefix;
-    private static int metricsPort;
-    private static final List<String> keys = new ArrayList<>();
-    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static LocalStackFixture stack;
 
     @BeforeAll
     static void bootMachine() throws Exception {
@@ -101,15 +76,7 @@ class SystemdNspawnIT {
             return;
         }
         log("machine booted after %.1f s", seconds(started));
-        sqs = LocalStack.sqs();
-        s3 = LocalStack.s3();
-        openSearch = LocalStack.openSearchClient();
-        bucket = LocalStack.require("S3_BUCKET");
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        queues = TestQueues.create(sqs, "nspawn", 5, VISIBILITY_SECONDS);
-        index = "cis-nspawn-" + run;
-        prefix = "nspawn-" + run + "/";
-        metricsPort = freePort();
+        stack = LocalStackFixture.create("nspawn", VISIBILITY_SECONDS);
     }
 
     @BeforeEach
@@ -129,14 +96,8 @@ class SystemdNspawnIT {
         } finally {
             machine.close(logDir);
         }
-        try {
-            openSearch.indices().delete(d -> d.index(index).ignoreUnavailable(true));
-        } finally {
-            queues.delete();
-            LocalStack.deleteObjects(s3, bucket, keys);
-            sqs.close();
-            s3.close();
-            openSearch._transport().close();
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -145,7 +106,7 @@ class SystemdNspawnIT {
         String modelSha256 = install();
         configure(modelSha256);
         startAndAwaitReady();
-        List<ClipReference.Image> photos = smallPhotos();
+        List<ClipReference.Image> photos = LocalStackFixture.smallPhotos();
         indexesNotificationsWithTheReferenceVectors(photos);
         restartUnderLoadStrandsNothing(photos);
         stopDrainsWithSuccess(photos);
@@ -168,24 +129,11 @@ class SystemdNspawnIT {
 
     /** README step 5: the operator's env file, here pointing at the local stack with its static test credentials. */
     private void configure(String modelSha256) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (String variable : List.of("AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_SQS",
-                "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_DYNAMODB", "EMBEDDING_CACHE_TABLE", "OPENSEARCH_ENDPOINT")) {
-            settings.put(variable, LocalStack.require(variable));
-        }
-        settings.put("S3_FORCE_PATH_STYLE", "true");
-        settings.put("OPENSEARCH_AUTH", "none");
-        settings.put("OPENSEARCH_KNN_ENGINE", "lucene");
-        settings.put("SQS_QUEUE_URL", queues.queueUrl());
-        settings.put("SQS_DLQ_URL", queues.dlqUrl());
-        settings.put("SQS_VISIBILITY_TIMEOUT_SECONDS", Integer.toString(VISIBILITY_SECONDS));
-        settings.put("OPENSEARCH_INDEX", index);
-        settings.put("MODEL_NAME", ClipReference.modelName());
+        Map<String, String> settings = stack.workerSettings();
         settings.put("MODEL_SHA256", modelSha256);
-        settings.put("METRICS_PORT", Integer.toString(metricsPort));
         StringBuilder file = new StringBuilder();
         settings.forEach((key, value) -> file.append(key).append('=').append(value).append('\n'));
-        NspawnMachine.Result write = machine.execWithInput(Duration.ofSeconds(30), file.toString(),
+        Result write = machine.execWithInput(Duration.ofSeconds(30), file.toString(),
                 "sh", "-c", "cat > " + InstallLayout.ENV_FILE);
         assertTrue(write.ok(), write.output());
     }
@@ -206,10 +154,10 @@ class SystemdNspawnIT {
 
     /** S3 notifications for the test photos: each document gets its photo's reference vector (libtorch ran). */
     private void indexesNotificationsWithTheReferenceVectors(List<ClipReference.Image> photos) throws Exception {
-        List<String> sent = uploadAndNotify("first", photos, photos.size());
+        List<String> sent = stack.uploadAndNotify("first", photos, photos.size());
         for (int i = 0; i < sent.size(); i++) {
             ClipReference.Image photo = photos.get(i);
-            JsonNode doc = Documents.await(openSearch, index, sent.get(i), Documents::embedded, Duration.ofMinutes(2));
+            JsonNode doc = Documents.await(stack.openSearch(), stack.index(), sent.get(i), Documents::embedded, Duration.ofMinutes(2));
             float[] vector = ClipReference.floats(doc.path("image_embedding"));
             assertEquals(512, vector.length);
             double cosine = VectorMath.cosine(vector, photo.embedding());
@@ -222,15 +170,15 @@ class SystemdNspawnIT {
      * after the stop): every document is embedded well within the visibility timeout, and the queue ends empty.
      */
     private void restartUnderLoadStrandsNothing(List<ClipReference.Image> photos) throws Exception {
-        long before = embedded();
-        List<String> backlog = uploadAndNotify("restart-backlog", photos, 200);
-        List<String> trickle = upload("restart-trickle", photos, 160);
-        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> embedded() >= before + 20);
+        long before = stack.embedded();
+        List<String> backlog = stack.uploadAndNotify("restart-backlog", photos, 200);
+        List<String> trickle = stack.upload("restart-trickle", photos, 160);
+        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> stack.embedded() >= before + 20);
         // 4 notifications a second for 40 s: they reach the queue while the old process drains and exits, and while
         // the new one starts.
         CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
             for (String key : trickle) {
-                notifyCreated(List.of(key));
+                stack.notifyCreated(List.of(key));
                 sleep(250);
             }
         });
@@ -243,8 +191,8 @@ class SystemdNspawnIT {
         long expected = before + backlog.size() + trickle.size();
         long sentAll = System.nanoTime();
         awaitCondition(expected + " documents embedded (a message stranded by the restart would stay invisible for "
-                + VISIBILITY_SECONDS + " s)", SETTLE, () -> embedded() >= expected);
-        awaitCondition("the queue empty", Duration.ofSeconds(30), () -> queues.count(queues.queueUrl()) == 0);
+                + VISIBILITY_SECONDS + " s)", SETTLE, () -> stack.embedded() >= expected);
+        awaitCondition("the queue empty", Duration.ofSeconds(30), () -> stack.queues().count(stack.queues().queueUrl()) == 0);
         assertEquals("0", machine.property(UNIT, "NRestarts"), "no crash and restart by systemd");
         log("restart under load: `systemctl restart` took %.1f s; all %d messages indexed %.1f s after the last was sent; %d redelivered",
                 restartSeconds, backlog.size() + trickle.size(), seconds(sentAll), countJournalLines("message redelivered"));
@@ -256,24 +204,24 @@ class SystemdNspawnIT {
      * still open at the server to take it).
      */
     private void stopDrainsWithSuccess(List<ClipReference.Image> photos) throws Exception {
-        long before = embedded();
-        List<String> backlog = uploadAndNotify("stop-backlog", photos, 200);
-        List<String> probe = upload("stop-probe", photos, 1);
-        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> embedded() >= before + 10);
+        long before = stack.embedded();
+        List<String> backlog = stack.uploadAndNotify("stop-backlog", photos, 200);
+        List<String> probe = stack.upload("stop-probe", photos, 1);
+        awaitCondition("the worker busy with the backlog", Duration.ofMinutes(2), () -> stack.embedded() >= before + 10);
         long stopping = System.nanoTime();
         machine.run("systemctl", "stop", UNIT);
         double stopSeconds = seconds(stopping);
-        notifyCreated(probe);
+        stack.notifyCreated(probe);
         assertEquals("success", machine.property(UNIT, "Result"), "a clean stop within TimeoutStopSec, no SIGKILL");
         assertEquals("0", machine.property(UNIT, "ExecMainStatus"));
         assertEquals("inactive", machine.property(UNIT, "ActiveState"));
         sleep(2000);
-        Map<QueueAttributeName, String> queue = queueAttributes();
+        Map<QueueAttributeName, String> queue = stack.queueAttributes();
         assertEquals("0", queue.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE),
                 "nothing in flight 2 s after the worker stopped (the backlog handed back, the notification sent after "
                         + "the exit not taken by a receive of the stopped process): " + queue);
         long left = Long.parseLong(queue.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
-        long done = embedded() - before;
+        long done = stack.embedded() - before;
         assertTrue(done + left >= backlog.size() + probe.size(), "every message either indexed (" + done
                 + ") or back in the queue (" + left + ") of " + (backlog.size() + probe.size()));
         JsonNode stopped = journalJson().stream().filter(l -> "stopped".equals(l.path("message").asText()))
@@ -288,20 +236,20 @@ class SystemdNspawnIT {
      * the daemon's seccomp filter and sandbox, and logs its summary to the journal.
      */
     private void backfillSlicesRunToCompletionUnderTheSameHardening(List<ClipReference.Image> photos) throws Exception {
-        long before = embedded();
-        List<String> images = upload("backfill", photos, 8);
+        long before = stack.embedded();
+        List<String> images = stack.upload("backfill", photos, 8);
         // The cache off, so every image goes through libtorch inside the backfill unit's sandbox (the daemon has
         // embedded the same photos, which would make them all cache hits).
-        String args = "BACKFILL_ARGS=--source s3 --bucket " + bucket + " --prefix " + prefix + "backfill/\n"
+        String args = "BACKFILL_ARGS=--source s3 --bucket " + stack.bucket() + " --prefix " + stack.prefix() + "backfill/\n"
                 + "EMBEDDING_CACHE_ENABLED=false\n";
-        NspawnMachine.Result write = machine.execWithInput(Duration.ofSeconds(30), args,
+        Result write = machine.execWithInput(Duration.ofSeconds(30), args,
                 "sh", "-c", "cat > /etc/cis-worker/backfill.env");
         assertTrue(write.ok(), write.output());
         long selected = 0;
         for (String slice : List.of("0-2", "1-2")) {
             String unit = "cis-worker-backfill@" + slice;
             long started = System.nanoTime();
-            NspawnMachine.Result run = machine.exec(Duration.ofMinutes(5), "systemctl", "start", unit);
+            Result run = machine.exec(Duration.ofMinutes(5), "systemctl", "start", unit);
             String journal = machine.run("journalctl", "-u", unit, "-o", "cat", "--no-pager");
             assertTrue(run.ok(), unit + ": " + run.output() + "\n" + journal);
             assertEquals("success", machine.property(unit, "Result"), journal);
@@ -320,7 +268,7 @@ class SystemdNspawnIT {
             log("%s ran to completion in %.1f s: %s", unit, seconds(started), summary);
         }
         assertEquals(images.size(), selected, "the two slices together selected every image once");
-        awaitCondition("the backfilled images embedded", Duration.ofSeconds(30), () -> embedded() >= before + images.size());
+        awaitCondition("the backfilled images embedded", Duration.ofSeconds(30), () -> stack.embedded() >= before + images.size());
         machine.run("rm", "-f", "/etc/cis-worker/backfill.env");
     }
 
@@ -335,7 +283,7 @@ class SystemdNspawnIT {
         JsonNode outcome = lines.stream().filter(l -> "io.cis.worker.outcome".equals(l.path("logger_name").asText()))
                 .findFirst().orElseThrow(() -> new AssertionError("no outcome line in the journal"));
         assertEquals("indexed", outcome.path("outcome").asText(), outcome.toString());
-        assertTrue(outcome.path("s3_url").asText().startsWith("s3://" + bucket + "/" + prefix), outcome.toString());
+        assertTrue(outcome.path("s3_url").asText().startsWith("s3://" + stack.bucket() + "/" + stack.prefix()), outcome.toString());
         assertNotNull(outcome.get("document_id"), outcome.toString());
     }
 
@@ -357,76 +305,14 @@ class SystemdNspawnIT {
 
     // --- helpers ---
 
-    /** Decodable test photos of at most 60 KB (the local S3 keeps objects in a small heap). */
-    private static List<ClipReference.Image> smallPhotos() throws IOException {
-        List<ClipReference.Image> photos = new ArrayList<>();
-        for (ClipReference.Image image : ClipReference.images()) {
-            if (image.decodable() && Files.size(image.path()) <= 60_000) {
-                photos.add(image);
-            }
-        }
-        assertTrue(photos.size() >= 4, "test photos in " + ClipReference.SHARED_IMAGES);
-        return photos;
-    }
-
-    /** Uploads {@code count} objects cycling through the photos, under this run's prefix. */
-    private static List<String> upload(String folder, List<ClipReference.Image> photos, int count) throws IOException {
-        List<String> uploaded = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            ClipReference.Image photo = photos.get(i % photos.size());
-            String name = photo.file().substring(photo.file().lastIndexOf('/') + 1);
-            String key = String.format(Locale.ROOT, "%s%s/%04d-%s", prefix, folder, i, name);
-            s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(Files.readAllBytes(photo.path())));
-            keys.add(key);
-            uploaded.add(key);
-        }
-        return uploaded;
-    }
-
-    private static List<String> uploadAndNotify(String folder, List<ClipReference.Image> photos, int count) throws IOException {
-        List<String> uploaded = upload(folder, photos, count);
-        notifyCreated(uploaded);
-        return uploaded;
-    }
-
-    private static void notifyCreated(List<String> objectKeys) {
-        List<S3ObjectRef> objects = objectKeys.stream().map(k -> S3ObjectRef.of(bucket, k)).toList();
-        assertEquals(objects.size(), new S3NotificationPublisher(sqs, queues.queueUrl()).publish(objects));
-    }
-
-    private static long embedded() {
-        try {
-            openSearch.indices().refresh(r -> r.index(index));
-            return openSearch.count(c -> c.index(index)
-                    .query(q -> q.term(t -> t.field("has_image_embedding").value(FieldValue.of(true))))).count();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Map<QueueAttributeName, String> queueAttributes() {
-        return sqs.getQueueAttributes(b -> b.queueUrl(queues.queueUrl()).attributeNames(
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE,
-                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_DELAYED)).attributes();
-    }
-
     /** Polls /health/ready from the host (the machine shares its network) until 200; fails if the unit fails. */
     private static void awaitReady(String when) throws InterruptedException {
-        URI ready = URI.create("http://127.0.0.1:" + metricsPort + "/health/ready");
         awaitCondition("/health/ready " + when, Duration.ofMinutes(2), () -> {
             String state = machine.property(UNIT, "ActiveState");
             if (state.equals("failed")) {
                 throw new AssertionError(UNIT + " failed " + when + ":\n" + machine.run("journalctl", "-u", UNIT, "--no-pager", "-n", "40"));
             }
-            try {
-                return http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+            return stack.ready();
         });
     }
 
@@ -457,16 +343,10 @@ class SystemdNspawnIT {
     /** The queue's and the index's state, for a failure message. */
     private static String progress() {
         try {
-            return "queue: " + queueAttributes() + ", documents embedded: " + embedded()
+            return "queue: " + stack.queueAttributes() + ", documents embedded: " + stack.embedded()
                     + " (the machine's journal goes to target/it-logs/systemd-nspawn-journal.log)";
         } catch (RuntimeException e) {
             return "queue and index state unknown: " + e;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
