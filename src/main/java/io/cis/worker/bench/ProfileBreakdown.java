@@ -21,7 +21,8 @@ final class ProfileBreakdown {
 
     private static final List<Rule> RULES = List.of(
             new Rule(DECODE, "JPEG decode (libjpeg-turbo)", List.of("ScaledJpegDecoder.decode")),
-            new Rule(DECODE, "PNG decode (libpng, zlib)", List.of("NativePngDecoder.decode")),
+            new Rule(DECODE, "PNG decode (zlib, row filters)",
+                    List.of("NativePngDecoder.decode", "StreamingPngDecoder.decode")),
             new Rule(DECODE, "WebP decode", List.of("WebpLossy.", "Vp8Decoder.")),
             new Rule(DECODE, "ImageIO decode (exact JPEG, TIFF, GIF, BMP, other PNG)",
                     List.of("javax/imageio/", "com/twelvemonkeys/", "com/sun/imageio/")),

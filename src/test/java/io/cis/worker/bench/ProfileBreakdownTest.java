@@ -37,7 +37,7 @@ class ProfileBreakdownTest {
         assertEquals(Map.ofEntries(
                 Map.entry("inference", 100L),
                 Map.entry("decode+preprocess: JPEG decode (libjpeg-turbo)", 30L),
-                Map.entry("decode+preprocess: PNG decode (libpng, zlib)", 20L),
+                Map.entry("decode+preprocess: PNG decode (zlib, row filters)", 20L),
                 Map.entry("decode+preprocess: resize (block average, bicubic)", 10L),
                 Map.entry("decode+preprocess: tensor (normalise, CHW)", 2L),
                 Map.entry("decode+preprocess: checks (format, structure, orientation)", 1L),
