@@ -1,6 +1,5 @@
 package io.cis.worker.image;
 
-import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -38,9 +37,8 @@ final class StreamingPngDecoder {
         if (!header.plain()) {
             throw new IllegalArgumentException("not a plain PNG: " + header);
         }
-        Layout layout = Layout.of(header);
-        RowSink sink = factor < 2 ? new WholeRows(header.width(), header.height(), layout)
-                : new BlockAverager(header.width(), header.height(), factor, layout);
+        SampleLayout layout = layout(header);
+        RowSink sink = RowSink.of(header.width(), header.height(), factor, layout);
         Inflater inflater = new Inflater();
         try {
             decodeRows(new ImageData(png, inflater), header, layout, sink);
@@ -52,7 +50,7 @@ final class StreamingPngDecoder {
         }
     }
 
-    private static void decodeRows(ImageData data, PngHeader header, Layout layout, RowSink sink)
+    private static void decodeRows(ImageData data, PngHeader header, SampleLayout layout, RowSink sink)
             throws DataFormatException, MalformedPngException {
         int rowBytes = Math.multiplyExact(header.width(), layout.bytesPerPixel());
         int stride = rowBytes + 1; // the filter type byte, then the filtered row
@@ -76,40 +74,32 @@ final class StreamingPngDecoder {
     }
 
     /**
-     * Where R, G and B sit in a pixel of each plain kind: R at its first byte, G and B {@code sampleStep} bytes apart
-     * (the high bytes of 16-bit samples, which PNG stores big-endian), or all three the grey byte (step 0).
+     * Where R, G and B sit in a pixel of each plain kind: the high bytes of 16-bit samples, which PNG stores
+     * big-endian; for grey, the grey byte three times.
      */
-    record Layout(int bytesPerPixel, int sampleStep) {
-
-        static Layout of(PngHeader header) {
-            int bytesPerSample = header.bitDepth() / 8;
-            return switch (header.colourType()) {
-                case PngHeader.GREY -> new Layout(bytesPerSample, 0);
-                case PngHeader.GREY_ALPHA -> new Layout(2 * bytesPerSample, 0);
-                case PngHeader.RGB -> new Layout(3 * bytesPerSample, bytesPerSample);
-                case PngHeader.RGBA -> new Layout(4 * bytesPerSample, bytesPerSample);
-                default -> throw new IllegalArgumentException("colour type " + header.colourType());
-            };
-        }
+    static SampleLayout layout(PngHeader header) {
+        int bytesPerSample = header.bitDepth() / 8;
+        return switch (header.colourType()) {
+            case PngHeader.GREY -> SampleLayout.grey(bytesPerSample, 0);
+            case PngHeader.GREY_ALPHA -> SampleLayout.grey(2 * bytesPerSample, 0);
+            case PngHeader.RGB -> new SampleLayout(3 * bytesPerSample, 0, bytesPerSample);
+            case PngHeader.RGBA -> new SampleLayout(4 * bytesPerSample, 0, bytesPerSample);
+            default -> throw new IllegalArgumentException("colour type " + header.colourType());
+        };
     }
-
-    /*
-     * The per-pixel loops below are entered through a switch that passes the pixel size and sample step as literals:
-     * once the JIT inlines the loop, it counts in constant steps, which it compiles to about a third less time per
-     * byte than the same loop over a variable stride (measured on 4K rows).
-     */
 
     /**
      * PNG's five row filters, undone in place for the bytes that reach RGB (every byte for None and Up). For colour
      * pictures R, G and B are undone together, pixel by pixel, each lane's left and upper-left bytes kept in locals:
-     * three independent dependency chains instead of one, and no reloading of the byte just stored.
+     * three independent dependency chains instead of one, and no reloading of the byte just stored. The loops take the
+     * pixel size and step as literals (see {@link SampleLayout#kind()}).
      */
     static final class RowFilters {
 
         private RowFilters() {
         }
 
-        static void undo(byte[] b, int row, int above, int rowBytes, Layout layout) throws MalformedPngException {
+        static void undo(byte[] b, int row, int above, int rowBytes, SampleLayout layout) throws MalformedPngException {
             int type = b[row];
             int start = row + 1;
             int end = start + rowBytes;
@@ -318,145 +308,6 @@ final class StreamingPngDecoder {
         private long u32(int at) {
             return (png[at] & 0xFFL) << 24 | (png[at + 1] & 0xFFL) << 16 | (png[at + 2] & 0xFFL) << 8
                     | (png[at + 3] & 0xFFL);
-        }
-    }
-
-    /** Where unfiltered rows go. */
-    private interface RowSink {
-
-        /** Row y, its first pixel at {@code offset} in {@code row}. */
-        void accept(byte[] row, int offset, int y);
-
-        RgbImage picture();
-    }
-
-    /** Every row's RGB, as stored. */
-    private static final class WholeRows implements RowSink {
-
-        private final int width;
-        private final int height;
-        private final Layout layout;
-        private final byte[] rgb;
-
-        WholeRows(int width, int height, Layout layout) {
-            this.width = width;
-            this.height = height;
-            this.layout = layout;
-            this.rgb = new byte[Math.multiplyExact(Math.multiplyExact(width, height), 3)];
-        }
-
-        @Override
-        public void accept(byte[] row, int offset, int y) {
-            int out = y * width * 3;
-            int end = offset + width * layout.bytesPerPixel();
-            switch (layout.bytesPerPixel() * 4 + layout.sampleStep()) {
-                case 4 -> copy(row, offset, end, out, 1, 0);
-                case 8 -> copy(row, offset, end, out, 2, 0);
-                case 13 -> copy(row, offset, end, out, 3, 1);
-                case 17 -> copy(row, offset, end, out, 4, 1);
-                case 26 -> copy(row, offset, end, out, 6, 2);
-                default -> copy(row, offset, end, out, 8, 2);
-            }
-        }
-
-        private void copy(byte[] row, int start, int end, int out, int bpp, int step) {
-            for (int i = start, o = out; i < end; i += bpp, o += 3) {
-                rgb[o] = row[i];
-                rgb[o + 1] = row[i + step];
-                rgb[o + 2] = row[i + 2 * step];
-            }
-        }
-
-        @Override
-        public RgbImage picture() {
-            return new RgbImage(width, height, rgb);
-        }
-    }
-
-    /**
-     * {@link BoxReducer}'s n x n averages with halves rounded to even, summed as the rows arrive: each row's bytes
-     * over the blocks' span are added to per-byte column sums (a plain loop the JIT vectorises, alpha and low bytes
-     * included, as that is cheaper than picking them out), and the last row of each band of blocks adds the columns
-     * of each block and writes their averages.
-     */
-    private static final class BlockAverager implements RowSink {
-
-        private final int factor;
-        private final int outW;
-        private final int outH;
-        private final int left;
-        private final int top;
-        private final Layout layout;
-        private final int[] columns;
-        private final byte[] average;
-        private final byte[] rgb;
-
-        BlockAverager(int width, int height, int factor, Layout layout) {
-            this.factor = factor;
-            this.outW = width / factor;
-            this.outH = height / factor;
-            this.left = BoxReducer.dropped(width, factor);
-            this.top = BoxReducer.dropped(height, factor);
-            this.layout = layout;
-            this.columns = new int[Math.multiplyExact(outW * factor, layout.bytesPerPixel())];
-            this.average = averages(factor * factor);
-            this.rgb = new byte[Math.multiplyExact(outW * outH, 3)];
-        }
-
-        @Override
-        public void accept(byte[] row, int offset, int y) {
-            int blockRow = y - top;
-            if (blockRow < 0 || blockRow >= outH * factor) {
-                return;
-            }
-            int start = offset + left * layout.bytesPerPixel();
-            for (int j = 0; j < columns.length; j++) {
-                columns[j] += row[start + j] & 0xFF;
-            }
-            if (blockRow % factor == factor - 1) {
-                int out = blockRow / factor * outW * 3;
-                switch (layout.bytesPerPixel() * 4 + layout.sampleStep()) {
-                    case 4 -> emit(out, 1, 0);
-                    case 8 -> emit(out, 2, 0);
-                    case 13 -> emit(out, 3, 1);
-                    case 17 -> emit(out, 4, 1);
-                    case 26 -> emit(out, 6, 2);
-                    default -> emit(out, 8, 2);
-                }
-                Arrays.fill(columns, 0);
-            }
-        }
-
-        private void emit(int out, int bpp, int step) {
-            for (int o = out, end = out + outW * 3, p = 0; o < end; o += 3) {
-                int red = 0;
-                int green = 0;
-                int blue = 0;
-                for (int dx = 0; dx < factor; dx++, p += bpp) {
-                    red += columns[p];
-                    green += columns[p + step];
-                    blue += columns[p + 2 * step];
-                }
-                rgb[o] = average[red];
-                rgb[o + 1] = average[green];
-                rgb[o + 2] = average[blue];
-            }
-        }
-
-        /** Every block sum's average, halves to even: a lookup instead of a division per sample. */
-        private static byte[] averages(int area) {
-            byte[] average = new byte[255 * area + 1];
-            for (int sum = 0; sum < average.length; sum++) {
-                int q = sum / area;
-                int twice = (sum - q * area) * 2;
-                average[sum] = (byte) (q + (twice > area || twice == area && (q & 1) == 1 ? 1 : 0));
-            }
-            return average;
-        }
-
-        @Override
-        public RgbImage picture() {
-            return new RgbImage(outW, outH, rgb);
         }
     }
 
