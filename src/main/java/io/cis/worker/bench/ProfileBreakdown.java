@@ -23,6 +23,7 @@ final class ProfileBreakdown {
             new Rule(DECODE, "JPEG decode (libjpeg-turbo)", List.of("ScaledJpegDecoder.decode")),
             new Rule(DECODE, "PNG decode (zlib, row filters)",
                     List.of("NativePngDecoder.decode", "StreamingPngDecoder.decode")),
+            new Rule(DECODE, "TIFF decode (strips)", List.of("StreamingTiffDecoder.decode")),
             new Rule(DECODE, "WebP decode", List.of("WebpLossy.", "Vp8Decoder.")),
             new Rule(DECODE, "ImageIO decode (exact JPEG, TIFF, GIF, BMP, other PNG)",
                     List.of("javax/imageio/", "com/twelvemonkeys/", "com/sun/imageio/")),

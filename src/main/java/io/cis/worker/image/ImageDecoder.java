@@ -122,11 +122,21 @@ public final class ImageDecoder {
      * while its shorter side stays at least {@link Downscale#minSide()} ({@link Downscale#blockFactor}: Pillow's
      * {@code reducing_gap} technique, with the JPEGs' gap). A {@link PngHeader#plain() plain} PNG without an
      * orientation is decoded and averaged by libpng and OpenCV ({@link NativePngDecoder}) or, at 16 bits, by
-     * {@link StreamingPngDecoder}, whose pixels for those kinds equal {@link #decode}'s;
+     * {@link StreamingPngDecoder}, whose pixels for those kinds equal {@link #decode}'s; a {@link TiffHeader#plain plain}
+     * TIFF likewise by {@link StreamingTiffDecoder};
      * any other picture, and a PNG that those cannot decode (so that {@link #decode} refuses it, or not, as it always
      * has), is {@link #decode}d and then averaged by {@link NativeBoxReducer}.
      */
     private ReducedImage decodeBoxReduced(byte[] bytes) throws ImageDecodeException {
+        TiffHeader tiff = TiffHeader.read(bytes);
+        if (tiff.plain(bytes.length)) {
+            limits.check(tiff.width(), tiff.height());
+            int factor = downscale.blockFactor(tiff.width(), tiff.height());
+            RgbImage small = StreamingTiffDecoder.decode(bytes, tiff, factor);
+            if (small != null) {
+                return ReducedImage.ofBoxReduced(small, tiff.width(), tiff.height(), factor);
+            }
+        }
         PngHeader png = PngHeader.read(bytes);
         if (png.plain() && OrientationReader.read(ImageFormat.PNG, bytes) == Orientation.NORMAL) {
             limits.check(png.width(), png.height());

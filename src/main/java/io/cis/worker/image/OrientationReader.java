@@ -286,11 +286,11 @@ final class OrientationReader {
         return -1;
     }
 
-    private static int u16(byte[] b, int p, boolean little) {
+    static int u16(byte[] b, int p, boolean little) {
         return little ? (b[p] & 0xFF) | (b[p + 1] & 0xFF) << 8 : u16be(b, p);
     }
 
-    private static long u32(byte[] b, int p, boolean little) {
+    static long u32(byte[] b, int p, boolean little) {
         return little ? u32le(b, p) : u32be(b, p);
     }
 

@@ -43,7 +43,7 @@ final class StreamingPngDecoder {
         try {
             decodeRows(new ImageData(png, inflater), header, layout, sink);
             return sink.picture();
-        } catch (DataFormatException | MalformedPngException e) {
+        } catch (DataFormatException | MalformedImageDataException e) {
             return null;
         } finally {
             inflater.end();
@@ -51,7 +51,7 @@ final class StreamingPngDecoder {
     }
 
     private static void decodeRows(ImageData data, PngHeader header, SampleLayout layout, RowSink sink)
-            throws DataFormatException, MalformedPngException {
+            throws DataFormatException, MalformedImageDataException {
         int rowBytes = Math.multiplyExact(header.width(), layout.bytesPerPixel());
         int stride = rowBytes + 1; // the filter type byte, then the filtered row
         int height = header.height();
@@ -99,7 +99,8 @@ final class StreamingPngDecoder {
         private RowFilters() {
         }
 
-        static void undo(byte[] b, int row, int above, int rowBytes, SampleLayout layout) throws MalformedPngException {
+        static void undo(byte[] b, int row, int above, int rowBytes, SampleLayout layout)
+                throws MalformedImageDataException {
             int type = b[row];
             int start = row + 1;
             int end = start + rowBytes;
@@ -123,7 +124,7 @@ final class StreamingPngDecoder {
                         default -> undoColour(b, start, end, shift, type, 8, 2);
                     }
                 }
-                default -> throw new MalformedPngException("unknown row filter " + type);
+                default -> throw new MalformedImageDataException("unknown row filter " + type);
             }
         }
 
@@ -136,6 +137,18 @@ final class StreamingPngDecoder {
         }
 
         // In all three, nothing lies left of the first pixel: its left and upper-left neighbours count as zeros.
+
+        /**
+         * Sub alone, for 8-bit colour (3 or 4 bytes per pixel): also TIFF's horizontal differencing predictor, which is
+         * the same sum of each byte and the one a pixel to its left.
+         */
+        static void undoSub(byte[] b, int start, int end, SampleLayout layout) {
+            if (layout.kind() == 17) {
+                undoSub(b, start, end, 4, 1);
+            } else {
+                undoSub(b, start, end, 3, 1);
+            }
+        }
 
         private static void undoSub(byte[] b, int start, int end, int bpp, int step) {
             int g = step;
@@ -240,48 +253,48 @@ final class StreamingPngDecoder {
             this.next = 8;
         }
 
-        void inflate(byte[] into, int offset, int length) throws DataFormatException, MalformedPngException {
+        void inflate(byte[] into, int offset, int length) throws DataFormatException, MalformedImageDataException {
             while (length > 0) {
                 int got = inflater.inflate(into, offset, length);
                 offset += got;
                 length -= got;
                 if (got == 0) {
                     if (inflater.finished() || inflater.needsDictionary()) {
-                        throw new MalformedPngException("the image data ends before the last row");
+                        throw new MalformedImageDataException("the image data ends before the last row");
                     }
                     if (inflater.needsInput() && !feedNextChunk()) {
-                        throw new MalformedPngException("the IDAT chunks end before the last row");
+                        throw new MalformedImageDataException("the IDAT chunks end before the last row");
                     }
                 }
             }
         }
 
         /** After the last row: the zlib stream must end (its Adler-32 checked) with no data left over. */
-        void finish() throws DataFormatException, MalformedPngException {
+        void finish() throws DataFormatException, MalformedImageDataException {
             byte[] rest = new byte[1];
             while (!inflater.finished()) {
                 if (inflater.inflate(rest) > 0) {
-                    throw new MalformedPngException("more image data than rows");
+                    throw new MalformedImageDataException("more image data than rows");
                 }
                 if (!inflater.finished() && !(inflater.needsInput() && feedNextChunk())) {
-                    throw new MalformedPngException("the zlib stream does not end");
+                    throw new MalformedImageDataException("the zlib stream does not end");
                 }
             }
             if (inflater.getRemaining() > 0 || feedNextChunk()) {
-                throw new MalformedPngException("data after the zlib stream");
+                throw new MalformedImageDataException("data after the zlib stream");
             }
         }
 
         /** Hands the next IDAT chunk's data to the inflater; false when the image data has ended. */
-        private boolean feedNextChunk() throws MalformedPngException {
+        private boolean feedNextChunk() throws MalformedImageDataException {
             while (!ended) {
                 if (next + 8 > png.length) {
-                    throw new MalformedPngException("the file ends inside the chunks");
+                    throw new MalformedImageDataException("the file ends inside the chunks");
                 }
                 long length = u32(next);
                 long end = next + 8L + length + 4;
                 if (end > png.length) {
-                    throw new MalformedPngException("a chunk runs past the end of the file");
+                    throw new MalformedImageDataException("a chunk runs past the end of the file");
                 }
                 int type = next + 4;
                 boolean idat = png[type] == 'I' && png[type + 1] == 'D' && png[type + 2] == 'A' && png[type + 3] == 'T';
@@ -295,7 +308,7 @@ final class StreamingPngDecoder {
                 crc.reset();
                 crc.update(png, type, 4 + (int) length);
                 if (crc.getValue() != u32(at + 8 + (int) length)) {
-                    throw new MalformedPngException("an IDAT chunk's CRC does not match");
+                    throw new MalformedImageDataException("an IDAT chunk's CRC does not match");
                 }
                 inflater.setInput(png, at + 8, (int) length);
                 if (length > 0) {
@@ -308,14 +321,6 @@ final class StreamingPngDecoder {
         private long u32(int at) {
             return (png[at] & 0xFFL) << 24 | (png[at + 1] & 0xFFL) << 16 | (png[at + 2] & 0xFFL) << 8
                     | (png[at + 3] & 0xFFL);
-        }
-    }
-
-    /** Data libpng would refuse. */
-    static final class MalformedPngException extends Exception {
-
-        MalformedPngException(String message) {
-            super(message, null, false, false);
         }
     }
 }
