@@ -13,18 +13,13 @@ final class TiffLzw {
     private static final int FIRST_FREE = 258;
     private static final int TABLE_SIZE = 4096;
 
-    private final int[] prefix = new int[TABLE_SIZE];
-    private final byte[] suffix = new byte[TABLE_SIZE];
-    private final byte[] firstByte = new byte[TABLE_SIZE];
+    /*
+     * Each table entry is the previous code's string plus the first byte of the string after it, and those two were
+     * written next to each other: so every entry is a run of the output already written, kept as its start and
+     * length, and a code is written with one array copy instead of a walk along a chain of prefixes.
+     */
+    private final int[] start = new int[TABLE_SIZE];
     private final int[] length = new int[TABLE_SIZE];
-
-    TiffLzw() {
-        for (int i = 0; i < 256; i++) {
-            suffix[i] = (byte) i;
-            firstByte[i] = (byte) i;
-            length[i] = 1;
-        }
-    }
 
     /** Decodes {@code in[from, from + count)} into exactly {@code out[0, outLength)}. */
     void decode(byte[] in, int from, int count, byte[] out, int outLength) throws MalformedImageDataException {
@@ -37,12 +32,13 @@ final class TiffLzw {
         int end = from + count;
         int width = 9;
         int next = FIRST_FREE;
-        int previous = -1;
+        int previousStart = -1; // where the previous code's string was written; -1 right after a clear code
+        int previousLength = 0;
         int o = 0;
         while (true) {
             while (bits < width) {
                 if (p >= end) {
-                    throw new MalformedImageDataException("LZW data ends without an end code");
+                    throw new MalformedImageDataException("LZW data ends before the strip's rows are full");
                 }
                 bitBuffer = bitBuffer << 8 | (in[p++] & 0xFF);
                 bits += 8;
@@ -55,26 +51,40 @@ final class TiffLzw {
             if (code == CLEAR) {
                 width = 9;
                 next = FIRST_FREE;
-                previous = -1;
+                previousStart = -1;
                 continue;
             }
             int written;
-            if (code < next) {
-                written = write(code, out, o, outLength);
-                if (previous >= 0) {
-                    next = add(previous, firstByte[code], next);
+            if (code < 256) {
+                out[o] = (byte) code;
+                written = 1;
+            } else if (code < next) {
+                written = Math.min(length[code], outLength - o);
+                System.arraycopy(out, start[code], out, o, written);
+            } else if (code == next && previousStart >= 0) {
+                // The string being defined (KwKwK): the previous string and its own first byte.
+                written = Math.min(previousLength + 1, outLength - o);
+                System.arraycopy(out, previousStart, out, o, Math.min(previousLength, written));
+                if (written > previousLength) {
+                    out[o + previousLength] = out[previousStart];
                 }
-            } else if (code == next && previous >= 0) {
-                next = add(previous, firstByte[previous], next); // the string just being defined (KwKwK)
-                written = write(code, out, o, outLength);
             } else {
                 throw new MalformedImageDataException("LZW code " + code + " outside its table of " + next);
             }
+            if (previousStart >= 0) {
+                if (next >= TABLE_SIZE) {
+                    throw new MalformedImageDataException("LZW table overflows");
+                }
+                start[next] = previousStart;
+                length[next] = previousLength + 1;
+                next++;
+            }
+            previousStart = o;
+            previousLength = written;
             o += written;
             if (o == outLength) {
-                return;
+                return; // as libtiff: the rows are full, whatever codes follow
             }
-            previous = code;
             if (next >= (1 << width) - 1 && width < 12) {
                 width++;
             }
@@ -82,34 +92,5 @@ final class TiffLzw {
         if (o != outLength) {
             throw new MalformedImageDataException("an LZW strip holds " + o + " bytes, its rows " + outLength);
         }
-    }
-
-    private int add(int previous, byte last, int next) throws MalformedImageDataException {
-        if (next >= TABLE_SIZE) {
-            throw new MalformedImageDataException("LZW table overflows");
-        }
-        prefix[next] = previous;
-        suffix[next] = last;
-        firstByte[next] = firstByte[previous];
-        length[next] = length[previous] + 1;
-        return next + 1;
-    }
-
-    /**
-     * Writes the string of {@code code} at {@code o}, last byte first along the prefix chain; only as much of it as
-     * fits, as libtiff stops once a strip's rows are full and ignores any codes after them.
-     */
-    private int write(int code, byte[] out, int o, int outLength) {
-        int n = length[code];
-        int c = code;
-        for (int skip = o + n - outLength; skip > 0; skip--) {
-            c = prefix[c];
-        }
-        int last = Math.min(o + n, outLength) - 1;
-        for (int i = last; i >= o; i--) {
-            out[i] = suffix[c];
-            c = prefix[c];
-        }
-        return last + 1 - o;
     }
 }
