@@ -195,39 +195,19 @@ class NativePngDecoderTest {
         bad.put("adler32", brokenAdler(coffee));
         int refusedBoth = 0;
         for (Map.Entry<String, byte[]> e : bad.entrySet()) {
-            String exact = outcome(e.getValue(), false);
-            assertEquals(exact, outcome(e.getValue(), true), e.getKey());
+            String exact = BoxReducedOutcome.of(e.getValue(), false);
+            assertEquals(exact, BoxReducedOutcome.of(e.getValue(), true), e.getKey());
             System.out.println("bad PNG, " + e.getKey() + ": " + (exact.length() > 90 ? exact.substring(0, 90) : exact));
             refusedBoth += exact.startsWith("ok") ? 0 : 1;
         }
         assertTrue(refusedBoth >= 16, "most of these are refused: " + refusedBoth);
     }
 
-    /** What each path makes of the bytes: the exact picture averaged as the default path averages it, or the error. */
-    private static String outcome(byte[] bytes, boolean defaultPath) {
-        try {
-            RgbImage picture;
-            if (defaultPath) {
-                picture = DEFAULT.decodeReduced(bytes).pixels();
-            } else {
-                RgbImage full = EXACT.decode(bytes);
-                picture = BoxReducer.reduce(full, Downscale.DCT.blockFactor(full.width(), full.height()), true);
-            }
-            return "ok " + picture.width() + "x" + picture.height() + " " + Arrays.hashCode(picture.rgb());
-        } catch (ImageDecodeException e) {
-            return e.reason() + ": " + e.getMessage();
-        }
-    }
-
     private static void assertIdentical(byte[] png) throws ImageDecodeException {
         PngHeader header = PngHeader.read(png);
         assertTrue(header.plain(), "accepted: " + header);
         RgbImage exact = EXACT.decode(png);
-        RgbImage libpng = NativePngDecoder.decode(png, header, 1);
-        assertNotNull(libpng);
-        assertEquals(exact.width(), libpng.width());
-        assertEquals(exact.height(), libpng.height());
-        assertArrayEquals(exact.rgb(), libpng.rgb());
+        BoxReducedOutcome.assertSamePicture(exact, NativePngDecoder.decode(png, header, 1), "libpng");
     }
 
     private static synchronized byte[] render(RenderKind kind) throws IOException {

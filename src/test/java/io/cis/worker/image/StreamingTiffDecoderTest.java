@@ -39,7 +39,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class StreamingTiffDecoderTest {
 
     private static final ImageDecoder EXACT = new ImageDecoder();
-    private static final ImageDecoder DEFAULT = new ImageDecoder(DecodeLimits.DEFAULT, Downscale.DCT);
     private static final String STREAM_FORMAT = "javax_imageio_tiff_stream_1.0";
 
     @Test
@@ -150,26 +149,11 @@ class StreamingTiffDecoderTest {
             bad.put(compression + " flipped bytes", flipped);
         }
         for (Map.Entry<String, byte[]> e : bad.entrySet()) {
-            String exact = outcome(e.getValue(), false);
-            assertEquals(exact, outcome(e.getValue(), true), e.getKey());
+            String exact = BoxReducedOutcome.of(e.getValue(), false);
+            assertEquals(exact, BoxReducedOutcome.of(e.getValue(), true), e.getKey());
             System.out.println("TIFF, " + e.getKey() + ": " + (exact.length() > 90 ? exact.substring(0, 90) : exact));
         }
-        assertTrue(outcome(bad.get("LZW intact"), false).startsWith("ok 950x900"));
-    }
-
-    private static String outcome(byte[] bytes, boolean defaultPath) {
-        try {
-            RgbImage picture;
-            if (defaultPath) {
-                picture = DEFAULT.decodeReduced(bytes).pixels();
-            } else {
-                RgbImage full = EXACT.decode(bytes);
-                picture = BoxReducer.reduce(full, Downscale.DCT.blockFactor(full.width(), full.height()), true);
-            }
-            return "ok " + picture.width() + "x" + picture.height() + " " + Arrays.hashCode(picture.rgb());
-        } catch (ImageDecodeException e) {
-            return e.reason() + ": " + e.getMessage();
-        }
+        assertTrue(BoxReducedOutcome.of(bad.get("LZW intact"), false).startsWith("ok 950x900"));
     }
 
     private static boolean plain(byte[] tiff) {
@@ -180,11 +164,7 @@ class StreamingTiffDecoderTest {
         TiffHeader header = TiffHeader.read(tiff);
         assertTrue(header.plain(tiff.length), what + ": " + header);
         RgbImage exact = EXACT.decode(tiff);
-        RgbImage streamed = StreamingTiffDecoder.decode(tiff, header, 1);
-        assertNotNull(streamed, what);
-        assertEquals(exact.width(), streamed.width(), what);
-        assertEquals(exact.height(), streamed.height(), what);
-        assertArrayEquals(exact.rgb(), streamed.rgb(), what);
+        BoxReducedOutcome.assertSamePicture(exact, StreamingTiffDecoder.decode(tiff, header, 1), what);
     }
 
     private static byte[] render(RenderKind kind, int width, int height) throws IOException {
