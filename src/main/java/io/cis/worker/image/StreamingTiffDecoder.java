@@ -14,8 +14,9 @@ import java.util.zip.Inflater;
  * rows at a time, the predictor is undone for R, G and B only, and the rows go straight into the block sums, so
  * neither a full-size raster nor the full-size picture is ever held (an LZW strip is decoded whole).
  *
- * <p>Strict: a strip that decodes to fewer or more bytes than its rows, a broken zlib or LZW stream, or data past
- * the end of the file gives null, and the caller hands the bytes to ImageIO, which reports or decodes them as before.
+ * <p>Strict: a strip that decodes to fewer bytes than its rows (or, for Deflate, more), a broken zlib or LZW stream,
+ * or data past the end of the file gives null, and the caller hands the bytes to ImageIO, which reports or decodes
+ * them as before. LZW codes after a strip's last row are ignored, as libtiff ignores them.
  * Thread-safe.
  */
 final class StreamingTiffDecoder {
