@@ -35,9 +35,10 @@ final class StreamingTiffDecoder {
         if (!header.plain(tiff.length)) {
             throw new IllegalArgumentException("not a plain TIFF: " + header);
         }
-        RowSink sink = RowSink.of(header.width(), header.height(), factor, layout(header));
+        SampleLayout layout = layout(header);
+        RowSink sink = RowSink.of(header.width(), header.height(), factor, layout);
         try {
-            new Strips(tiff, header, sink).decode();
+            new Strips(tiff, header, layout, sink).decode();
             return sink.picture();
         } catch (MalformedImageDataException | DataFormatException e) {
             return null;
@@ -62,11 +63,11 @@ final class StreamingTiffDecoder {
         private byte[] buffer = new byte[0];
         private int y;
 
-        Strips(byte[] tiff, TiffHeader header, RowSink sink) {
+        Strips(byte[] tiff, TiffHeader header, SampleLayout layout, RowSink sink) {
             this.tiff = tiff;
             this.header = header;
             this.sink = sink;
-            this.layout = layout(header);
+            this.layout = layout;
             this.rowBytes = Math.multiplyExact(header.width(), header.bytesPerPixel());
         }
 

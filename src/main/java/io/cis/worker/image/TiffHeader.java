@@ -5,7 +5,7 @@ import static io.cis.worker.image.OrientationReader.u32;
 
 /**
  * What a classic TIFF's first directory (the image PIL and ImageIO read) declares about its pixels and their strips,
- * read from the bytes alone. A file whose directory cannot be read is not {@link #plain() plain}.
+ * read from the bytes alone. A file whose directory cannot be read is not {@link #plain(long) plain}.
  *
  * @param extraSample   the first ExtraSamples value (2: unassociated alpha), -1 when none are declared
  * @param stripOffsets  where each strip's data starts, top to bottom
@@ -97,7 +97,7 @@ record TiffHeader(int width, int height, int bitsPerSample, boolean mixedBits, i
 
     /**
      * 8- or 16-bit unsigned RGB, with or without unassociated alpha, interleaved, in strips that lie inside the file
-     * and cover every row; uncompressed, LZW or Deflate, with no predictor or horizontal differencing; not turned by
+     * and cover every row; uncompressed, LZW or Deflate, with no predictor or with horizontal differencing; not turned by
      * an Orientation tag. What Blender, Nuke, Photoshop and libtiff write for renders; everything else takes the
      * ImageIO path.
      */
